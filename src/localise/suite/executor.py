@@ -1,0 +1,207 @@
+"""Execute one notebook: papermill → executed notebook, HTML, recorded inputs.
+
+:func:`execute` is what a process-pool worker or a Dask worker calls. It takes and
+returns plain dictionaries so that it pickles cheaply and needs nothing but the
+installed package on the worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from localise.atomic import atomic_path, atomic_write_text
+
+__all__ = ["KERNEL_NAME", "ensure_kernel", "execute"]
+
+#: Name of the kernel spec the runner registers for its own interpreter.
+KERNEL_NAME = "localise-python3"
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def ensure_kernel() -> str:
+    """Register a kernel spec that runs this very interpreter; return its name.
+
+    The spec lives in a private folder prepended to ``JUPYTER_PATH``, so a
+    ``python3`` kernel spec saved by another environment (user or system folders)
+    can never be picked instead. ``argv[0] == "python"`` is replaced by
+    ``sys.executable`` in jupyter_client, which pins the interpreter.
+    """
+    marker = os.environ.get("LOCALISE_KERNEL_DIR")
+    if marker and (Path(marker) / "kernels" / KERNEL_NAME / "kernel.json").is_file():
+        return KERNEL_NAME
+    folder = Path(tempfile.mkdtemp(prefix="localise-kernel-"))
+    spec_dir = folder / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (localise)",
+        "language": "python",
+        "metadata": {"debugger": False},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder), os.environ.get("JUPYTER_PATH")]))
+    os.environ["LOCALISE_KERNEL_DIR"] = str(folder)
+    return KERNEL_NAME
+
+
+def _short_traceback(lines: list[str] | str, limit: int = 20) -> str:
+    text = "\n".join(lines) if isinstance(lines, list) else str(lines)
+    text = _ANSI.sub("", text)
+    kept = text.strip().splitlines()
+    return "\n".join(kept[-limit:])
+
+
+def _error_from_notebook(notebook_path: Path) -> dict[str, Any] | None:
+    """Locate the first cell with an error output in an executed notebook."""
+    try:
+        document = json.loads(notebook_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    for index, cell in enumerate(document.get("cells", [])):
+        for output in cell.get("outputs", []) or []:
+            if output.get("output_type") == "error":
+                return {
+                    "cell_index": index,
+                    "execution_count": cell.get("execution_count"),
+                    "ename": output.get("ename"),
+                    "evalue": _ANSI.sub("", str(output.get("evalue", "")))[:500],
+                    "traceback": _short_traceback(output.get("traceback", [])),
+                }
+    return None
+
+
+def _to_html(notebook_path: Path, html_path: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    atomic_write_text(html_path, body)
+
+
+def execute(task: dict[str, Any]) -> dict[str, Any]:
+    """Execute one notebook described by ``task`` and return its record.
+
+    ``task`` keys: ``notebook`` (path), ``output`` (stem), ``run_dir``, ``parameters``,
+    ``timeout`` (seconds per cell or None), ``cwd``, ``html`` (bool), ``env`` (extra
+    environment for the kernel).
+
+    The executed notebook is written under a hidden temporary name and renamed to
+    ``<output>.ipynb`` only once papermill has finished (also when a cell failed,
+    so the error can be read); an interrupted execution leaves no file that looks
+    complete. A kernel that fails to start is retried once.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    run_dir = Path(task["run_dir"])
+    output = task["output"]
+    notebook_out = run_dir / f"{output}.ipynb"
+    html_out = run_dir / f"{output}.html"
+    artefacts = run_dir / output
+    inputs_log = run_dir / ".inputs" / f"{output}.jsonl"
+    inputs_log.parent.mkdir(parents=True, exist_ok=True)
+    inputs_log.unlink(missing_ok=True)
+
+    environment = {
+        "LOCALISE_RUN_OUTPUT": str(artefacts),
+        "LOCALISE_INPUTS_LOG": str(inputs_log),
+        "MPLBACKEND": "Agg",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        **task.get("env", {}),
+    }
+    previous = {key: os.environ.get(key) for key in environment}
+    os.environ.update(environment)
+    kernel = ensure_kernel()
+    record: dict[str, Any] = {
+        "output": output,
+        "notebook": Path(task["notebook"]).name,
+        "status": "ok",
+        "error": None,
+        "worker": f"{os.uname().nodename}:{os.getpid()}",
+    }
+    started = time.perf_counter()
+    record["started"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    attempts = 0
+    try:
+        while True:
+            attempts += 1
+            try:
+                with atomic_path(notebook_out) as partial:
+                    try:
+                        papermill.execute_notebook(
+                            str(task["notebook"]),
+                            str(partial),
+                            parameters=task.get("parameters") or {},
+                            kernel_name=kernel,
+                            cwd=task.get("cwd"),
+                            progress_bar=False,
+                            log_output=False,
+                            execution_timeout=task.get("timeout"),
+                            start_timeout=120,
+                        )
+                    except PapermillExecutionError as error:
+                        # Keep the executed notebook with its error: it is complete as a record.
+                        record["status"] = "failed"
+                        record["error"] = {
+                            "cell_index": None,
+                            "execution_count": error.exec_count,
+                            "ename": error.ename,
+                            "evalue": _ANSI.sub("", str(error.evalue))[:500],
+                            "traceback": _short_traceback(error.traceback),
+                        }
+                        located = _error_from_notebook(partial)
+                        if located:
+                            record["error"]["cell_index"] = located["cell_index"]
+                break
+            except (RuntimeError, TimeoutError) as error:
+                message = str(error)
+                kernel_start = "kernel" in message.lower() and ("start" in message.lower() or "died" in message.lower())
+                if attempts == 1 and kernel_start:
+                    continue  # parallel kernels can race for ports: retry a kernel start once
+                raise
+    except Exception as error:  # noqa: BLE001 - every failure is recorded, never hides others
+        record["status"] = "failed"
+        record["error"] = {
+            "cell_index": None,
+            "execution_count": None,
+            "ename": type(error).__name__,
+            "evalue": _ANSI.sub("", str(error))[:500],
+            "traceback": _short_traceback(traceback.format_exc()),
+        }
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    record["attempts"] = attempts
+    if notebook_out.is_file() and task.get("html", True):
+        try:
+            _to_html(notebook_out, html_out)
+        except Exception as error:  # noqa: BLE001 - HTML is a convenience, not the result
+            record["html_error"] = f"{type(error).__name__}: {error}"
+    record["duration_s"] = round(time.perf_counter() - started, 3)
+    record["inputs"] = _read_inputs(inputs_log)
+    return record
+
+
+def _read_inputs(log: Path) -> list[dict[str, Any]]:
+    if not log.is_file():
+        return []
+    entries: dict[str, dict[str, Any]] = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            entries[entry["path"]] = entry
+    log.unlink()
+    return [entries[key] for key in sorted(entries)]

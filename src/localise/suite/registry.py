@@ -1,0 +1,382 @@
+"""The suite registry: ``notebooks/suite.yml`` → a validated execution plan.
+
+The whole registry is validated before anything runs. Every problem found is
+reported at once, each naming the registry file and the key that is wrong
+(``notebooks/suite.yml: notebooks.07_country_profile.runs[2].country: ...``),
+and the command line exits with code 2.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from localise import paths
+from localise.errors import InputError
+
+__all__ = [
+    "NotebookParameter",
+    "Execution",
+    "SuitePlan",
+    "notebook_parameters",
+    "load_registry",
+    "build_plan",
+    "output_name",
+]
+
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_REGISTRY_KEYS = {"notebook", "parameters", "runs", "after", "profiles", "timeout", "description"}
+
+
+@dataclass(frozen=True)
+class NotebookParameter:
+    """One variable of a notebook's ``parameters`` cell."""
+
+    name: str
+    default: Any
+    type_name: str
+    comment: str = ""
+
+
+@dataclass
+class Execution:
+    """One notebook execution of the plan: a notebook with one parameter set."""
+
+    name: str
+    """Registry key of the notebook entry."""
+    notebook: Path
+    parameters: dict[str, Any]
+    """Parameters injected into the notebook (only those that differ from nothing: all set ones)."""
+    output: str
+    """Output stem: files are ``<output>.ipynb``, ``<output>.html`` and the folder ``<output>/``."""
+    after: list[str] = field(default_factory=list)
+    """Output stems of the executions that must succeed before this one."""
+    timeout: float | None = None
+
+
+@dataclass
+class SuitePlan:
+    """A validated, dependency-ordered list of executions."""
+
+    registry: Path
+    executions: list[Execution]
+
+    def by_output(self) -> dict[str, Execution]:
+        """Executions keyed by output stem."""
+        return {execution.output: execution for execution in self.executions}
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(paths.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def notebook_parameters(notebook: Path) -> dict[str, NotebookParameter]:
+    """Read the literal assignments of the notebook's cell tagged ``parameters``.
+
+    The cell must hold literal assignments only (the suite's rule), so it is parsed
+    with :mod:`ast` rather than executed; the type of each default is the type the
+    registry's values are checked against.
+
+    Raises
+    ------
+    InputError
+        If the notebook cannot be read, has no or several ``parameters`` cells, or
+        the cell holds anything but literal assignments.
+    """
+    where = _relative(notebook)
+    try:
+        document = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise InputError(f"{where}: notebook not found") from error
+    except json.JSONDecodeError as error:
+        raise InputError(f"{where}: not a valid notebook (JSON error at line {error.lineno})") from error
+    cells = [
+        cell
+        for cell in document.get("cells", [])
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", [])
+    ]
+    if len(cells) != 1:
+        raise InputError(f"{where}: expected exactly one code cell tagged 'parameters', found {len(cells)}")
+    source = cells[0]["source"]
+    source = "".join(source) if isinstance(source, list) else source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise InputError(f"{where}: parameters cell line {error.lineno}: {error.msg}") from error
+    lines = source.splitlines()
+    parameters: dict[str, NotebookParameter] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                target, value_node = node.target, node.value
+            else:
+                raise InputError(
+                    f"{where}: parameters cell line {node.lineno}: expected `name = literal`, "
+                    f"found {ast.get_source_segment(source, node)!r}"
+                )
+        else:
+            target, value_node = node.targets[0], node.value
+        try:
+            default = ast.literal_eval(value_node)
+        except ValueError as error:
+            raise InputError(
+                f"{where}: parameters cell line {node.lineno}: value of {target.id!r} is not a literal"
+            ) from error
+        line = lines[node.lineno - 1]
+        comment = line.split("#", 1)[1].strip() if "#" in line else ""
+        parameters[target.id] = NotebookParameter(target.id, default, type(default).__name__, comment)
+    return parameters
+
+
+def _type_problem(value: Any, default: Any) -> str | None:
+    """Why ``value`` cannot replace ``default`` (type of the default rules), or None."""
+    if default is None or value is None:
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else f"expected bool like the default {default!r}"
+    if isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else f"expected int like the default {default!r}"
+    if isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok else f"expected float like the default {default!r}"
+    if isinstance(default, (list, tuple)):
+        return None if isinstance(value, (list, tuple)) else f"expected a list like the default {default!r}"
+    if isinstance(default, dict):
+        return None if isinstance(value, dict) else f"expected a mapping like the default {default!r}"
+    if isinstance(default, str):
+        return None if isinstance(value, str) else f"expected str like the default {default!r}"
+    return None if isinstance(value, type(default)) else f"expected {type(default).__name__}"
+
+
+def _slug(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        text = "+".join(_slug(item) for item in value)
+    else:
+        text = str(value)
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "-", text).strip("-.") or "x"
+
+
+def output_name(name: str, run_parameters: dict[str, Any]) -> str:
+    """Deterministic output stem from the entry name and its run-specific parameters.
+
+    ``output_name("07_country_profile", {"country": "DE"}) == "07_country_profile__country-DE"``.
+    Parameters are sorted by key so the order in the registry does not matter.
+    """
+    parts = [name] + [f"{key}-{_slug(run_parameters[key])}" for key in sorted(run_parameters)]
+    return "__".join(parts)
+
+
+def load_registry(registry: Path | None = None) -> tuple[Path, dict[str, Any]]:
+    """Read the registry YAML; return its path and the ``notebooks`` mapping."""
+    registry = Path(registry) if registry else paths.notebooks_dir() / "suite.yml"
+    where = _relative(registry)
+    try:
+        document = yaml.safe_load(registry.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise InputError(f"{where}: suite registry not found") from error
+    except yaml.YAMLError as error:
+        raise InputError(f"{where}: not valid YAML: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("notebooks"), dict):
+        raise InputError(f"{where}: expected a mapping with a 'notebooks' mapping at the top")
+    return registry, document["notebooks"]
+
+
+def build_plan(
+    registry: Path | None = None,
+    *,
+    only: list[str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    profile: str | None = None,
+) -> SuitePlan:
+    """Validate the registry and return the ordered executions.
+
+    Parameters
+    ----------
+    registry
+        Registry file; default ``notebooks/suite.yml``.
+    only
+        Entry names (or output stems) to run; ordering constraints on entries
+        outside the selection are dropped.
+    overrides
+        ``-p key=value`` values applied to every selected notebook whose
+        parameters cell declares ``key``; a key that no selected notebook declares
+        is an error.
+    profile
+        Name of a ``profiles`` block (e.g. ``quick``) applied where an entry has it.
+
+    Raises
+    ------
+    InputError
+        Listing every problem of the registry, each with file and key.
+    """
+    registry, entries = load_registry(registry)
+    where = _relative(registry)
+    problems: list[str] = []
+    overrides = dict(overrides or {})
+    executions: list[Execution] = []
+    entry_outputs: dict[str, list[str]] = {}
+    declared_anywhere: set[str] = set()
+
+    for name, entry in entries.items():
+        key = f"notebooks.{name}"
+        if not isinstance(name, str) or not _NAME_PATTERN.match(name) or ".." in name:
+            problems.append(f"{where}: {key}: name must match {_NAME_PATTERN.pattern} (it names files in reports/)")
+            continue
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: {key}: expected a mapping with at least 'notebook'")
+            continue
+        unknown = set(entry) - _REGISTRY_KEYS
+        if unknown:
+            problems.append(f"{where}: {key}: unknown key(s) {sorted(unknown)}; allowed {sorted(_REGISTRY_KEYS)}")
+        notebook_file = entry.get("notebook")
+        if not isinstance(notebook_file, str):
+            problems.append(f"{where}: {key}.notebook: expected a notebook file name")
+            continue
+        notebook = (registry.parent / notebook_file).resolve()
+        if registry.parent.resolve() not in notebook.parents:
+            problems.append(f"{where}: {key}.notebook: {notebook_file!r} lies outside the notebooks folder")
+            continue
+        if not notebook.is_file():
+            problems.append(f"{where}: {key}.notebook: unknown notebook {notebook_file!r} (no such file)")
+            continue
+        try:
+            declared = notebook_parameters(notebook)
+        except InputError as error:
+            problems.append(f"{where}: {key}.notebook: {error}")
+            continue
+        declared_anywhere.update(declared)
+
+        def check(values: Any, context: str) -> dict[str, Any]:
+            if values is None:
+                return {}
+            if not isinstance(values, dict):
+                problems.append(f"{where}: {context}: expected a mapping of parameter: value")
+                return {}
+            for parameter, value in values.items():
+                if parameter not in declared:
+                    problems.append(
+                        f"{where}: {context}.{parameter}: not a parameter of {notebook_file} "
+                        f"(its parameters cell declares {sorted(declared)})"
+                    )
+                    continue
+                problem = _type_problem(value, declared[parameter].default)
+                if problem:
+                    problems.append(f"{where}: {context}.{parameter}: {value!r}: {problem}")
+            return dict(values)
+
+        common = check(entry.get("parameters"), f"{key}.parameters")
+        profiles = entry.get("profiles") or {}
+        if not isinstance(profiles, dict):
+            problems.append(f"{where}: {key}.profiles: expected a mapping of profile name: parameters")
+            profiles = {}
+        profile_values = {}
+        for profile_name, values in profiles.items():
+            checked = check(values, f"{key}.profiles.{profile_name}")
+            if profile_name == profile:
+                profile_values = checked
+        runs = entry.get("runs")
+        if runs is None:
+            runs = [{}]
+        if not isinstance(runs, list) or not runs:
+            problems.append(f"{where}: {key}.runs: expected a non-empty list of parameter sets")
+            runs = []
+        selected_overrides = {k: v for k, v in overrides.items() if k in declared}
+        for parameter, value in selected_overrides.items():
+            problem = _type_problem(value, declared[parameter].default)
+            if problem:
+                problems.append(f"-p {parameter}={value!r} for {notebook_file}: {problem}")
+        timeout = entry.get("timeout")
+        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+            problems.append(f"{where}: {key}.timeout: expected a positive number of seconds")
+            timeout = None
+        outputs = []
+        for index, run in enumerate(runs):
+            run_values = check(run, f"{key}.runs[{index}]")
+            parameters = {**common, **profile_values, **run_values, **selected_overrides}
+            stem = output_name(name, run_values)
+            outputs.append(stem)
+            executions.append(Execution(name, notebook, parameters, stem, [], timeout))
+        entry_outputs[name] = outputs
+
+    # Duplicate output names and dependencies, checked on the whole registry.
+    seen: dict[str, str] = {}
+    for execution in executions:
+        if execution.output in seen:
+            problems.append(
+                f"{where}: notebooks.{execution.name}: duplicate output name {execution.output!r} "
+                f"(also produced by notebooks.{seen[execution.output]})"
+            )
+        seen[execution.output] = execution.name
+    for name, entry in entries.items():
+        after = entry.get("after") if isinstance(entry, dict) else None
+        if after is None:
+            continue
+        if not isinstance(after, list) or not all(isinstance(item, str) for item in after):
+            problems.append(f"{where}: notebooks.{name}.after: expected a list of notebook names")
+            continue
+        for dependency in after:
+            if dependency not in entries:
+                problems.append(f"{where}: notebooks.{name}.after: unknown notebook {dependency!r}")
+            elif dependency == name:
+                problems.append(f"{where}: notebooks.{name}.after: a notebook cannot run after itself")
+    unknown_overrides = sorted(set(overrides) - declared_anywhere)
+    for parameter in unknown_overrides:
+        problems.append(f"-p {parameter}: no notebook in {where} declares this parameter")
+    if problems:
+        raise InputError("invalid suite:\n  " + "\n  ".join(problems))
+
+    for execution in executions:
+        after = entries[execution.name].get("after") or []
+        execution.after = [stem for dependency in after for stem in entry_outputs.get(dependency, [])]
+
+    if only:
+        wanted = set(only)
+        known = set(entries) | {execution.output for execution in executions}
+        missing = sorted(wanted - known)
+        if missing:
+            raise InputError(f"--only: unknown notebook(s) {missing}; known: {sorted(entries)}")
+        executions = [e for e in executions if e.name in wanted or e.output in wanted]
+        if overrides:
+            selected_declared = set().union(*(notebook_parameters(e.notebook) for e in executions))
+            stray = sorted(set(overrides) - selected_declared)
+            if stray:
+                raise InputError(f"-p {stray[0]}: none of the selected notebooks declares this parameter")
+        kept = {execution.output for execution in executions}
+        for execution in executions:
+            execution.after = [stem for stem in execution.after if stem in kept]
+
+    return SuitePlan(registry, _topological(executions, where))
+
+
+def _topological(executions: list[Execution], where: str) -> list[Execution]:
+    """Order executions so that dependencies come first; registry order breaks ties."""
+    by_output = {execution.output: execution for execution in executions}
+    ordered: list[Execution] = []
+    state: dict[str, int] = {}
+
+    def visit(execution: Execution, chain: list[str]) -> None:
+        mark = state.get(execution.output, 0)
+        if mark == 2:
+            return
+        if mark == 1:
+            cycle = " -> ".join(chain + [execution.output])
+            raise InputError(f"{where}: dependency cycle in 'after': {cycle}")
+        state[execution.output] = 1
+        for dependency in execution.after:
+            visit(by_output[dependency], chain + [execution.output])
+        state[execution.output] = 2
+        ordered.append(execution)
+
+    for execution in executions:
+        visit(execution, [])
+    return ordered

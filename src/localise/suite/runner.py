@@ -1,0 +1,401 @@
+"""Run a validated plan: process pool or Dask cluster → manifest, index page.
+
+The runner drives papermill from one Python process. Executions whose
+dependencies succeeded are submitted as soon as a worker is free; a failed
+execution is recorded and its dependents are marked skipped, while every other
+execution still runs.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import html
+import json
+import multiprocessing
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from localise import paths
+from localise.atomic import atomic_write_text, sha256_file
+from localise.suite.executor import execute
+from localise.suite.registry import Execution, SuitePlan
+
+__all__ = ["RunResult", "run_suite", "default_workers", "PACKAGES_IN_MANIFEST"]
+
+#: Packages whose versions every manifest records.
+PACKAGES_IN_MANIFEST = (
+    "localise", "numpy", "pandas", "scipy", "statsmodels", "linearmodels", "scikit-learn",
+    "matplotlib", "seaborn", "pyarrow", "pandera", "krippendorff", "geopandas", "SALib",
+    "papermill", "nbclient", "nbconvert", "ipykernel", "dask", "distributed",
+)
+
+
+@dataclass
+class RunResult:
+    """What a suite run produced."""
+
+    run_id: str
+    run_dir: Path
+    records: list[dict[str, Any]] = field(default_factory=list)
+    manifest_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every execution succeeded."""
+        return all(record["status"] == "ok" for record in self.records)
+
+    def summary_table(self) -> str:
+        """Plain-text table: output, status, seconds, error."""
+        rows = [("notebook run", "status", "seconds", "error")]
+        for record in self.records:
+            error = record.get("error") or {}
+            message = f"{error.get('ename')}: {error.get('evalue')}" if error.get("ename") else record.get("reason", "")
+            rows.append((record["output"], record["status"], f"{record.get('duration_s', 0):.1f}", message[:80]))
+        widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
+        return "\n".join("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)
+
+
+def default_workers() -> int:
+    """One worker per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def _git_state() -> dict[str, Any]:
+    def git(*args: str) -> str | None:
+        try:
+            completed = subprocess.run(
+                ["git", *args], cwd=paths.PROJECT_ROOT, capture_output=True, text=True, timeout=10, check=True
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return completed.stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for package in PACKAGES_IN_MANIFEST:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def _new_run_dir(reports: Path) -> tuple[str, Path]:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    for suffix in [""] + [f"-{i}" for i in range(1, 100)]:
+        run_id = f"{stamp}{suffix}"
+        run_dir = reports / run_id
+        try:
+            run_dir.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        return run_id, run_dir
+    raise RuntimeError(f"cannot create a new run folder in {reports}")
+
+
+def _task(execution: Execution, run_dir: Path, timeout: float | None, html_output: bool) -> dict[str, Any]:
+    return {
+        "notebook": str(execution.notebook),
+        "output": execution.output,
+        "run_dir": str(run_dir),
+        "parameters": execution.parameters,
+        "timeout": execution.timeout or timeout,
+        "cwd": str(execution.notebook.parent),
+        "html": html_output,
+        "env": {"LOCALISE_RUN_ID": run_dir.name},
+    }
+
+
+class _SerialEngine:
+    """Executes in this process, one notebook at a time (``--workers 1``)."""
+
+    def submit(self, task: dict[str, Any]) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(execute(task))
+        except BaseException as error:  # pragma: no cover - execute records its own errors
+            future.set_exception(error)
+        return future
+
+    @staticmethod
+    def wait(pending: set) -> set:
+        return {future for future in pending if future.done()}
+
+    def close(self) -> None:
+        pass
+
+
+class _PoolEngine:
+    def __init__(self, workers: int):
+        # spawn: a clean interpreter per worker, safe with threads in the parent.
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, task: dict[str, Any]) -> cf.Future:
+        return self.pool.submit(execute, task)
+
+    @staticmethod
+    def wait(pending: set) -> set:
+        done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        return done
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _DaskEngine:
+    def __init__(self, address: str):
+        from distributed import Client
+
+        self.client = Client(address, timeout="30s")
+
+    def submit(self, task: dict[str, Any]) -> Any:
+        return self.client.submit(execute, task, pure=False, key=f"localise-{task['output']}-{time.time_ns()}")
+
+    @staticmethod
+    def wait(pending: set) -> set:
+        from distributed import wait
+
+        return set(wait(list(pending), return_when="FIRST_COMPLETED").done)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _engine(workers: int, scheduler: str | None, jobs: int) -> Any:
+    if scheduler:
+        return _DaskEngine(scheduler)
+    if workers <= 1 or jobs <= 1:
+        return _SerialEngine()
+    return _PoolEngine(min(workers, jobs))
+
+
+def _relative(path: str | Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(paths.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def run_suite(
+    plan: SuitePlan,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    timeout: float | None = None,
+    html_output: bool = True,
+    progress: bool | None = None,
+    reports: Path | None = None,
+) -> RunResult:
+    """Execute every notebook of ``plan``; write ``reports/<run-id>/`` and its manifest.
+
+    Parameters
+    ----------
+    plan
+        Validated plan from :func:`localise.suite.registry.build_plan`.
+    workers
+        Process-pool size; default one per core. ``1`` executes in this process.
+    scheduler
+        Address of a Dask distributed scheduler (``tcp://host:port``); when given,
+        every execution is submitted to that cluster instead of the local pool.
+    timeout
+        Seconds allowed per cell (a registry entry's ``timeout`` takes precedence).
+    html_output
+        Also write an HTML rendering of each executed notebook.
+    progress
+        Show a progress bar; default only on a terminal and not when ``CI`` is set.
+    reports
+        Folder that receives the run folder; default :func:`localise.paths.reports_dir`.
+    """
+    reports = Path(reports) if reports else paths.reports_dir()
+    run_id, run_dir = _new_run_dir(reports)
+    result = RunResult(run_id, run_dir)
+    started = dt.datetime.now(dt.timezone.utc)
+    workers = workers or default_workers()
+    if progress is None:
+        progress = sys.stderr.isatty() and os.environ.get("CI", "").lower() not in {"1", "true", "yes"}
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(plan.executions), desc="localise suite", unit="nb", disable=not progress)
+    records: dict[str, dict[str, Any]] = {}
+    waiting = list(plan.executions)
+    running: dict[Any, Execution] = {}
+    manifest_base = {
+        "run_id": run_id,
+        "registry": _relative(plan.registry),
+        "started": started.isoformat(timespec="seconds"),
+        "engine": {"scheduler": scheduler} if scheduler else {"workers": workers},
+        "timeout_per_cell_s": timeout,
+        "git": _git_state(),
+        "python": {"version": platform.python_version(), "executable": sys.executable},
+        "platform": platform.platform(),
+        "packages": _versions(),
+    }
+    engine = _engine(workers, scheduler, len(plan.executions))
+    interrupted = False
+    try:
+        while waiting or running:
+            for execution in list(waiting):
+                statuses = [records.get(dependency, {}).get("status") for dependency in execution.after]
+                if any(status in {"failed", "skipped"} for status in statuses):
+                    failed = [d for d in execution.after if records[d]["status"] in {"failed", "skipped"}]
+                    records[execution.output] = {
+                        "output": execution.output,
+                        "notebook": execution.notebook.name,
+                        "status": "skipped",
+                        "reason": f"dependency did not succeed: {', '.join(failed)}",
+                        "duration_s": 0.0,
+                        "inputs": [],
+                    }
+                    waiting.remove(execution)
+                    bar.update(1)
+                elif all(status == "ok" for status in statuses):
+                    future = engine.submit(_task(execution, run_dir, timeout, html_output))
+                    running[future] = execution
+                    waiting.remove(execution)
+            if not running:
+                continue
+            for future in engine.wait(set(running)):
+                execution = running.pop(future)
+                try:
+                    record = future.result()
+                except Exception as error:  # noqa: BLE001 - a lost worker fails one notebook only
+                    record = {
+                        "output": execution.output,
+                        "notebook": execution.notebook.name,
+                        "status": "failed",
+                        "error": {"ename": type(error).__name__, "evalue": str(error)[:500], "traceback": ""},
+                        "duration_s": 0.0,
+                        "inputs": [],
+                    }
+                records[execution.output] = record
+                bar.update(1)
+                bar.set_postfix_str(f"{execution.output}: {record['status']}")
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        engine.close()
+        bar.close()
+        for execution in plan.executions:
+            records.setdefault(
+                execution.output,
+                {"output": execution.output, "notebook": execution.notebook.name, "status": "interrupted",
+                 "duration_s": 0.0, "inputs": []},
+            )
+        result.records = [records[execution.output] for execution in plan.executions]
+        for execution, record in zip(plan.executions, result.records):
+            record["parameters"] = execution.parameters
+            record["after"] = execution.after
+            record["outputs"] = _outputs(run_dir, execution.output)
+        finished = dt.datetime.now(dt.timezone.utc)
+        manifest = {
+            **manifest_base,
+            "finished": finished.isoformat(timespec="seconds"),
+            "wall_time_s": round((finished - started).total_seconds(), 3),
+            "status": "interrupted" if interrupted else ("ok" if result.ok else "failed"),
+            "synthetic_data_used": any(i.get("synthetic") for r in result.records for i in r.get("inputs", [])),
+            "inputs": _all_inputs(result.records),
+            "notebooks": result.records,
+        }
+        result.manifest_path = atomic_write_text(
+            run_dir / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n"
+        )
+        atomic_write_text(run_dir / "index.html", _index_html(manifest))
+        _cleanup(run_dir)
+        _point_latest(reports, run_dir)
+    return result
+
+
+def _outputs(run_dir: Path, stem: str) -> list[dict[str, Any]]:
+    files = [run_dir / f"{stem}.ipynb", run_dir / f"{stem}.html"]
+    folder = run_dir / stem
+    if folder.is_dir():
+        files += sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return [
+        {"path": str(p.relative_to(run_dir)), "sha256": sha256_file(p), "bytes": p.stat().st_size}
+        for p in files
+        if p.is_file()
+    ]
+
+
+def _all_inputs(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for record in records:
+        for entry in record.get("inputs", []):
+            entry["path"] = _relative(entry["path"])
+            merged.setdefault(entry["path"], {**entry, "read_by": []})["read_by"].append(record["output"])
+    return [merged[key] for key in sorted(merged)]
+
+
+def _cleanup(run_dir: Path) -> None:
+    inputs = run_dir / ".inputs"
+    if inputs.is_dir():
+        for leftover in inputs.iterdir():
+            leftover.unlink()
+        inputs.rmdir()
+
+
+def _point_latest(reports: Path, run_dir: Path) -> None:
+    """Make ``reports/latest`` point at ``run_dir`` (atomic symlink swap)."""
+    link = reports / "latest"
+    temporary = reports / f".latest.{os.getpid()}.partial"
+    temporary.unlink(missing_ok=True)
+    try:
+        temporary.symlink_to(run_dir.name, target_is_directory=True)
+        os.replace(temporary, link)
+    except OSError:  # file systems without symlinks: write the run id instead
+        temporary.unlink(missing_ok=True)
+        atomic_write_text(reports / "LATEST", run_dir.name + "\n")
+
+
+def _index_html(manifest: dict[str, Any]) -> str:
+    rows = []
+    for record in manifest["notebooks"]:
+        links = []
+        for output in record.get("outputs", []):
+            path = output["path"]
+            if path.endswith((".html", ".ipynb")) or path.rsplit(".", 1)[-1] in {"png", "svg", "csv", "tex"}:
+                links.append(f'<a href="{html.escape(path)}">{html.escape(Path(path).name)}</a>')
+        error = record.get("error") or {}
+        detail = html.escape(f"{error.get('ename')}: {error.get('evalue')}") if error else html.escape(record.get("reason", ""))
+        parameters = html.escape(json.dumps(record.get("parameters", {}), ensure_ascii=False))
+        rows.append(
+            f"<tr class='{record['status']}'><td>{html.escape(record['output'])}</td><td>{record['status']}</td>"
+            f"<td>{record.get('duration_s', 0):.1f}</td><td><code>{parameters}</code></td>"
+            f"<td>{' '.join(links)}</td><td>{detail}</td></tr>"
+        )
+    synthetic = (
+        "<p class='synthetic'>This run used SYNTHETIC demo data for at least one notebook: "
+        "its results are for teaching and testing, not observations.</p>"
+        if manifest.get("synthetic_data_used")
+        else ""
+    )
+    git = manifest.get("git", {})
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>localise run {html.escape(manifest['run_id'])}</title>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top}}
+tr.failed td:nth-child(2){{color:#b00}}tr.skipped td:nth-child(2){{color:#a60}}tr.ok td:nth-child(2){{color:#070}}
+.synthetic{{color:#b00;font-weight:bold}}</style></head><body>
+<h1>localise run {html.escape(manifest['run_id'])}</h1>
+<p>Status: <b>{manifest['status']}</b>; started {manifest['started']}, finished {manifest['finished']}
+({manifest['wall_time_s']:.1f} s); commit {html.escape(str(git.get('commit')))}{' (dirty)' if git.get('dirty') else ''};
+<a href="manifest.json">manifest.json</a></p>
+{synthetic}
+<table><tr><th>notebook run</th><th>status</th><th>seconds</th><th>parameters</th><th>outputs</th><th>error</th></tr>
+{''.join(rows)}
+</table></body></html>
+"""
