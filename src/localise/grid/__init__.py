@@ -1,0 +1,1 @@
+"""The analytical grid: codebook, case registry, coding workflow, reliability, frameworks, typology."""
