@@ -17,16 +17,17 @@ __all__ = ["atomic_path", "atomic_write_text", "atomic_write_bytes", "sha256_fil
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike[str], suffix: str = ".partial") -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
-    The temporary file starts with ``.`` and ends with ``.partial`` so that it is
-    never mistaken for an output. On any exception (including ``KeyboardInterrupt``)
+    The temporary file starts with ``.`` and carries ``.partial`` in its name
+    (``suffix``, e.g. ``".partial.ipynb"`` for tools that check extensions), so
+    that it is never mistaken for an output. On any exception (including ``KeyboardInterrupt``)
     the temporary file is removed and ``target`` keeps its previous content.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

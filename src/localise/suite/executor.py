@@ -7,11 +7,13 @@ installed package on the worker.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -27,30 +29,50 @@ KERNEL_NAME = "localise-python3"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def ensure_kernel() -> str:
+_KERNEL_COUNTER = itertools.count()
+_KERNEL_LOCK = threading.Lock()
+
+
+def _kernels_folder() -> Path:
+    """This process's private folder of kernel specs, prepended to ``JUPYTER_PATH`` once."""
+    with _KERNEL_LOCK:
+        folder = os.environ.get("LOCALISE_KERNEL_DIR")
+        if folder and Path(folder).is_dir() and folder in os.environ.get("JUPYTER_PATH", ""):
+            return Path(folder)
+        path = Path(tempfile.mkdtemp(prefix="localise-kernels-"))
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(path), os.environ.get("JUPYTER_PATH")]))
+        os.environ["LOCALISE_KERNEL_DIR"] = str(path)
+        return path
+
+
+def ensure_kernel(env: dict[str, str] | None = None) -> str:
     """Register a kernel spec that runs this very interpreter; return its name.
 
     The spec lives in a private folder prepended to ``JUPYTER_PATH``, so a
     ``python3`` kernel spec saved by another environment (user or system folders)
-    can never be picked instead. ``argv[0] == "python"`` is replaced by
-    ``sys.executable`` in jupyter_client, which pins the interpreter.
+    can never be picked instead; ``argv[0]`` is ``sys.executable``, which pins the
+    interpreter. Each call makes a new spec carrying ``env`` for the kernel: the
+    environment goes to the kernel through its spec, not through ``os.environ``,
+    so several executions in threads of one (Dask) worker never see each other's.
     """
-    marker = os.environ.get("LOCALISE_KERNEL_DIR")
-    if marker and (Path(marker) / "kernels" / KERNEL_NAME / "kernel.json").is_file():
-        return KERNEL_NAME
-    folder = Path(tempfile.mkdtemp(prefix="localise-kernel-"))
-    spec_dir = folder / "kernels" / KERNEL_NAME
+    name = f"{KERNEL_NAME}-{os.getpid()}-{next(_KERNEL_COUNTER)}"
+    spec_dir = _kernels_folder() / "kernels" / name
     spec_dir.mkdir(parents=True)
     spec = {
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (localise)",
         "language": "python",
+        "env": dict(env or {}),
         "metadata": {"debugger": False},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder), os.environ.get("JUPYTER_PATH")]))
-    os.environ["LOCALISE_KERNEL_DIR"] = str(folder)
-    return KERNEL_NAME
+    return name
+
+
+def _drop_kernel(name: str) -> None:
+    spec_dir = _kernels_folder() / "kernels" / name
+    (spec_dir / "kernel.json").unlink(missing_ok=True)
+    spec_dir.rmdir()
 
 
 def _short_traceback(lines: list[str] | str, limit: int = 20) -> str:
@@ -61,12 +83,17 @@ def _short_traceback(lines: list[str] | str, limit: int = 20) -> str:
 
 
 def _error_from_notebook(notebook_path: Path) -> dict[str, Any] | None:
-    """Locate the first cell with an error output in an executed notebook."""
+    """Locate the first cell with an error output; its index is the source notebook's (0-based)."""
     try:
         document = json.loads(notebook_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
-    for index, cell in enumerate(document.get("cells", [])):
+    index = -1
+    for cell in document.get("cells", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue  # cells papermill added: count positions in the source notebook
+        index += 1
         for output in cell.get("outputs", []) or []:
             if output.get("output_type") == "error":
                 return {
@@ -119,9 +146,7 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         **task.get("env", {}),
     }
-    previous = {key: os.environ.get(key) for key in environment}
-    os.environ.update(environment)
-    kernel = ensure_kernel()
+    kernel = ensure_kernel(environment)
     record: dict[str, Any] = {
         "output": output,
         "notebook": Path(task["notebook"]).name,
@@ -136,7 +161,7 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
         while True:
             attempts += 1
             try:
-                with atomic_path(notebook_out) as partial:
+                with atomic_path(notebook_out, suffix=".partial.ipynb") as partial:
                     try:
                         papermill.execute_notebook(
                             str(task["notebook"]),
@@ -179,11 +204,7 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
             "traceback": _short_traceback(traceback.format_exc()),
         }
     finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _drop_kernel(kernel)
     record["attempts"] = attempts
     if notebook_out.is_file() and task.get("html", True):
         try:
