@@ -1,0 +1,64 @@
+"""``localise data ...`` sub-commands: demo, fetch, build, prepare."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``data`` sub-command and its actions."""
+    parser = subparsers.add_parser("data", help="fetch, build and inspect the data sets")
+    actions = parser.add_subparsers(dest="data_command", metavar="ACTION")
+
+    p = actions.add_parser("demo", help="write the seeded SYNTHETIC demo data to data/processed/demo/")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: localise.data.demo.DEFAULT_SEED)")
+    p.set_defaults(func=_demo)
+
+    p = actions.add_parser("fetch", help="copy raw files from the mirror or download them from Eurostat")
+    p.add_argument("--mirror", type=Path, default=None, help="mirror folder (default: $LOCALISE_DATA_MIRROR)")
+    p.add_argument("--offline", action="store_true", help="never use the network")
+    p.add_argument("--only", nargs="*", default=None, metavar="CODE", help="fetch only these catalogue codes")
+    p.set_defaults(func=_fetch)
+
+    p = actions.add_parser("build", help="build the processed panels in data/processed/ from data/raw/")
+    p.add_argument(
+        "--nuts-version", type=int, nargs="*", default=None, help="NUTS version(s) of the regional panel"
+    )
+    p.set_defaults(func=_build)
+
+    p = actions.add_parser("prepare", help="fetch + build when a mirror or the network is there, else the demo")
+    p.add_argument("--mirror", type=Path, default=None, help="mirror folder (default: $LOCALISE_DATA_MIRROR)")
+    p.add_argument("--offline", action="store_true", help="never use the network")
+    p.set_defaults(func=_prepare)
+
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from localise.data import demo
+
+    seed = demo.DEFAULT_SEED if args.seed is None else args.seed
+    files = demo.write_demo(seed)
+    print(f"wrote SYNTHETIC demo data (seed {seed}) to {files['metadata'].parent}")
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from localise.data import fetch
+
+    fetch.fetch_all(mirror=args.mirror, offline=args.offline, only=args.only)
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from localise.data import build
+
+    build.build_all(nuts_versions=args.nuts_version)
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from localise.data import build
+
+    return build.prepare(mirror=args.mirror, offline=args.offline)
