@@ -1,0 +1,401 @@
+"""The composite-indicator engine: :class:`CompositeIndicator` (settings) and
+:class:`CompositeResults` (scores at every level, ranks, diagnostics).
+
+Pipeline (OECD/JRC Handbook steps 3–6, dossier §4.1): imputation of raw indicator values
+→ outlier treatment → normalisation (oriented so that higher is better) → weighting →
+aggregation level by level, each level with its own missing-data rule (minimum coverage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from localise.errors import InputError
+from localise.indicators import methods
+from localise.indicators.framework import Framework, load_framework
+
+__all__ = ["CompositeIndicator", "CompositeResults", "pivot_panel"]
+
+
+def pivot_panel(
+    panel: pd.DataFrame,
+    *,
+    year: int | None = None,
+    sex: str = "T",
+    indicators: list[str] | None = None,
+) -> pd.DataFrame:
+    """Turn a tidy panel (data API schema: geo, year, indicator, sex, value) into units × indicators.
+
+    ``year=None`` takes, per geo and indicator, the latest available year. ``attrs`` (synthetic
+    flag, source note) are carried over.
+    """
+    need = {"geo", "year", "indicator", "sex", "value"}
+    if not need <= set(panel.columns):
+        raise InputError(f"panel: expected columns {sorted(need)}, got {sorted(panel.columns)}")
+    df = panel[panel["sex"] == sex]
+    if indicators is not None:
+        df = df[df["indicator"].isin(indicators)]
+    df = df.dropna(subset=["value"])
+    if year is not None:
+        df = df[df["year"] == year]
+    else:
+        df = df.sort_values("year").groupby(["geo", "indicator"], as_index=False).last()
+    wide = df.pivot_table(index="geo", columns="indicator", values="value", aggfunc="first")
+    wide.columns.name = None
+    wide.attrs.update(panel.attrs)
+    return wide
+
+
+@dataclass
+class CompositeIndicator:
+    """Settings of a composite indicator built on a :class:`Framework`.
+
+    Parameters
+    ----------
+    framework
+        A framework or the name/path of a framework YAML.
+    normalisation
+        Override of the framework's normalisation for every indicator (``minmax``,
+        ``goalposts``, ``zscore``, ``rank``, ``distance_to_target``, ``none``) or a dict
+        indicator → method; ``None`` keeps the framework's.
+    weighting
+        ``"framework"`` (weights in the YAML, equal where none), ``"equal"``, ``"pca"``
+        (PCA weights of the indicators within each parent of the leaf level; higher levels
+        equal/framework weights) or a dict node id → weight (siblings must sum to 1).
+    aggregation
+        Per-level overrides, e.g. ``{"dimension": {"method": "power", "order": 1}}``.
+    missing
+        Per-level overrides of the missing-data rules, e.g. ``{"indicator": {"policy":
+        "group_mean"}, "component": {"min_coverage": 0.67}}``.
+    outliers
+        ``"none"`` or ``"winsorise"`` (skewness/kurtosis rule, dossier §4.3).
+    targets
+        Indicator → target value for ``distance_to_target``.
+    seed
+        Seed of the EM-like imputation.
+    """
+
+    framework: Framework | str
+    normalisation: str | dict[str, str] | None = None
+    weighting: str | dict[str, float] = "framework"
+    aggregation: dict[str, dict[str, Any]] | None = None
+    missing: dict[str, dict[str, Any]] | None = None
+    outliers: str = "none"
+    targets: dict[str, float] | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.framework, Framework):
+            self.framework = load_framework(self.framework)
+        fw = self.framework
+        if self.outliers not in {"none", "winsorise"}:
+            raise InputError(f"outliers={self.outliers!r}: expected 'none' or 'winsorise'")
+        if isinstance(self.weighting, str) and self.weighting not in {"framework", "equal", "pca"}:
+            raise InputError(f"weighting={self.weighting!r}: expected 'framework', 'equal', 'pca' or a dict")
+        if isinstance(self.weighting, dict):
+            unknown = [k for k in self.weighting if k not in fw.nodes]
+            if unknown:
+                raise InputError(f"weighting: unknown indicator or node ids {unknown} in framework {fw.name!r}")
+            for parent in {fw.nodes[k].parent for k in self.weighting}:
+                kids = fw.children(parent)
+                given = [self.weighting[k] for k in kids if k in self.weighting]
+                if len(given) != len(kids):
+                    raise InputError(f"weighting: give weights for all children of {parent!r}: {kids}")
+                if abs(sum(given) - 1) > 1e-6 or min(given) < 0:
+                    raise InputError(
+                        f"weighting: weights of the children of {parent!r} sum to {sum(given):.6g}; "
+                        "they must be >= 0 and sum to 1"
+                    )
+        for level in (self.aggregation or {}):
+            if level not in fw.levels[1:]:
+                raise InputError(f"aggregation: {level!r} is not an aggregate level of {fw.levels[1:]}")
+            methods.order_of(self.aggregation[level])
+        for level in (self.missing or {}):
+            if level not in fw.levels:
+                raise InputError(f"missing: {level!r} is not a level of {fw.levels}")
+        if isinstance(self.normalisation, dict):
+            unknown = [k for k in self.normalisation if k not in fw.indicators]
+            if unknown:
+                raise InputError(f"normalisation: unknown indicators {unknown}")
+
+    # ------------------------------------------------------------------ helpers
+    def _norm_method(self, ind: str) -> str:
+        if isinstance(self.normalisation, str):
+            return self.normalisation
+        if isinstance(self.normalisation, dict) and ind in self.normalisation:
+            return self.normalisation[ind]
+        return self.framework.normalisation_for(ind)
+
+    def _agg(self, level: str) -> dict[str, Any]:
+        spec = self.framework.aggregation_for(level)
+        spec.update((self.aggregation or {}).get(level, {}))
+        return spec
+
+    def _missing(self, level: str) -> dict[str, Any]:
+        spec = self.framework.missing_for(level)
+        spec.update((self.missing or {}).get(level, {}))
+        return spec
+
+    def settings(self) -> dict[str, Any]:
+        """The settings as a plain dict (kept on the results and printed by ``summary()``)."""
+        fw = self.framework
+        return {
+            "framework": fw.name,
+            "normalisation": self.normalisation if self.normalisation is not None else fw.normalisation,
+            "weighting": self.weighting if isinstance(self.weighting, str) else "user",
+            "aggregation": {lv: self._agg(lv) for lv in fw.levels[1:]},
+            "missing": {lv: self._missing(lv) for lv in fw.levels},
+            "outliers": self.outliers,
+            "seed": self.seed,
+        }
+
+    def prepare(self, data: pd.DataFrame, *, groups: pd.Series | None = None) -> pd.DataFrame:
+        """Select the framework's indicator columns, rename them to indicator ids, check types."""
+        fw = self.framework
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"data: expected a DataFrame (units × indicators), got {type(data).__name__}")
+        if data.index.has_duplicates:
+            dup = list(data.index[data.index.duplicated()][:5])
+            raise InputError(f"data: duplicate unit ids in the index: {dup}")
+        fw.check_columns(data.columns)
+        raw = data[[fw.nodes[i].column for i in fw.indicators]].copy()
+        raw.columns = fw.indicators
+        try:
+            raw = raw.apply(pd.to_numeric, errors="raise").astype(float)
+        except (ValueError, TypeError) as error:
+            raise InputError(f"data: indicator columns must be numeric ({error})") from error
+        return raw
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, data: pd.DataFrame, *, groups: pd.Series | None = None) -> "CompositeResults":
+        """Compute the composite for every unit (row of ``data``).
+
+        Parameters
+        ----------
+        data
+            Units × indicator columns (named as the framework's ``column`` entries).
+        groups
+            Group of every unit (e.g. country), for ``group_mean`` imputation.
+        """
+        fw = self.framework
+        raw = self.prepare(data, groups=groups)
+        leaf = fw.levels[0]
+        policy = self._missing(leaf).get("policy", "none")
+        imputed, imputed_mask = methods.impute(raw, policy, groups=groups, seed=self.seed)
+        outlier_report = None
+        treated = imputed
+        if self.outliers == "winsorise":
+            treated, outlier_report = methods.winsorise(imputed)
+        normalised = pd.DataFrame(index=raw.index, columns=fw.indicators, dtype=float)
+        clipped = pd.Series(0, index=fw.indicators, dtype=int)
+        for ind in fw.indicators:
+            node = fw.nodes[ind]
+            target = (self.targets or {}).get(ind, node.target)
+            vals, n_clip = methods.normalise(
+                treated[ind].to_numpy(), self._norm_method(ind), direction=node.direction or 1,
+                goalposts=node.goalposts, target=target,
+            )
+            normalised[ind] = vals
+            clipped[ind] = n_clip
+        # weights
+        weights: dict[str, pd.Series] = {}
+        pca_info: dict[str, dict] = {}
+        for level in fw.levels[:-1]:
+            ids = fw.members(level)
+            if self.weighting == "equal":
+                w = pd.Series(
+                    [1.0 / len(fw.children(fw.nodes[i].parent)) for i in ids], index=ids
+                )
+            else:
+                w = pd.Series(fw.weights(level), index=ids)
+                if isinstance(self.weighting, dict):
+                    for k, v in self.weighting.items():
+                        if k in w.index:
+                            w[k] = v
+            if self.weighting == "pca" and level == leaf:
+                for parent in fw.members(fw.levels[1]):
+                    kids = fw.children(parent)
+                    pw, info = methods.pca_weights(normalised[kids])
+                    w[kids] = pw.to_numpy()
+                    pca_info[parent] = info
+            weights[level] = w
+        # aggregation
+        scores: dict[str, pd.DataFrame] = {leaf: normalised}
+        coverage: dict[str, pd.DataFrame] = {}
+        current = normalised.to_numpy()[None, :, :]
+        for k, level in enumerate(fw.levels[1:], start=1):
+            below = fw.levels[k - 1]
+            order = methods.order_of(self._agg(level))
+            out, cov = methods.aggregate_level(
+                current, weights[below].to_numpy()[None, :], fw.membership(level), np.array([order]),
+                min_coverage=float(self._missing(level).get("min_coverage", 0.0)),
+            )
+            scores[level] = pd.DataFrame(out[0], index=raw.index, columns=fw.members(level))
+            coverage[level] = pd.DataFrame(cov[0], index=raw.index, columns=fw.members(level))
+            current = out
+        ranks = {lv: s.rank(ascending=False, method="min") for lv, s in scores.items()}
+        synthetic = bool(getattr(data, "attrs", {}).get("synthetic", False))
+        return CompositeResults(
+            framework=fw, settings=self.settings(), raw=raw, treated=treated, normalised=normalised,
+            scores=scores, ranks=ranks, weights=weights, coverage=coverage, imputed=imputed_mask,
+            clipped=clipped, outliers=outlier_report, pca_info=pca_info, synthetic=synthetic,
+        )
+
+
+@dataclass
+class CompositeResults:
+    """Result of :meth:`CompositeIndicator.fit`.
+
+    Attributes
+    ----------
+    scores, ranks
+        Level name → units × nodes frames (rank 1 = best, ties share the lowest rank).
+    normalised
+        Normalised indicators (units × indicators, higher = better).
+    weights
+        Level name → weights of its members within their parents.
+    coverage
+        Aggregate level → share of the parent's weight observed per unit.
+    imputed
+        Boolean units × indicators frame of imputed raw cells.
+    clipped
+        Per indicator, the number of values capped at the goalposts.
+    outliers
+        Per-indicator outlier report (``None`` when outliers were not treated).
+    pca_info
+        Per component: explained variance ratios and retained factors (PCA weighting).
+    """
+
+    framework: Framework
+    settings: dict[str, Any]
+    raw: pd.DataFrame
+    treated: pd.DataFrame
+    normalised: pd.DataFrame
+    scores: dict[str, pd.DataFrame]
+    ranks: dict[str, pd.DataFrame]
+    weights: dict[str, pd.Series]
+    coverage: dict[str, pd.DataFrame]
+    imputed: pd.DataFrame
+    clipped: pd.Series
+    outliers: pd.DataFrame | None = None
+    pca_info: dict[str, dict] = field(default_factory=dict)
+    synthetic: bool = False
+
+    @property
+    def index(self) -> pd.Series:
+        """Scores of the root (the composite index) by unit."""
+        fw = self.framework
+        return self.scores[fw.levels[-1]][fw.root].rename(fw.root)
+
+    @property
+    def n_imputed(self) -> int:
+        """Number of raw indicator cells that were imputed."""
+        return int(self.imputed.to_numpy().sum())
+
+    def missing_scores(self) -> pd.Series:
+        """Number of missing (not computable) scores per node, every level."""
+        return pd.concat([s.isna().sum() for s in self.scores.values()])
+
+    def to_frame(self, levels: list[str] | None = None) -> pd.DataFrame:
+        """Long table: unit, level, node, name, score, rank (every level unless ``levels``)."""
+        fw = self.framework
+        parts = []
+        for level in levels or fw.levels:
+            s = self.scores[level].stack(future_stack=True).rename("score")
+            r = self.ranks[level].stack(future_stack=True).rename("rank")
+            part = pd.concat([s, r], axis=1).reset_index()
+            part.columns = ["unit", "node", "score", "rank"]
+            part.insert(1, "level", level)
+            part.insert(3, "name", part["node"].map(lambda i: fw.nodes[i].name))
+            parts.append(part)
+        out = pd.concat(parts, ignore_index=True)
+        out.attrs["synthetic"] = self.synthetic
+        return out
+
+    def wide(self, levels: list[str] | None = None) -> pd.DataFrame:
+        """Units × nodes of the chosen levels (default: every aggregate level), root first."""
+        fw = self.framework
+        levels = levels or list(reversed(fw.levels[1:]))
+        out = pd.concat([self.scores[lv] for lv in levels], axis=1)
+        out.attrs["synthetic"] = self.synthetic
+        return out
+
+    def coherence(self) -> pd.DataFrame:
+        """Statistical coherence per aggregate node (dossier §4.1 step 4, §3.3).
+
+        Columns: number of children, Cronbach's alpha of the children, share of variance
+        of the children's first principal component, mean correlation among children,
+        minimum and mean Pearson correlation of a child with the node.
+        """
+        fw = self.framework
+        rows = []
+        for k, level in enumerate(fw.levels[1:], start=1):
+            below = self.scores[fw.levels[k - 1]]
+            for node in fw.members(level):
+                kids = fw.children(node)
+                x = below[kids]
+                parent = self.scores[level][node]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    corr_parent = x.corrwith(parent)
+                    cm = x.corr().to_numpy()
+                off = cm[~np.eye(len(kids), dtype=bool)] if len(kids) > 1 else np.array([np.nan])
+                first_pc = np.nan
+                if len(kids) > 1:
+                    xc = x.dropna()
+                    if len(xc) > 2:
+                        ev = np.linalg.eigvalsh(np.corrcoef(xc.to_numpy().T))
+                        first_pc = float(ev[-1] / ev.sum())
+                rows.append(
+                    {"level": level, "node": node, "n_children": len(kids),
+                     "cronbach_alpha": methods.cronbach_alpha(x), "first_pc_share": first_pc,
+                     "mean_inter_corr": float(np.nanmean(off)),
+                     "min_corr_with_parent": float(corr_parent.min()),
+                     "mean_corr_with_parent": float(corr_parent.mean())}
+                )
+        return pd.DataFrame(rows).set_index(["level", "node"])
+
+    def correlations(self, level_a: str, level_b: str) -> pd.DataFrame:
+        """Pearson correlations between the nodes of two levels (rows ``level_a``, columns ``level_b``)."""
+        a, b = self.scores[level_a], self.scores[level_b]
+        return pd.DataFrame({cb: a.corrwith(b[cb]) for cb in b.columns})
+
+    def summary(self) -> str:
+        """Text summary: settings, data, imputations, clipping, outliers, top units."""
+        fw = self.framework
+        lines = [f"Composite indicator: {fw.title} ({fw.name})", "=" * 60]
+        for k, v in self.settings.items():
+            lines.append(f"{k:>14}: {v}")
+        lines.append("-" * 60)
+        counts = ", ".join(f"{len(fw.members(lv))} {lv}" for lv in fw.levels)
+        lines.append(f"Units: {len(self.raw)}; structure: {counts}")
+        lines.append(f"Missing raw cells: {int(self.raw.isna().to_numpy().sum())}; imputed: {self.n_imputed}")
+        lines.append(f"Values clipped at goalposts: {int(self.clipped.sum())} "
+                     f"(in {int((self.clipped > 0).sum())} indicators)")
+        miss = self.missing_scores()
+        lines.append(f"Scores not computable (coverage rule): {int(miss.sum())}")
+        if self.outliers is not None:
+            treated = self.outliers[self.outliers.n_winsorised > 0]
+            lines.append(f"Outliers winsorised: {int(treated.n_winsorised.sum())} points in {len(treated)} indicators")
+        for comp, info in self.pca_info.items():
+            lines.append(f"PCA {comp}: {info['n_factors']} factor(s), {100 * info['retained_variance']:.1f}% variance")
+        lines.append("-" * 60)
+        top = self.index.sort_values(ascending=False).head(10)
+        lines.append("Top units: " + ", ".join(f"{u} {v:.2f}" for u, v in top.items()))
+        if self.synthetic:
+            lines.append("[SYNTHETIC DATA]")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def to_latex(self, levels: list[str] | None = None, *, float_format: str = "%.2f") -> str:
+        """LaTeX table of the aggregate scores (units × nodes)."""
+        from localise.report import label
+
+        caption = label(f"{self.framework.title}: scores", self)
+        return self.wide(levels).to_latex(float_format=lambda v: float_format % v, caption=caption,
+                                          label=f"tab:{self.framework.name}_scores")
