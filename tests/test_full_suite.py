@@ -1,0 +1,80 @@
+"""The whole suite through the command line, as `make run` does it, with small parameters.
+
+Two runs: on the real data mirror (data prepared by ``localise data prepare``) every
+registered notebook must succeed; without any data the getting-started notebook runs
+on the generated demo data and everything it writes is marked SYNTHETIC.
+All folders are temporary: the project's data/ and reports/ are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from localise import paths
+
+pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
+
+LOCALISE = [sys.executable, "-m", "localise.cli"]
+
+
+def _environment(tmp_path: Path, mirror: Path | None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "LOCALISE_DATA_RAW": str(tmp_path / "raw"),
+        "LOCALISE_DATA_PROCESSED": str(tmp_path / "processed"),
+        "LOCALISE_REPORTS": str(tmp_path / "reports"),
+        "CI": "true",
+    }
+    env.pop("LOCALISE_DATA_MIRROR", None)
+    if mirror is not None:
+        env["LOCALISE_DATA_MIRROR"] = str(mirror)
+    return env
+
+
+def _run(command: list[str], env: dict[str, str], timeout: int) -> subprocess.CompletedProcess:
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=paths.PROJECT_ROOT)
+
+
+def test_whole_suite_on_mirror_data(tmp_path, mirror_dir):
+    env = _environment(tmp_path, mirror_dir)
+    prepared = _run(LOCALISE + ["data", "prepare"], env, 600)
+    assert prepared.returncode == 0, prepared.stdout + prepared.stderr
+    completed = _run(LOCALISE + ["run", "--profile", "quick", "--timeout", "600"], env, 2400)
+    manifests = sorted((tmp_path / "reports").glob("*/manifest.json"))
+    assert manifests, completed.stdout + completed.stderr
+    manifest = json.loads(manifests[-1].read_text())
+    failures = {r["output"]: (r["status"], r.get("error") or r.get("reason")) for r in manifest["notebooks"] if r["status"] != "ok"}
+    assert completed.returncode == 0 and not failures, f"{failures}\n{completed.stdout[-3000:]}"
+
+    registry = yaml.safe_load((paths.notebooks_dir() / "suite.yml").read_text())["notebooks"]
+    expected = sum(len(entry.get("runs") or [{}]) for entry in registry.values())
+    assert len(manifest["notebooks"]) == expected
+    assert manifest["status"] == "ok"
+    assert manifest["synthetic_data_used"] is False
+    assert manifest["inputs"], "no notebook recorded the data files it read"
+    for entry in manifest["inputs"]:
+        assert len(entry["sha256"]) == 64 and entry["read_by"]
+    run_dir = manifests[-1].parent
+    for record in manifest["notebooks"]:
+        assert (run_dir / f"{record['output']}.ipynb").is_file()
+        assert (run_dir / f"{record['output']}.html").is_file()
+    assert (tmp_path / "reports" / "latest").resolve() == run_dir.resolve()
+    assert not list(run_dir.rglob("*SYNTHETIC*")), "real-data run wrote files marked synthetic"
+
+
+def test_getting_started_without_data_is_marked_synthetic(tmp_path):
+    env = _environment(tmp_path, None)
+    completed = _run(LOCALISE + ["run", "--only", "00_getting_started", "--workers", "1"], env, 600)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    manifest = json.loads(next((tmp_path / "reports").glob("*/manifest.json")).read_text())
+    assert manifest["synthetic_data_used"] is True
+    outputs = [o["path"] for o in manifest["notebooks"][0]["outputs"]]
+    figures_and_tables = [p for p in outputs if p.endswith((".png", ".svg", ".csv", ".tex"))]
+    assert figures_and_tables and all("SYNTHETIC" in p for p in figures_and_tables)
