@@ -23,6 +23,16 @@ from localise.context.matrix import (
     parse_indicator,
     treat_outliers,
 )
+from localise.context.plots import MapOutcome, load_boundaries, plot_k_choice, plot_scores, typology_map
+from localise.context.profile import (
+    DEFAULT_OUTCOMES,
+    FrameworkOutcome,
+    country_context,
+    national_framework,
+    outcome_trends,
+    plot_trends,
+    typology_position,
+)
 from localise.context.selection import CaseSelection, StabilityResult, select_cases, selection_stability
 from localise.context.typology import (
     PROPOSED_LABEL,
@@ -34,6 +44,18 @@ from localise.context.typology import (
 )
 
 __all__ = [
+    "DEFAULT_OUTCOMES",
+    "FrameworkOutcome",
+    "MapOutcome",
+    "load_boundaries",
+    "country_context",
+    "national_framework",
+    "outcome_trends",
+    "plot_k_choice",
+    "plot_scores",
+    "plot_trends",
+    "typology_map",
+    "typology_position",
     "DEFAULT_INDICATORS",
     "DEFAULT_ORIENTATION",
     "LOCALISE_COUNTRIES",

@@ -49,8 +49,9 @@ class PCAResult:
         Indicators × components (unit vectors; sign fixed so that the largest
         absolute entry is positive).
     loadings
-        ``eigenvector · √eigenvalue``: for standardised data, the correlation of
-        each indicator with each component.
+        Correlation of each indicator with each component score,
+        ``eigenvector · √eigenvalue / sd(indicator)`` (= ``eigenvector · √eigenvalue``
+        when the indicators are standardised over the analysed regions).
     scores
         Regions × components.
     n_retained
@@ -143,7 +144,10 @@ def fit_pca(z: pd.DataFrame, *, n_components: int | None = None, cumulative: flo
         eigenvalues=eig,
         explained_variance_ratio=ratio,
         eigenvectors=pd.DataFrame(vectors, index=z.columns, columns=names),
-        loadings=pd.DataFrame(vectors * np.sqrt(model.explained_variance_), index=z.columns, columns=names),
+        loadings=pd.DataFrame(
+            vectors * np.sqrt(model.explained_variance_) / X.std(axis=0, ddof=1)[:, None],
+            index=z.columns, columns=names,
+        ),
         scores=scores,
         n_retained=n_ret,
         rule=rule,
@@ -229,7 +233,7 @@ class TypologyResult:
     @property
     def k_silhouette(self) -> int:
         """k with the highest silhouette of the primary method."""
-        return int(self.k_table[f"silhouette_{self.method}"].idxmax())
+        return int(self.k_table[f"silhouette_{self.method}"].dropna().idxmax())
 
     def profiles(self) -> pd.DataFrame:
         """Cluster profiles: size, countries, mean z-score and mean treated value per indicator."""
@@ -411,6 +415,7 @@ class RegionalTypology:
                 reference=self.gap_reference,
                 seed=self.seed,
             )
+            k_table = pd.concat([pd.DataFrame(index=pd.Index([1], name="k")), k_table])
             k_table = k_table.join(gap.table[["gap", "s"]].rename(columns={"s": "gap_se"}))
             k_table["gap_rule"] = [
                 bool(gap.table.loc[k, "gap"] >= gap.table.loc[k + 1, "gap"] - gap.table.loc[k + 1, "s"])
@@ -422,7 +427,7 @@ class RegionalTypology:
         if self.k is not None:
             k, source = int(self.k), "given"
         else:
-            k, source = int(k_table[f"silhouette_{self.method}"].idxmax()), "highest silhouette"
+            k, source = int(k_table[f"silhouette_{self.method}"].dropna().idxmax()), "highest silhouette"
         other = "kmeans" if self.method == "ward" else "ward"
         prim = pd.Series(_relabel(labels[self.method][k], pressure), index=space.index, name="cluster")
         alt = pd.Series(_relabel(labels[other][k], pressure), index=space.index, name="cluster")
