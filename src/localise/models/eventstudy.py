@@ -1,0 +1,491 @@
+"""Event studies around national governance reforms with staggered adoption.
+
+Two estimators on a panel of units (NUTS2 regions) whose treatment date is set
+at a higher level (the country's reform year ``G``); relative time ``k = t - G``:
+
+``estimator="twfe"``
+    The conventional dynamic two-way FE regression (methods dossier §10.3)::
+
+        y_it = alpha_i + lambda_t + sum_{k != -1} gamma_k 1[t - G_i = k] + x_it' beta + e_it
+
+    with the end points binned (``k <= -leads`` and ``k >= lags``). With
+    staggered adoption and effects that vary across cohorts, gamma_k mixes
+    "forbidden" comparisons and can be biased (Goodman-Bacon 2021; Sun and
+    Abraham 2021).
+
+``estimator="sun_abraham"`` (default)
+    The interaction-weighted estimator of Sun and Abraham (2021, J. Econometrics
+    225(2)): a fully saturated regression with one coefficient ``delta_{g,k}``
+    for every treated cohort ``g`` and relative period ``k != -1`` (no binning),
+    unit and period effects, and as controls the never-treated units (or, if
+    there are none, the last-treated cohort, whose periods from its treatment
+    onwards are dropped). The event-time effect is the cohort-share weighted
+    average ``gamma_k = sum_g w_{g,k} delta_{g,k}`` with ``w_{g,k}`` the share of
+    cohort ``g`` among treated observations at relative time ``k``; its variance
+    is ``W V W'`` with ``V`` the cluster-robust covariance of the deltas (the
+    weights are treated as fixed, as in R ``fixest::sunab``). In a balanced
+    panel without covariates, ``delta_{g,k}`` equals the 2 × 2 DiD of cohort
+    ``g`` against the never-treated between ``g - 1`` and ``g + k``, i.e.
+    Callaway and Sant'Anna's ATT(g, g+k) with never-treated controls and a
+    ``g - 1`` base period (tested).
+
+Why hand-written: ``pyfixest`` (0.60) has a saturated event study but would add
+several dependencies (formulaic, narwhals, maketables, a compiled core) to a
+project that already has ``linearmodels``; ``differences`` and ``csdid`` are
+small one-author packages. The saturated regression is a plain
+:class:`linearmodels.PanelOLS` fit, so standard errors share the flavour of
+:mod:`localise.models.panel`, and the wild cluster bootstrap runs on the same
+design.
+
+The overall ATT is the observation-weighted average of the post-treatment
+effects ``k = 0 .. lags`` (for ``twfe`` the last bin includes later periods).
+Confidence intervals and the pre-trend F test use ``t(G - 1)`` / ``F(q, G - 1)``
+reference distributions with ``G`` clusters. The pre-trend test is the joint
+Wald test that all leads ``k = -leads .. -2`` are zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from localise.errors import InputError
+from localise.models.wildboot import FEW_CLUSTERS_WARNING, WildBootResult, absorb_twoway, wild_cluster_bootstrap
+
+__all__ = ["EventStudy", "EventStudyResults", "treatment_years"]
+
+
+def treatment_years(
+    reforms: pd.DataFrame,
+    *,
+    reform: str | Sequence[str] | None = None,
+    which: Literal["first", "last"] = "first",
+    countries: Sequence[str] | None = None,
+) -> dict[str, int]:
+    """Treatment year per country from a reforms table (``localise.grid.load_reforms()``).
+
+    Parameters
+    ----------
+    reforms
+        Columns ``country``, ``reform``, ``year``.
+    reform
+        Keep only these reform names (exact match); default all.
+    which
+        With several reforms in one country, take the first or last year.
+    countries
+        Keep only these countries.
+    """
+    absent = [c for c in ("country", "year") if c not in reforms.columns]
+    if absent:
+        raise InputError(f"treatment_years: reforms table lacks column(s) {absent}")
+    table = reforms
+    if reform is not None:
+        names = [reform] if isinstance(reform, str) else list(reform)
+        table = table[table["reform"].isin(names)]
+        if table.empty:
+            raise InputError(f"treatment_years: no reform named {names} in the table")
+    if countries is not None:
+        table = table[table["country"].isin(list(countries))]
+    years = pd.to_numeric(table["year"], errors="coerce")
+    if years.isna().any():
+        raise InputError("treatment_years: reforms table has a missing or non-numeric year")
+    agg = years.groupby(table["country"]).agg("min" if which == "first" else "max")
+    return {str(c): int(y) for c, y in agg.items()}
+
+
+@dataclass
+class EventStudyResults:
+    """Results of :class:`EventStudy`."""
+
+    estimator: str
+    y: str
+    x: list[str]
+    leads: int
+    lags: int
+    coefs: pd.DataFrame
+    att: dict[str, float]
+    pretrend: dict[str, float]
+    cohorts: dict[str, int]
+    control_group: str
+    n_clusters: int
+    n_treated_clusters: int
+    nobs: int
+    n_entities: int
+    cluster: str
+    notes: list[str]
+    data: pd.DataFrame
+    raw: Any = field(repr=False)
+    design: dict[str, Any] = field(repr=False, default_factory=dict)
+    synthetic: bool = False
+
+    def summary(self) -> str:
+        name = {"twfe": "TWFE event study (binned end points)", "sun_abraham": "Sun-Abraham interaction-weighted event study"}[
+            self.estimator
+        ]
+        lines = [
+            f"{name}: {self.y}" + (f" ~ {' + '.join(self.x)}" if self.x else ""),
+            f"window k = -{self.leads} .. {self.lags} (reference k = -1); controls: {self.control_group}",
+            f"N = {self.nobs}, units = {self.n_entities}, clusters ({self.cluster}) = {self.n_clusters}, "
+            f"treated clusters = {self.n_treated_clusters}",
+            f"cohorts (treatment year: clusters): {self.cohorts}",
+        ]
+        if self.synthetic:
+            lines.append("[SYNTHETIC DATA]")
+        a = self.att
+        lines.append(
+            f"ATT (k = 0..{self.lags}) = {a['estimate']:.4g} (se {a['std_error']:.4g}, "
+            f"{100 * a['level']:.0f}% CI [{a['ci_low']:.4g}, {a['ci_high']:.4g}], t({self.n_clusters - 1}))"
+        )
+        p = self.pretrend
+        if p.get("q", 0) > 0:
+            lines.append(
+                f"pre-trend test (leads jointly 0): F({int(p['q'])}, {int(p['df_denom'])}) = {p['F']:.3f}, "
+                f"p = {p['p_F']:.4f}; Wald chi2 p = {p['p_chi2']:.4f}"
+            )
+        else:
+            lines.append("pre-trend test: no leads to test")
+        lines.append(f"NOTE: {FEW_CLUSTERS_WARNING}")
+        lines += [f"note: {n}" for n in self.notes]
+        lines.append(self.coefs[["k", "estimate", "std_error", "ci_low", "ci_high", "n_obs"]].to_string(index=False))
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy estimates: event-time coefficients and the ATT."""
+        c = self.coefs
+        ev = pd.DataFrame(
+            {
+                "term": [f"k={int(k)}" for k in c["k"]],
+                "estimate": c["estimate"],
+                "std_error": c["std_error"],
+                "p_value": c["p_value"],
+                "ci_low": c["ci_low"],
+                "ci_high": c["ci_high"],
+                "n_obs_cell": c["n_obs"],
+            }
+        )
+        att = pd.DataFrame(
+            [
+                {
+                    "term": "ATT",
+                    "estimate": self.att["estimate"],
+                    "std_error": self.att["std_error"],
+                    "p_value": self.att["p_value"],
+                    "ci_low": self.att["ci_low"],
+                    "ci_high": self.att["ci_high"],
+                    "n_obs_cell": self.att["n_obs"],
+                }
+            ]
+        )
+        out = pd.concat([ev, att], ignore_index=True)
+        out.insert(0, "model", f"event study ({self.estimator}) {self.y}")
+        out["nobs"] = self.nobs
+        out["n_clusters"] = self.n_clusters
+        out["n_treated_clusters"] = self.n_treated_clusters
+        out["cov_type"] = f"clustered by {self.cluster} (CR1), t(G-1)"
+        out["pretrend_p_F"] = self.pretrend.get("p_F", np.nan)
+        out["synthetic"] = self.synthetic
+        return out
+
+    def wild_bootstrap(
+        self,
+        target: Literal["att"] | int = "att",
+        *,
+        null: float = 0.0,
+        reps: int = 999,
+        weights: Literal["webb", "rademacher"] = "webb",
+        seed: int = 0,
+        level: float = 0.95,
+    ) -> WildBootResult:
+        """Wild cluster bootstrap (restricted, Webb weights) for the ATT or one ``gamma_k``.
+
+        The test runs on the same design as the estimate (unit effects absorbed by
+        demeaning, period dummies explicit), so the CR1 standard error equals the
+        analytic one.
+        """
+        d = self.design
+        frame: pd.DataFrame = d["frame"]
+        cols: list[str] = d["columns"]
+        X = absorb_twoway(frame, [self.y, *cols], entity=d["entity"], time=d["time"])
+        yv = X.pop(self.y)
+        if target == "att":
+            w = d["att_weights"]
+            term = "ATT"
+        else:
+            k = int(target)
+            if k not in d["k_weights"]:
+                raise InputError(f"wild_bootstrap: k={k} is not an estimated event time ({sorted(d['k_weights'])})")
+            w = d["k_weights"][k]
+            term = f"k={k}"
+        a = np.array([w.get(c, 0.0) for c in X.columns])
+        return wild_cluster_bootstrap(
+            yv,
+            X,
+            frame[self.cluster],
+            contrast=a,
+            null=null,
+            reps=reps,
+            weights=weights,
+            seed=seed,
+            level=level,
+            n_treated_clusters=self.n_treated_clusters,
+            term=term,
+            k_small_sample=len(cols),
+        )
+
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Event-time coefficients with confidence intervals; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        c = self.coefs
+        ax.axhline(0.0, color="grey", lw=0.8)
+        ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
+        ax.errorbar(c["k"], c["estimate"], yerr=[c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]],
+                    fmt="o", capsize=3)
+        ax.set_xlabel("years relative to reform (k = -1 reference)")
+        ax.set_ylabel(f"effect on {self.y}")
+        if title:
+            ax.set_title(title)
+        return ax
+
+
+class EventStudy:
+    """Event study around a (staggered) treatment date set per cluster (country).
+
+    Parameters
+    ----------
+    y
+        Outcome column.
+    treatment_year
+        Mapping from the value of ``treat_col`` (country code) to the reform year.
+        Units of countries not in the mapping are never treated.
+    leads, lags
+        Event window ``k = -leads .. lags`` reported (``k = -1`` is the reference).
+    x
+        Time-varying controls.
+    estimator
+        ``"sun_abraham"`` (default, heterogeneity-robust) or ``"twfe"``.
+    entity, time, treat_col, cluster
+        Column names; ``cluster`` defaults to the treatment level.
+    level
+        Confidence level.
+    """
+
+    def __init__(
+        self,
+        y: str,
+        *,
+        treatment_year: Mapping[str, int],
+        leads: int = 4,
+        lags: int = 5,
+        x: Sequence[str] = (),
+        estimator: Literal["sun_abraham", "twfe"] = "sun_abraham",
+        entity: str = "geo",
+        time: str = "year",
+        treat_col: str = "country",
+        cluster: str | None = None,
+        level: float = 0.95,
+    ) -> None:
+        if estimator not in ("sun_abraham", "twfe"):
+            raise InputError(f"estimator={estimator!r}; expected 'sun_abraham' or 'twfe'")
+        if leads < 1 or lags < 0:
+            raise InputError(f"leads={leads}, lags={lags}: need leads >= 1 and lags >= 0")
+        if not treatment_year:
+            raise InputError("EventStudy: treatment_year is empty; no unit is treated")
+        self.y = y
+        self.treatment_year = {str(k): int(v) for k, v in dict(treatment_year).items()}
+        self.leads = int(leads)
+        self.lags = int(lags)
+        self.x = list(x)
+        self.estimator = estimator
+        self.entity = entity
+        self.time = time
+        self.treat_col = treat_col
+        self.cluster = cluster or treat_col
+        self.level = level
+
+    def fit(self, panel: pd.DataFrame) -> EventStudyResults:
+        """Fit on a wide panel (one row per entity × period, e.g. from :func:`prepare_panel`)."""
+        from linearmodels import PanelOLS
+
+        needed = list(dict.fromkeys([self.entity, self.time, self.treat_col, self.cluster, self.y, *self.x]))
+        absent = [c for c in needed if c not in panel.columns]
+        if absent:
+            raise InputError(f"EventStudy: column(s) {absent} not in the panel (columns: {list(panel.columns)})")
+        frame = panel[needed].dropna().sort_values([self.entity, self.time]).reset_index(drop=True)
+        if frame.duplicated([self.entity, self.time]).any():
+            raise InputError(f"EventStudy: duplicated ({self.entity}, {self.time}) keys")
+        notes: list[str] = []
+        first, last = int(frame[self.time].min()), int(frame[self.time].max())
+        present = set(frame[self.treat_col].astype(str).unique())
+        missing = sorted(set(self.treatment_year) - present)
+        if missing:
+            notes.append(f"treated {self.treat_col} not in the sample: {missing}")
+        g = frame[self.treat_col].astype(str).map(self.treatment_year).astype("float64")
+        always = g <= first
+        if always.any():
+            dropped = sorted(frame.loc[always, self.treat_col].astype(str).unique())
+            notes.append(f"dropped {dropped}: treated at or before the first year {first} (no pre-period)")
+        late = g > last
+        if late.any():
+            moved = sorted(frame.loc[late, self.treat_col].astype(str).unique())
+            notes.append(f"{moved} treated after the last year {last}: used as not-yet-treated (never in sample)")
+            g = g.where(~late)
+        frame = frame.loc[~always].reset_index(drop=True)
+        g = g.loc[~always].reset_index(drop=True)
+        if g.notna().sum() == 0:
+            raise InputError("EventStudy: no treated unit with a treatment year inside the sample period")
+        control_group = "never treated"
+        if g.isna().sum() == 0:
+            g_last = g.max()
+            if self.estimator == "sun_abraham":
+                keep = frame[self.time] < g_last
+                control_group = f"last-treated cohort ({int(g_last)}), periods from {int(g_last)} dropped"
+                frame = frame.loc[keep].reset_index(drop=True)
+                g = g.loc[keep].reset_index(drop=True).where(lambda s: s != g_last)
+            else:
+                control_group = "not-yet-treated only (no never-treated units)"
+        rel = frame[self.time] - g
+        frame["_G"] = g
+        frame["_k"] = rel
+        treated_clusters = frame.loc[g.notna(), self.cluster].nunique()
+        cohorts = {
+            str(int(c)): int(n) for c, n in frame.loc[g.notna()].groupby("_G")[self.treat_col].nunique().items()
+        }
+        if self.estimator == "twfe":
+            kb = rel.clip(lower=-self.leads, upper=self.lags)
+            cols, k_weights = [], {}
+            for k in range(-self.leads, self.lags + 1):
+                if k == -1:
+                    continue
+                name = f"ev_k{k:+d}"
+                frame[name] = ((kb == k) & g.notna()).astype("float64")
+                if frame[name].sum() > 0:
+                    cols.append(name)
+                    k_weights[k] = {name: 1.0}
+            cell_obs = {k: float(frame[next(iter(w))].sum()) for k, w in k_weights.items()}
+        else:
+            cols, k_weights, cell_obs = [], {}, {}
+            cells = frame.loc[g.notna()].groupby(["_G", "_k"]).size()
+            dummies = {}
+            for (gg, k), n in cells.items():
+                k = int(k)
+                if k == -1:
+                    continue
+                name = f"ev_g{int(gg)}_k{k:+d}"
+                dummies[name] = ((frame["_G"] == gg) & (frame["_k"] == k)).astype("float64")
+                cols.append(name)
+                if -self.leads <= k <= self.lags:
+                    k_weights.setdefault(k, {})[name] = float(n)
+            frame = pd.concat([frame, pd.DataFrame(dummies, index=frame.index)], axis=1)
+            for k, w in k_weights.items():
+                total = sum(w.values())
+                cell_obs[k] = total
+                k_weights[k] = {c: v / total for c, v in w.items()}
+        if not cols:
+            raise InputError("EventStudy: no event-time cell is observed in the window")
+        regressors = [*cols, *self.x]
+        indexed = frame.set_index([self.entity, self.time])
+        clusters = pd.Series(pd.factorize(frame[self.cluster].to_numpy())[0], index=indexed.index, name="c")
+        n_clusters = int(clusters.nunique())
+        try:
+            res = PanelOLS(indexed[self.y], indexed[regressors], entity_effects=True, time_effects=True).fit(
+                cov_type="clustered",
+                clusters=clusters.to_frame(),
+                debiased=True,
+                group_debias=True,
+                auto_df=False,
+                count_effects=False,
+            )
+        except ValueError as exc:
+            raise InputError(
+                f"EventStudy: the {self.estimator} design is not identified ({exc}); with no never-treated "
+                "units use estimator='sun_abraham' (last-treated controls) or widen the bins"
+            ) from exc
+        b = res.params
+        V = res.cov
+        df = n_clusters - 1
+        crit = stats.t.ppf(0.5 + self.level / 2, df)
+        rows = []
+        for k in sorted(k_weights):
+            w = pd.Series(k_weights[k]).reindex(b.index, fill_value=0.0)
+            est = float(w @ b)
+            se = float(np.sqrt(w @ V @ w))
+            rows.append((k, est, se, cell_obs[k]))
+        coefs = pd.DataFrame(rows, columns=["k", "estimate", "std_error", "n_obs"])
+        coefs["t"] = coefs["estimate"] / coefs["std_error"]
+        coefs["p_value"] = 2 * stats.t.sf(np.abs(coefs["t"]), df)
+        coefs["ci_low"] = coefs["estimate"] - crit * coefs["std_error"]
+        coefs["ci_high"] = coefs["estimate"] + crit * coefs["std_error"]
+        # overall ATT: observation-weighted mean over post cells k = 0..lags
+        att_w: dict[str, float] = {}
+        post = [k for k in k_weights if k >= 0]
+        total_post = sum(cell_obs[k] for k in post)
+        for k in post:
+            for c, w in k_weights[k].items():
+                att_w[c] = att_w.get(c, 0.0) + w * cell_obs[k] / total_post
+        wa = pd.Series(att_w).reindex(b.index, fill_value=0.0)
+        att_est = float(wa @ b)
+        att_se = float(np.sqrt(wa @ V @ wa))
+        att = {
+            "estimate": att_est,
+            "std_error": att_se,
+            "p_value": float(2 * stats.t.sf(abs(att_est / att_se), df)),
+            "ci_low": att_est - crit * att_se,
+            "ci_high": att_est + crit * att_se,
+            "level": self.level,
+            "n_obs": total_post,
+        }
+        lead_ks = [k for k in sorted(k_weights) if k <= -2]
+        pretrend: dict[str, float] = {"q": 0}
+        if lead_ks:
+            W = np.vstack([pd.Series(k_weights[k]).reindex(b.index, fill_value=0.0).to_numpy() for k in lead_ks])
+            gam = W @ b.to_numpy()
+            Vg = W @ V.to_numpy() @ W.T
+            wald = float(gam @ np.linalg.pinv(Vg) @ gam)
+            q = len(lead_ks)
+            pretrend = {
+                "q": q,
+                "wald": wald,
+                "p_chi2": float(stats.chi2.sf(wald, q)),
+                "F": wald / q,
+                "df_denom": df,
+                "p_F": float(stats.f.sf(wald / q, q, df)) if df > 0 else np.nan,
+            }
+        out_frame = frame.drop(columns=cols)
+        out_frame.attrs.update(panel.attrs)
+        return EventStudyResults(
+            estimator=self.estimator,
+            y=self.y,
+            x=self.x,
+            leads=self.leads,
+            lags=self.lags,
+            coefs=coefs,
+            att=att,
+            pretrend=pretrend,
+            cohorts=cohorts,
+            control_group=control_group,
+            n_clusters=n_clusters,
+            n_treated_clusters=int(treated_clusters),
+            nobs=int(res.nobs),
+            n_entities=int(frame[self.entity].nunique()),
+            cluster=self.cluster,
+            notes=notes,
+            data=out_frame.rename(columns={"_G": "treatment_year", "_k": "event_time"}),
+            raw=res,
+            design={
+                "frame": frame,
+                "columns": regressors,
+                "entity": self.entity,
+                "time": self.time,
+                "att_weights": att_w,
+                "k_weights": k_weights,
+            },
+            synthetic=bool(panel.attrs.get("synthetic", False)),
+        )
