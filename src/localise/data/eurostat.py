@@ -1,0 +1,348 @@
+"""Parser of Eurostat bulk-download TSV files (vectorised).
+
+A bulk TSV file looks like this (old style, before 2023)::
+
+    unit,sex,age,geo\\time<TAB>2015 <TAB>2014 ...
+    THS,F,Y15-24,AT<TAB>236.2 <TAB>243.6 b ...
+
+or (new SDMX-TSV style of the dissemination API)::
+
+    freq,unit,sex,geo\\TIME_PERIOD<TAB>2014 <TAB>2015 ...
+    A,PC,F,AT11<TAB>: u<TAB>5.5 u ...
+
+The first header cell packs the dimension names (read from the header: their number
+and order vary from table to table; the last one is the geo dimension). The other
+header cells are periods -- annual ``2015``, quarterly ``2015Q1``/``2015-Q1``, monthly
+``2015M01``/``2015-01``, semesters ``2015S1``, daily ``2015-01-31`` -- newest or
+oldest first. A cell is a number, or ``:`` (no value), optionally followed by a space
+and one or more flag letters (``9.4 b``, ``: bu``).
+
+:func:`read_eurostat_tsv` returns a tidy frame with one row per cell: the dimension
+columns, ``geo``, ``time`` (a normalised period label, see :func:`normalise_period`),
+``value`` (float, NaN for ``:``) and ``flags`` (the flag letters, ``""`` when none).
+Every cell is kept, missing ones too, so flags such as ``: c`` (confidential) survive.
+
+Hand-written rather than using ``pandas.read_csv`` + ``melt`` + a per-cell split: the
+work is done on whole Arrow columns (``pyarrow.csv`` reader and ``pyarrow.compute``
+regular expressions), which is several times faster (``benchmarks/bench_parser.py``)
+and lets us report the exact line and period of any malformed cell.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from localise.errors import InputError
+
+__all__ = ["FLAG_CODES", "read_eurostat_tsv", "parse_eurostat_bytes", "normalise_period", "read_extract"]
+
+#: Eurostat observation flags (Eurostat's published list; see eurostat_flag_codes.csv in the mirror).
+FLAG_CODES: dict[str, str] = {
+    "b": "break in time series",
+    "c": "confidential",
+    "d": "definition differs, see metadata",
+    "e": "estimated",
+    "f": "forecast",
+    "n": "not significant",
+    "p": "provisional",
+    "r": "revised",
+    "s": "Eurostat estimate",
+    "u": "low reliability",
+    "z": "not applicable",
+}
+
+_CELL = re.compile(
+    r"^(?P<num>:|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?:\s*(?P<flags>[a-z]+))?$|^$"
+)
+_PERIOD_PATTERNS = [
+    (re.compile(r"^(\d{4})$"), "A", lambda m: m.group(1)),
+    (re.compile(r"^(\d{4})-?Q([1-4])$"), "Q", lambda m: f"{m.group(1)}Q{m.group(2)}"),
+    (re.compile(r"^(\d{4})-?S([12])$"), "S", lambda m: f"{m.group(1)}S{m.group(2)}"),
+    (re.compile(r"^(\d{4})-?M(\d{2})$"), "M", lambda m: f"{m.group(1)}M{m.group(2)}"),
+    (re.compile(r"^(\d{4})-(\d{2})$"), "M", lambda m: f"{m.group(1)}M{m.group(2)}"),
+    (re.compile(r"^(\d{4})-?W(\d{2})$"), "W", lambda m: f"{m.group(1)}W{m.group(2)}"),
+    (re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$"), "D", lambda m: f"{m.group(1)}-{m.group(2)}-{m.group(3)}"),
+    (re.compile(r"^(\d{4})M(\d{2})D(\d{2})$"), "D", lambda m: f"{m.group(1)}-{m.group(2)}-{m.group(3)}"),
+]
+
+
+def normalise_period(label: str) -> tuple[str, str]:
+    """Return ``(frequency, normalised label)`` of a period header.
+
+    Annual ``"2015"``; quarterly ``"2015Q1"``; semester ``"2015S1"``; monthly
+    ``"2015M01"``; weekly ``"2015W01"``; daily ``"2015-01-31"``. Both old (``2015Q1``,
+    ``2015M01``) and new (``2015-Q1``, ``2015-01``) spellings are accepted.
+
+    Raises
+    ------
+    ValueError
+        If the label is not a period.
+    """
+    text = label.strip()
+    for pattern, freq, build in _PERIOD_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return freq, build(match)
+    raise ValueError(f"{label!r} is not a period label")
+
+
+def _decompress(raw: bytes, source: str) -> bytes:
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as error:
+            raise InputError(
+                f"{source}: the gzip stream is truncated or corrupt ({error}); expected a complete "
+                ".tsv.gz file from Eurostat's bulk download (re-fetch it)"
+            ) from error
+    return raw
+
+
+def _header(first_line: str, source: str) -> tuple[list[str], str, list[str]]:
+    cells = first_line.rstrip("\r\n").split("\t")
+    head = cells[0].strip()
+    lowered = head.lower()
+    if lowered.startswith(("<!doctype", "<html", "<?xml", "<")) or "<html" in first_line.lower():
+        raise InputError(
+            f"{source}:1: the file is an HTML/XML page, not Eurostat data; expected a tab-separated header "
+            "like 'unit,sex,geo\\time' (old style) or 'freq,unit,geo\\TIME_PERIOD' (new style) -- "
+            "the download probably returned an error page"
+        )
+    if "\\" not in head or not re.fullmatch(r"[A-Za-z0-9_,\-]+\\(time|TIME_PERIOD)", head, flags=re.IGNORECASE):
+        raise InputError(
+            f"{source}:1: first header cell {head[:80]!r} is not a Eurostat bulk TSV header; expected "
+            "'dim1,dim2,...,geo\\time' (old style) or 'freq,...,geo\\TIME_PERIOD' (new style)"
+        )
+    dims_part = head.split("\\")[0]
+    dims = [d.strip() for d in dims_part.split(",")]
+    if any(not d for d in dims):
+        raise InputError(f"{source}:1: empty dimension name in header cell {head!r}")
+    if len(set(dims)) != len(dims):
+        raise InputError(f"{source}:1: repeated dimension name in header cell {head!r}")
+    if len(cells) < 2:
+        raise InputError(f"{source}:1: header has no period columns; expected tab-separated periods after {head!r}")
+    periods = []
+    for k, cell in enumerate(cells[1:], start=2):
+        try:
+            periods.append(normalise_period(cell))
+        except ValueError:
+            raise InputError(
+                f"{source}:1: header column {k} {cell!r} is not a period; expected e.g. '2015', '2015Q1', "
+                "'2015-Q1', '2015M01' or '2015-01'"
+            ) from None
+    labels = [p[1] for p in periods]
+    if len(set(labels)) != len(labels):
+        dup = sorted({x for x in labels if labels.count(x) > 1})
+        raise InputError(f"{source}:1: period columns {dup} occur more than once in the header")
+    return dims, cells[0], labels
+
+
+def parse_eurostat_bytes(raw: bytes, *, source: str = "<bytes>", check_flags: bool = True) -> pd.DataFrame:
+    """Parse the content of a Eurostat bulk TSV file (gzip or plain) into a tidy frame.
+
+    Parameters
+    ----------
+    raw
+        File content; gzip is detected from its magic bytes.
+    source
+        Name used in error messages (the file path).
+    check_flags
+        Reject flag letters outside :data:`FLAG_CODES`.
+
+    Returns
+    -------
+    DataFrame
+        Columns: the dimensions named in the header (the geo dimension renamed ``geo``),
+        ``time`` (str), ``value`` (float64, NaN for ``:``), ``flags`` (str). One row
+        per cell, ordered by the file's row order then ascending period.
+        ``attrs["dimensions"]``, ``attrs["frequencies"]`` and ``attrs["header_style"]``
+        describe the file.
+
+    Raises
+    ------
+    InputError
+        For a truncated gzip stream, an HTML page, a wrong header, a malformed or
+        non-numeric cell, an unknown flag or duplicate rows; the message names the
+        file, the line and what was expected.
+    """
+    data = _decompress(raw, source)
+    if not data.strip():
+        raise InputError(f"{source}: the file is empty; expected a Eurostat bulk TSV header and rows")
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    newline = data.find(b"\n")
+    first = data if newline < 0 else data[:newline]
+    try:
+        first_line = first.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{source}:1: header is not UTF-8 text ({error}); expected a Eurostat TSV") from error
+    dims, head_cell, labels = _header(first_line, source)
+    header_style = "new" if head_cell.strip().lower().endswith("time_period") else "old"
+    geo_name = dims[-1]
+    n_periods = len(labels)
+    column_names = ["__key__"] + [f"__p{k}__" for k in range(n_periods)]
+    body = b"" if newline < 0 else data[newline + 1 :]
+    if not body.strip():
+        raise InputError(f"{source}: no data rows after the header")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=column_names, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in column_names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        message = str(error)
+        match = re.search(r"Expected (\d+) columns, got (\d+)", message)
+        line = _line_of_error(body, n_periods + 1)
+        where = f"{source}:{line}" if line else source
+        if match:
+            raise InputError(
+                f"{where}: row has {match.group(2)} tab-separated fields; expected {n_periods + 1} "
+                f"(the key cell and one cell per period of the header)"
+            ) from error
+        raise InputError(f"{where}: cannot read the table ({message.splitlines()[0]})") from error
+
+    n_rows = table.num_rows
+    keys = table.column("__key__").combine_chunks()
+    key_parts = pc.split_pattern(keys, ",")
+    part_counts = pc.list_value_length(key_parts).to_numpy(zero_copy_only=False)
+    bad = np.flatnonzero(part_counts != len(dims))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{source}:{i + 2}: key cell {keys[i].as_py()!r} has {int(part_counts[i])} comma-separated codes; "
+            f"expected {len(dims)} ({','.join(dims)})"
+        )
+    flat = pc.list_flatten(key_parts)
+    dim_arrays = {}
+    for j, name in enumerate(dims):
+        idx = pa.array(np.arange(j, n_rows * len(dims), len(dims)))
+        dim_arrays[name] = pc.utf8_trim_whitespace(pc.take(flat, idx))
+
+    # Duplicate series (same combination of codes) -> error naming both lines.
+    key_np = pc.utf8_trim_whitespace(keys).to_numpy(zero_copy_only=False)
+    uniq, first_idx, counts = np.unique(key_np, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        dup_key = uniq[counts > 1][0]
+        lines = np.flatnonzero(key_np == dup_key)[:2] + 2
+        raise InputError(
+            f"{source}:{lines[1]}: duplicate row {dup_key!r} (also on line {lines[0]}); expected one row per "
+            "combination of dimension codes"
+        )
+
+    # Cells, period by period in ascending period order, then reordered series-major.
+    order = sorted(range(n_periods), key=lambda k: labels[k])
+    cells = pa.concat_arrays([table.column(f"__p{k}__").combine_chunks() for k in order])
+    trimmed = pc.utf8_trim_whitespace(cells)
+    parts = pc.extract_regex(trimmed, _CELL.pattern)
+    invalid = parts.is_null().to_numpy(zero_copy_only=False)
+    if invalid.any():
+        pos = int(np.flatnonzero(invalid)[0])
+        k, i = divmod(pos, n_rows)
+        raise InputError(
+            f"{source}:{i + 2}: cell {trimmed[pos].as_py()!r} in period column {labels[order[k]]!r} is not "
+            "a number or ':' optionally followed by flag letters; expected e.g. '9.4', '9.4 b', ': u'"
+        )
+    num = pc.struct_field(parts, "num")
+    flags = pc.struct_field(parts, "flags")
+    missing = pc.or_(pc.equal(num, ":"), pc.equal(num, ""))
+    values = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), num), pa.float64())
+    if check_flags:
+        unknown = pc.invert(pc.match_substring_regex(flags, f"^[{''.join(FLAG_CODES)}]*$"))
+        unknown_np = unknown.to_numpy(zero_copy_only=False)
+        if unknown_np.any():
+            pos = int(np.flatnonzero(unknown_np)[0])
+            k, i = divmod(pos, n_rows)
+            raise InputError(
+                f"{source}:{i + 2}: unknown flag(s) {flags[pos].as_py()!r} in period column "
+                f"{labels[order[k]]!r}; expected letters among {''.join(FLAG_CODES)}"
+            )
+
+    take = pa.array((np.arange(n_periods)[None, :] * n_rows + np.arange(n_rows)[:, None]).ravel())
+    row_of_cell = pa.array(np.repeat(np.arange(n_rows), n_periods))
+    out: dict[str, object] = {}
+    for name in dims:
+        out["geo" if name == geo_name else name] = pd.array(pc.take(dim_arrays[name], row_of_cell), dtype="str")
+    sorted_labels = pa.array([labels[k] for k in order], pa.string())
+    out["time"] = pd.array(pc.take(sorted_labels, pa.array(np.tile(np.arange(n_periods), n_rows))), dtype="str")
+    out["value"] = pc.take(values, take).to_numpy(zero_copy_only=False)
+    out["flags"] = pd.array(pc.take(flags, take), dtype="str")
+    df = pd.DataFrame(out)
+    df.attrs = {
+        "dimensions": ["geo" if d == geo_name else d for d in dims],
+        "frequencies": sorted({normalise_period(x)[0] for x in labels}),
+        "header_style": header_style,
+        "source": source,
+    }
+    return df
+
+
+def _line_of_error(body: bytes, expected_fields: int) -> int | None:
+    """Line number (1-based, header = 1) of the first body row with a wrong field count."""
+    for i, line in enumerate(body.split(b"\n"), start=2):
+        if line.strip() and line.count(b"\t") + 1 != expected_fields:
+            return i
+    return None
+
+
+def read_eurostat_tsv(path: str | os.PathLike[str], *, check_flags: bool = True) -> pd.DataFrame:
+    """Read a Eurostat bulk TSV file (``.tsv`` or ``.tsv.gz``) into a tidy frame.
+
+    See :func:`parse_eurostat_bytes` for the output and the errors.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found; expected a Eurostat bulk TSV file") from None
+    return parse_eurostat_bytes(raw, source=str(path), check_flags=check_flags)
+
+
+def read_extract(path: str | os.PathLike[str], table: str) -> pd.DataFrame:
+    """Rows of one table of the 2020 long-format extract (``eurostat_22_tables_long_*.csv.gz``).
+
+    The extract has no flags (the R ``eurostat`` package drops them): ``flags`` is
+    ``""``. Returns the table's non-empty dimension columns plus ``geo``, ``time``
+    (str), ``value`` and ``flags``.
+    """
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found; expected the 2020 long-format Eurostat extract") from None
+    except (EOFError, OSError, zlib.error, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read the extract ({error}); expected a gzip CSV") from error
+    required = {"geo", "time", "values", "input_var_code"}
+    if not required <= set(df.columns):
+        raise InputError(f"{path}: columns {sorted(required - set(df.columns))} missing; expected {sorted(required)}")
+    sub = df[df["input_var_code"] == table]
+    if sub.empty:
+        raise InputError(f"{path}: no rows of table {table!r}; expected one of {sorted(df['input_var_code'].unique())}")
+    skip = {"geo", "time", "values", "input_var_code", "input_var_desc"}
+    dims = [c for c in sub.columns if c not in skip and (sub[c] != "").any()]
+    out = sub[dims + ["geo", "time"]].copy()
+    values = pd.to_numeric(sub["values"].replace({"NA": ""}), errors="coerce")
+    bad = sub["values"].ne("") & sub["values"].ne("NA") & values.isna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{path}:{sub.index[i] + 2}: value {sub['values'].iloc[i]!r} is not numeric")
+    out["value"] = values.astype(float)
+    out["flags"] = ""
+    out["time"] = [normalise_period(t)[1] for t in out["time"]]
+    return out.reset_index(drop=True)
