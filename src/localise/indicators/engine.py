@@ -232,7 +232,7 @@ class CompositeIndicator:
             order = methods.order_of(self._agg(level))
             out, cov = methods.aggregate_level(
                 current, weights[below].to_numpy()[None, :], fw.membership(level), np.array([order]),
-                min_coverage=float(self._missing(level).get("min_coverage", 0.0)),
+                min_coverage=float(self._missing(level).get("min_coverage", 1.0)),
             )
             scores[level] = pd.DataFrame(out[0], index=raw.index, columns=fw.members(level))
             coverage[level] = pd.DataFrame(cov[0], index=raw.index, columns=fw.members(level))

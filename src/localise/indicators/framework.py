@@ -12,7 +12,7 @@ A framework file has these keys (see ``frameworks/eu_spi_2020.yml`` for a full e
       dimension: {method: power, order: 0.5}
     missing:                          # per level
       indicator: {policy: none}       # none | mean | group_mean | em   (imputation of raw values)
-      component: {min_coverage: 0.5}  # share of children's weight needed to compute a score
+      component: {min_coverage: 0.5}  # share of children's weight needed (default 1: all)
     nodes:                            # every non-leaf node; exactly one has no parent (the root)
       - {id: spi, level: index, name: ...}
       - {id: bhn, level: dimension, parent: spi, weight: 0.5}

@@ -221,7 +221,7 @@ class UncertaintyAnalysis:
                 "weights": fw.weights(below),
                 "order": methods.order_of(fw.aggregation_for(level)),
                 "vary": level in self.vary_levels,
-                "min_coverage": float(fw.missing_for(level).get("min_coverage", 0.0)),
+                "min_coverage": float(fw.missing_for(level).get("min_coverage", 1.0)),
             })
         payload = {"variants": stack, "levels": levels, "orders": list(self.orders), "labels": labels}
         synthetic = bool(getattr(data, "attrs", {}).get("synthetic", False))

@@ -1,0 +1,116 @@
+"""``localise indicators``: list frameworks, compute a composite on a CSV, run the uncertainty analysis."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``indicators`` sub-command."""
+    parser = subparsers.add_parser("indicators", help="composite indicators (EU-SPI, social cohesion index)")
+    sub = parser.add_subparsers(dest="indicators_command", metavar="ACTION")
+
+    p_list = sub.add_parser("list", help="list the shipped frameworks")
+    p_list.set_defaults(func=_list)
+
+    p_show = sub.add_parser("show", help="validate and print a framework (name or YAML path)")
+    p_show.add_argument("framework")
+    p_show.set_defaults(func=_show)
+
+    p_comp = sub.add_parser("compute", help="compute a framework on a CSV of units x indicator columns")
+    p_comp.add_argument("framework", help="shipped framework name or YAML path")
+    p_comp.add_argument("csv", help="input CSV: one row per unit, one column per indicator")
+    p_comp.add_argument("--unit-column", default=None, help="column holding the unit ids (default: first column)")
+    p_comp.add_argument("--group-column", default=None, help="column with groups for group_mean imputation")
+    p_comp.add_argument("--normalisation", default=None)
+    p_comp.add_argument("--weighting", default="framework", choices=["framework", "equal", "pca"])
+    p_comp.add_argument("--order", type=float, default=None,
+                        help="order p of the power mean at every aggregate level (overrides the framework)")
+    p_comp.add_argument("--impute", default=None, choices=["none", "mean", "group_mean", "em"])
+    p_comp.add_argument("--winsorise", action="store_true")
+    p_comp.add_argument("--output", "-o", default=None, help="write the long score table to this CSV")
+    p_comp.set_defaults(func=_compute)
+
+    p_unc = sub.add_parser("uncertainty", help="Monte Carlo rank intervals and Sobol indices on a CSV")
+    p_unc.add_argument("framework")
+    p_unc.add_argument("csv")
+    p_unc.add_argument("--unit-column", default=None)
+    p_unc.add_argument("--replications", type=int, default=1000)
+    p_unc.add_argument("--seed", type=int, default=0)
+    p_unc.add_argument("--scheduler", default=None, help="address of a Dask scheduler (tcp://host:port)")
+    p_unc.add_argument("--output", "-o", default=None, help="write the rank summary to this CSV")
+    p_unc.set_defaults(func=_uncertainty)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def _read(args: argparse.Namespace):
+    import pandas as pd
+
+    from localise.errors import InputError
+
+    path = Path(args.csv)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    df = pd.read_csv(path)
+    col = args.unit_column or df.columns[0]
+    if col not in df.columns:
+        raise InputError(f"{path}: --unit-column {col!r} is not a column")
+    return df.set_index(col)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from localise.indicators import available_frameworks, load_framework
+
+    for name in available_frameworks():
+        print(f"{name:28} {load_framework(name)!r}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from localise.indicators import load_framework
+
+    fw = load_framework(args.framework)
+    print(repr(fw))
+    print(fw.to_frame().to_string(index=False))
+    return 0
+
+
+def _compute(args: argparse.Namespace) -> int:
+    from localise.indicators import CompositeIndicator, load_framework
+
+    fw = load_framework(args.framework)
+    data = _read(args)
+    aggregation = None
+    if args.order is not None:
+        aggregation = {lv: {"method": "power", "order": args.order} for lv in fw.levels[1:]}
+    missing = {fw.levels[0]: {"policy": args.impute}} if args.impute else None
+    groups = data[args.group_column] if args.group_column else None
+    model = CompositeIndicator(fw, normalisation=args.normalisation, weighting=args.weighting,
+                               aggregation=aggregation, missing=missing,
+                               outliers="winsorise" if args.winsorise else "none")
+    res = model.fit(data, groups=groups)
+    print(res.summary())
+    if args.output:
+        from localise.atomic import atomic_write_text
+
+        atomic_write_text(Path(args.output), res.to_frame().to_csv(index=False))
+        print(f"scores written to {args.output}")
+    return 0
+
+
+def _uncertainty(args: argparse.Namespace) -> int:
+    from localise.indicators.uncertainty import UncertaintyAnalysis
+
+    data = _read(args)
+    res = UncertaintyAnalysis(args.framework, n_replications=args.replications, seed=args.seed,
+                              scheduler=args.scheduler).run(data)
+    print(res.summary())
+    if args.output:
+        from localise.atomic import atomic_write_text
+
+        atomic_write_text(Path(args.output), res.to_frame().to_csv(index=False))
+        print(f"rank summary written to {args.output}")
+    return 0

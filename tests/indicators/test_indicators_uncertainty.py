@@ -1,0 +1,77 @@
+"""Monte Carlo uncertainty analysis: analytical properties of rank intervals and Sobol indices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from localise.errors import InputError
+from localise.indicators import CompositeIndicator, Framework
+from localise.indicators.uncertainty import UncertaintyAnalysis
+
+SPEC = {
+    "name": "toy", "levels": ["indicator", "component", "index"], "normalisation": "minmax",
+    "aggregation": {"index": {"method": "power", "order": 0.5}},
+    "nodes": [{"id": "idx", "level": "index"}, {"id": "c1", "level": "component", "parent": "idx"},
+              {"id": "c2", "level": "component", "parent": "idx"}],
+    "indicators": [{"id": f"x{i}", "parent": "c1" if i < 3 else "c2", "direction": "higher"} for i in range(6)],
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(11)
+    x = pd.DataFrame(rng.uniform(10, 90, size=(30, 6)), columns=[f"x{i}" for i in range(6)],
+                     index=[f"u{i:02d}" for i in range(30)])
+    x.loc["best"] = 100.0  # best on every indicator: rank 1 under any monotone aggregation
+    x.loc["worst"] = 0.0  # worst on every indicator: last under any choice
+    return x
+
+
+def test_dominating_units_have_degenerate_rank_intervals(data):
+    fw = Framework.from_dict(SPEC)
+    res = UncertaintyAnalysis(fw, normalisations=("minmax", "rank"), orders=(0.0, 0.5, 1.0),
+                              n_replications=600, seed=3).run(data)
+    rs = res.rank_summary()
+    assert rs.loc["best", ["rank_p05", "median_rank", "rank_p95"]].tolist() == [1, 1, 1]
+    n = len(data)
+    assert rs.loc["worst", ["rank_p05", "rank_p95"]].tolist() == [n, n]
+    assert (rs.rank_p05 <= rs.median_rank).all() and (rs.median_rank <= rs.rank_p95).all()
+    # the reference equals the engine with the nominal choices
+    ref = CompositeIndicator(fw).fit(data).index
+    np.testing.assert_allclose(res.reference_scores, ref, rtol=1e-5)
+    assert set(res.sobol.index) == {"weights", "normalisation", "aggregation", "exclusion"}
+    assert "Sobol" in res.summary() and "tabular" in res.to_latex()
+
+
+def test_factor_without_effect_has_zero_total_index(data):
+    """Two equal candidate orders: the aggregation factor cannot change the output, so its
+    total Sobol index is exactly 0 (Jansen estimator: f(A) - f(A_B) = 0); the only other
+    factor then explains all the variance (S1 = ST = 1 up to sampling error)."""
+    fw = Framework.from_dict(SPEC)
+    res = UncertaintyAnalysis(fw, orders=(0.5, 0.5), weight_range=0.0, leave_one_out=True,
+                              n_replications=2000, seed=5).run(data)
+    assert res.sobol.loc["aggregation", "ST"] == pytest.approx(0.0, abs=1e-12)
+    assert res.sobol.loc["exclusion", "ST"] == pytest.approx(1.0, abs=0.1)
+    assert res.sobol.loc["exclusion", "S1"] == pytest.approx(1.0, abs=0.1)
+
+
+def test_seeded_runs_are_identical_and_nothing_varying_is_an_error(data):
+    fw = Framework.from_dict(SPEC)
+    a = UncertaintyAnalysis(fw, n_replications=300, seed=9).run(data)
+    b = UncertaintyAnalysis(fw, n_replications=300, seed=9, chunk_size=37).run(data)
+    np.testing.assert_array_equal(a.ranks, b.ranks)
+    with pytest.raises(InputError, match="nothing varies"):
+        UncertaintyAnalysis(fw, orders=(0.5,), weight_range=0.0, leave_one_out=False).run(data)
+
+
+def test_dask_scheduler_gives_the_same_result(data):
+    distributed = pytest.importorskip("distributed")
+    fw = Framework.from_dict(SPEC)
+    local = UncertaintyAnalysis(fw, n_replications=200, seed=2, chunk_size=50).run(data)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        remote = UncertaintyAnalysis(fw, n_replications=200, seed=2, chunk_size=50,
+                                     scheduler=cluster.scheduler_address).run(data)
+    np.testing.assert_array_equal(local.ranks, remote.ranks)
