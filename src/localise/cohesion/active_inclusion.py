@@ -20,7 +20,7 @@ import pandas as pd
 
 from localise.errors import DataUnavailableError, InputError
 
-__all__ = ["CAI_CITIES", "pillars", "cai_cases", "resolve_city", "dashboard", "ActiveInclusionProfile", "plot_trends"]
+__all__ = ["CAI_CITIES", "pillars", "cai_cases", "resolve_city", "dashboard", "city_dashboard", "ActiveInclusionProfile", "plot_trends"]
 
 #: The nine CAI cities and their countries (EUROCITIES network; dossier §6.1, from the project brief).
 CAI_CITIES: dict[str, str] = {
@@ -103,6 +103,7 @@ class ActiveInclusionProfile:
     eu_geo: str | None
     data: pd.DataFrame
     missing: list[str]
+    note: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         return self.data.copy()
@@ -127,9 +128,10 @@ class ActiveInclusionProfile:
 
     def summary(self) -> str:
         miss = f"; not in the panel: {', '.join(self.missing)}" if self.missing else ""
-        return (f"Active inclusion profile of {self.city} (NUTS 2 {self.nuts2}, country {self.country}, "
+        note = f"\nNote: {self.note}" if self.note else ""
+        return (f"Active inclusion profile of {self.city} (NUTS 2 {self.nuts2 or 'unknown'}, country {self.country}, "
                 f"EU average {self.eu_geo or 'not available'}): {self.data['indicator'].nunique()} indicators, "
-                f"{int(self.data['break'].sum())} values flagged as breaks in series{miss}")
+                f"{int(self.data['break'].sum())} values flagged as breaks in series{miss}{note}")
 
 
 def dashboard(
@@ -173,6 +175,25 @@ def dashboard(
         data.attrs["synthetic"] = True
     missing = [i for i in inds if i not in set(data["indicator"])]
     return ActiveInclusionProfile(city=city, nuts2=nuts2, country=country, eu_geo=eu, data=data, missing=missing)
+
+
+def city_dashboard(city: str, regional: pd.DataFrame, country_panel: pd.DataFrame) -> ActiveInclusionProfile:
+    """Dashboard of a CAI city; country and EU only when the case registry is unavailable.
+
+    The region comes only from the grid's case registry. Without it, a CAI city named
+    in :data:`CAI_CITIES` still gets its country and EU rows, and the profile's ``note``
+    says that the regional part was skipped and why.
+    """
+    try:
+        return dashboard(city, regional, country_panel)
+    except DataUnavailableError as error:
+        name = next((c for c in CAI_CITIES if c.lower() == str(city).strip().lower()), None)
+        if name is None:
+            raise InputError(f"city {city!r} is not one of the CAI cities {', '.join(CAI_CITIES)}") from error
+        prof = dashboard(name, regional.iloc[0:0], country_panel, nuts2="", country=CAI_CITIES[name])
+        prof.nuts2 = None
+        prof.note = f"regional rows skipped: {error}"
+        return prof
 
 
 def plot_trends(profile: ActiveInclusionProfile, *, sex: str = "T", ncols: int = 3) -> Any:

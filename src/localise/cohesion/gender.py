@@ -179,7 +179,13 @@ def gap_map(gaps: pd.DataFrame, indicator: str, *, year: int | None = None, meas
         from localise.data import nuts_geometries
     except ImportError:
         return None
-    geoms = nuts_geometries(level=2)
+    try:
+        geoms = nuts_geometries(level=2)
+    except Exception as error:  # a boundary file that cannot be read must not stop the notebook
+        import warnings
+
+        warnings.warn(f"NUTS boundaries could not be read ({error}); map skipped", RuntimeWarning, stacklevel=2)
+        return None
     if geoms is None:
         return None
     import matplotlib.pyplot as plt
