@@ -1,0 +1,516 @@
+"""Coding workflow: blank coding sheets, validation of filled sheets, merging coders' sheets.
+
+A coding sheet has one row per case × dimension × coder with the columns
+:data:`SHEET_COLUMNS`. ``level`` holds 0-3 for ordinal dimensions, a category name for
+the mode of governance, or ``NA`` for *not assessable* (which is never the same as 0).
+A row may instead set ``inherited = TRUE`` and leave ``level`` empty: the case then takes
+the national framework's code for that dimension (explicitly, never silently).
+
+Row numbers in messages are spreadsheet rows: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from localise.atomic import atomic_path
+from localise.errors import InputError
+from localise.grid.codebook import NOT_ASSESSABLE, Codebook
+from localise.grid.problems import Problem, ProblemCollector
+
+__all__ = [
+    "SHEET_COLUMNS",
+    "MergeResult",
+    "template_frame",
+    "write_template",
+    "read_sheet",
+    "check_sheet",
+    "merge_sheets",
+    "consensus",
+]
+
+#: Columns of a coding sheet; ``case_name`` and ``dimension_name`` are for the reader only.
+SHEET_COLUMNS = [
+    "case_id",
+    "case_name",
+    "dimension",
+    "dimension_name",
+    "coder",
+    "level",
+    "rationale",
+    "source_reference",
+    "inherited",
+]
+_REQUIRED = ["case_id", "dimension", "coder", "level", "rationale", "source_reference"]
+_NA_SPELLINGS = {"na", "n/a", "not assessable"}
+_TRUE = {"true", "yes", "1", "y"}
+_FALSE = {"false", "no", "0", "n", ""}
+
+
+# --------------------------------------------------------------------------- template
+def template_frame(
+    cases: Sequence[str],
+    coders: Sequence[str],
+    *,
+    codebook: Codebook,
+    registry: pd.DataFrame,
+    dimensions: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """A blank coding sheet as a frame (one row per case × dimension × coder)."""
+    names = dict(zip(registry["case_id"], registry["name"]))
+    unknown = [c for c in cases if c not in names]
+    problems = ProblemCollector("template request")
+    if unknown:
+        problems.add(None, "cases", f"unknown case id(s) {unknown}; known: {sorted(names)}")
+    if not cases:
+        problems.add(None, "cases", "give at least one case id")
+    if not coders or any(not str(c).strip() for c in coders):
+        problems.add(None, "coders", "give at least one non-empty coder name")
+    dims = list(dimensions) if dimensions is not None else codebook.ids
+    bad_dims = [d for d in dims if d not in codebook]
+    if bad_dims:
+        problems.add(None, "dimensions", f"unknown dimension(s) {bad_dims}; codebook has {codebook.ids}")
+    problems.raise_if_any()
+    rows = [
+        {
+            "case_id": case,
+            "case_name": names[case],
+            "dimension": dim,
+            "dimension_name": codebook[dim].name,
+            "coder": coder,
+            "level": "",
+            "rationale": "",
+            "source_reference": "",
+            "inherited": "FALSE",
+        }
+        for coder in coders
+        for case in cases
+        for dim in dims
+    ]
+    frame = pd.DataFrame(rows, columns=SHEET_COLUMNS)
+    frame.attrs["codebook_version"] = codebook.version
+    return frame
+
+
+def write_template(
+    cases: Sequence[str],
+    coders: Sequence[str],
+    *,
+    codebook: Codebook,
+    registry: pd.DataFrame,
+    csv_path: str | os.PathLike[str] | None = None,
+    xlsx_path: str | os.PathLike[str] | None = None,
+    dimensions: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write a blank coding sheet as CSV and/or XLSX (with drop-down validation).
+
+    The XLSX file has the sheet ``coding`` (drop-downs: allowed codes per dimension,
+    TRUE/FALSE for ``inherited``), ``codebook`` (anchors) and ``cases`` (registry rows).
+    Nothing is written when the request is invalid. Returns the files written.
+    """
+    frame = template_frame(cases, coders, codebook=codebook, registry=registry, dimensions=dimensions)
+    if csv_path is None and xlsx_path is None:
+        raise InputError("give csv_path and/or xlsx_path")
+    written = []
+    if csv_path is not None:
+        target = Path(csv_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as tmp:
+            frame.to_csv(tmp, index=False, encoding="utf-8")
+        written.append(target)
+    if xlsx_path is not None:
+        target = Path(xlsx_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as tmp:
+            _write_xlsx(frame, tmp, codebook=codebook, registry=registry)
+        written.append(target)
+    return written
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, *, codebook: Codebook, registry: pd.DataFrame) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "coding"
+    sheet.append(SHEET_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in frame.itertuples(index=False):
+        sheet.append(list(row))
+    level_col = chr(ord("A") + SHEET_COLUMNS.index("level"))
+    inherited_col = chr(ord("A") + SHEET_COLUMNS.index("inherited"))
+    validations: dict[str, DataValidation] = {}
+    for i, dim in enumerate(frame["dimension"], start=2):
+        codes = ",".join(codebook[dim].allowed_codes)
+        if codes not in validations:
+            validation = DataValidation(type="list", formula1=f'"{codes}"', allow_blank=True)
+            validation.error = f"Choose one of {codes} ({NOT_ASSESSABLE} = not assessable)"
+            validation.errorTitle = "Invalid level"
+            validation.prompt = f"Allowed: {codes}; {NOT_ASSESSABLE} = not assessable (not the same as 0)"
+            validations[codes] = validation
+            sheet.add_data_validation(validation)
+        validations[codes].add(f"{level_col}{i}")
+    if len(frame):
+        flag = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=True)
+        flag.error = "TRUE to inherit the national framework's code, else FALSE"
+        sheet.add_data_validation(flag)
+        flag.add(f"{inherited_col}2:{inherited_col}{len(frame) + 1}")
+    widths = {"case_name": 28, "dimension_name": 40, "rationale": 60, "source_reference": 40}
+    for j, column in enumerate(SHEET_COLUMNS):
+        sheet.column_dimensions[chr(ord("A") + j)].width = widths.get(column, 12)
+    sheet.freeze_panes = "A2"
+    anchors = book.create_sheet("codebook")
+    table = codebook.to_frame()
+    anchors.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        anchors.append(list(row))
+    cases = book.create_sheet("cases")
+    columns = [c for c in registry.columns if c != "registry_file"]
+    cases.append(columns)
+    for row in registry[columns].itertuples(index=False):
+        cases.append(list(row))
+    book.properties.creator = "localise"
+    book.save(path)
+
+
+# --------------------------------------------------------------------------- reading
+def read_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a coding sheet (CSV or XLSX, first sheet or the sheet ``coding``) as strings."""
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{file}: coding sheet not found")
+    suffix = file.suffix.lower()
+    if suffix == ".csv":
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+    elif suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        sheet = book["coding"] if "coding" in book.sheetnames else book.worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+        book.close()
+        if not rows:
+            return pd.DataFrame(columns=SHEET_COLUMNS)
+        header = [str(h).strip() if h is not None else "" for h in rows[0]]
+        body = [["" if v is None else _cell_text(v) for v in row] for row in rows[1:]]
+        body = [row for row in body if any(str(v).strip() for v in row)]
+        frame = pd.DataFrame(body, columns=header, dtype=str)
+    else:
+        raise InputError(f"{file}: expected a .csv or .xlsx coding sheet")
+    return frame
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --------------------------------------------------------------------------- checking
+def check_sheet(
+    path: str | os.PathLike[str],
+    *,
+    codebook: Codebook,
+    registry: pd.DataFrame,
+    frameworks: pd.DataFrame | None = None,
+    problems: ProblemCollector | None = None,
+) -> pd.DataFrame:
+    """Validate a filled coding sheet against the codebook and the registry.
+
+    Every problem is collected; at the end an :class:`InputError` lists them all with
+    file, row and column (unless ``problems`` is given, in which case the caller raises).
+    Checks: required columns; unknown case or dimension; empty coder; level outside
+    0-3 / the categories / ``NA``; a level without rationale or source reference;
+    ``inherited`` not TRUE/FALSE, inherited rows with a level, or without a national
+    code to inherit; duplicate case × dimension × coder rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Clean long table: case_id, dimension, coder, level (float; NaN when not
+        assessable or nominal), category (nominal code or ""), not_assessable (bool),
+        inherited (bool), rationale, source_reference, source_file, source_row.
+    """
+    file = Path(path)
+    own = problems is None
+    problems = ProblemCollector(os.fspath(path)) if problems is None else problems
+    try:
+        sheet = read_sheet(file)
+    except InputError as error:
+        problems.add(None, None, str(error))
+        if own:
+            problems.raise_if_any()
+        return _empty_clean()
+    missing = [c for c in _REQUIRED if c not in sheet.columns]
+    if missing:
+        problems.add(1, ",".join(missing), f"missing column(s); a coding sheet needs {_REQUIRED}")
+        if own:
+            problems.raise_if_any()
+        return _empty_clean()
+    if "inherited" not in sheet.columns:
+        sheet["inherited"] = ""
+    if sheet.empty:
+        problems.add(None, None, "the sheet has no coding rows")
+    cases = dict(zip(registry["case_id"], registry["country"]))
+    national = _national_lookup(frameworks)
+    rows = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for i, row in enumerate(sheet.to_dict("records")):
+        line = i + 2
+        case_id = str(row["case_id"]).strip()
+        dim_id = str(row["dimension"]).strip()
+        coder = str(row["coder"]).strip()
+        text = str(row["level"]).strip()
+        rationale = str(row["rationale"]).strip()
+        reference = str(row["source_reference"]).strip()
+        if case_id not in cases:
+            problems.add(line, "case_id", f"unknown case {case_id!r}; add it to the case registry first")
+        dimension = codebook[dim_id] if dim_id in codebook else None
+        if dimension is None:
+            problems.add(line, "dimension", f"unknown dimension {dim_id!r}; expected one of {codebook.ids}")
+        if not coder:
+            problems.add(line, "coder", "empty coder")
+        flag_text = str(row.get("inherited", "")).strip().lower()
+        if flag_text in _TRUE:
+            inherited = True
+        elif flag_text in _FALSE:
+            inherited = False
+        else:
+            problems.add(line, "inherited", f"expected TRUE or FALSE, got {row.get('inherited')!r}")
+            inherited = False
+        key = (case_id, dim_id, coder)
+        if key in seen:
+            problems.add(line, "case_id", f"duplicate row: {case_id} × {dim_id} × coder {coder!r} already on row {seen[key]}")
+        else:
+            seen[key] = line
+        level, category, not_assessable = np.nan, "", False
+        if inherited:
+            if text and text.lower() not in _NA_SPELLINGS:
+                problems.add(line, "level", f"inherited = TRUE but level {text!r} given; leave level empty to inherit")
+            if dimension is not None and not dimension.is_ordinal:
+                problems.add(line, "inherited", f"national frameworks are not coded on {dim_id}; code it directly")
+            elif case_id in cases and dimension is not None:
+                code = national.get((cases[case_id], dim_id))
+                if code is None or np.isnan(code[0]):
+                    problems.add(
+                        line, "inherited",
+                        f"inherited = TRUE but the national frameworks file has no code for {cases[case_id]} {dim_id}",
+                    )
+        elif not text:
+            problems.add(line, "level", f"empty level; enter a code or {NOT_ASSESSABLE} (not assessable, which is not 0)")
+        elif text.lower() in _NA_SPELLINGS:
+            not_assessable = True
+        elif dimension is not None:
+            if dimension.is_ordinal:
+                try:
+                    number = float(text)
+                except ValueError:
+                    number = np.nan
+                if number in dimension.levels:
+                    level = float(number)
+                else:
+                    problems.add(line, "level", f"expected {', '.join(dimension.allowed_codes)}, got {text!r}")
+            elif text in dimension.categories:
+                category = text
+            else:
+                problems.add(line, "level", f"expected one of {dimension.allowed_codes} for {dim_id}, got {text!r}")
+            if not rationale:
+                problems.add(line, "rationale", "a coded level needs a rationale")
+            if not reference:
+                problems.add(line, "source_reference", "a coded level needs a source reference (document, interview id, page)")
+        rows.append(
+            {
+                "case_id": case_id,
+                "dimension": dim_id,
+                "coder": coder,
+                "level": level,
+                "category": category,
+                "not_assessable": not_assessable,
+                "inherited": inherited,
+                "rationale": rationale,
+                "source_reference": reference,
+                "source_file": file.name,
+                "source_row": line,
+            }
+        )
+    if own:
+        problems.raise_if_any()
+    return pd.DataFrame(rows, columns=_CLEAN_COLUMNS) if rows else _empty_clean()
+
+
+_CLEAN_COLUMNS = [
+    "case_id", "dimension", "coder", "level", "category", "not_assessable", "inherited",
+    "rationale", "source_reference", "source_file", "source_row",
+]
+
+
+def _empty_clean() -> pd.DataFrame:
+    return pd.DataFrame(columns=_CLEAN_COLUMNS)
+
+
+def _national_lookup(frameworks: pd.DataFrame | None) -> dict[tuple[str, str], tuple[float, str, str]]:
+    if frameworks is None or frameworks.empty:
+        return {}
+    table = frameworks
+    if table.duplicated(["country", "dimension"]).any():
+        raise InputError(
+            "frameworks: several codes per country × dimension; load them with as_of=<year> "
+            "so that each case inherits one code"
+        )
+    return {
+        (r.country, r.dimension): (float(r.level), str(r.rationale), str(r.reference))
+        for r in table.itertuples(index=False)
+    }
+
+
+# --------------------------------------------------------------------------- merging
+@dataclass
+class MergeResult:
+    """Merged coding table and the list of disagreements.
+
+    Attributes
+    ----------
+    table
+        Long table, one row per case × dimension × coder (see :func:`check_sheet`), with
+        inherited rows filled from the national frameworks (``inherited = True``).
+    disagreements
+        One row per case × dimension where coders gave different codes (a code vs
+        "not assessable" counts as a disagreement): case_id, dimension, n_coders,
+        codes (``coder=code; ...``), range (ordinal spread; NaN for nominal).
+    files
+        Names of the merged sheets.
+    """
+
+    table: pd.DataFrame
+    disagreements: pd.DataFrame
+    files: list[str]
+
+    def summary(self) -> str:
+        t = self.table
+        return (
+            f"{len(self.files)} sheet(s), {t['coder'].nunique()} coder(s), {t['case_id'].nunique()} case(s), "
+            f"{t['dimension'].nunique()} dimension(s); {int(t['not_assessable'].sum())} not assessable, "
+            f"{int(t['inherited'].sum())} inherited; {len(self.disagreements)} disagreement(s)"
+        )
+
+
+def merge_sheets(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    codebook: Codebook,
+    registry: pd.DataFrame,
+    frameworks: pd.DataFrame | None = None,
+) -> MergeResult:
+    """Check every sheet, then combine them into one long table with disagreements.
+
+    ``frameworks`` (from ``load_national_frameworks(as_of=year)``) is needed only when a
+    sheet has inherited rows. All problems of all sheets, and rows repeated across
+    sheets, are reported together.
+    """
+    files = [Path(p) for p in paths]
+    if not files:
+        raise InputError("paths: give at least one coding sheet")
+    problems = ProblemCollector(", ".join(f.name for f in files))
+    parts = []
+    for f in files:
+        own = ProblemCollector(os.fspath(f))
+        parts.append(check_sheet(f, codebook=codebook, registry=registry, frameworks=frameworks, problems=own))
+        problems.problems.extend(own.problems)
+    filled = [p for p in parts if not p.empty]
+    table = pd.concat(filled, ignore_index=True) if filled else _empty_clean()
+    first_seen: dict[tuple[str, str, str], tuple[str, int]] = {}
+    for row in table.itertuples(index=False):
+        key = (row.case_id, row.dimension, row.coder)
+        if key in first_seen and first_seen[key][0] != row.source_file:
+            other_file, other_row = first_seen[key]
+            problems.problems.append(
+                Problem(row.source_file, row.source_row, "coder",
+                        f"{row.case_id} × {row.dimension} × coder {row.coder!r} also coded in {other_file} row {other_row}")
+            )
+        first_seen.setdefault(key, (row.source_file, row.source_row))
+    problems.raise_if_any()
+    table = _fill_inherited(table, registry, frameworks)
+    table = table.astype({"not_assessable": bool, "inherited": bool, "source_row": int})
+    table.attrs["synthetic"] = False
+    table.attrs["codebook_version"] = codebook.version
+    return MergeResult(table=table, disagreements=_disagreements(table, codebook), files=[f.name for f in files])
+
+
+def _fill_inherited(table: pd.DataFrame, registry: pd.DataFrame, frameworks: pd.DataFrame | None) -> pd.DataFrame:
+    if not table["inherited"].any():
+        return table
+    national = _national_lookup(frameworks)
+    country = dict(zip(registry["case_id"], registry["country"]))
+    table = table.copy()
+    for idx in table.index[table["inherited"].astype(bool)]:
+        level, rationale, reference = national[(country[table.at[idx, "case_id"]], table.at[idx, "dimension"])]
+        table.at[idx, "level"] = level
+        note = table.at[idx, "rationale"]
+        table.at[idx, "rationale"] = f"inherited from the national framework: {rationale}" + (f" (coder: {note})" if note else "")
+        table.at[idx, "source_reference"] = reference
+    return table
+
+
+def _code_text(row: pd.Series) -> str:
+    if row["not_assessable"]:
+        return NOT_ASSESSABLE
+    if row["category"]:
+        return str(row["category"])
+    return str(int(row["level"])) if pd.notna(row["level"]) else NOT_ASSESSABLE
+
+
+def _disagreements(table: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    rows = []
+    for (case_id, dim), group in table.groupby(["case_id", "dimension"], sort=False):
+        if len(group) < 2:
+            continue
+        codes = [_code_text(r) for _, r in group.iterrows()]
+        if len(set(codes)) > 1:
+            levels = group["level"].dropna()
+            spread = float(levels.max() - levels.min()) if dim in codebook.ordinal_ids and len(levels) else np.nan
+            rows.append(
+                {
+                    "case_id": case_id,
+                    "dimension": dim,
+                    "n_coders": len(group),
+                    "codes": "; ".join(f"{c}={v}" for c, v in zip(group["coder"], codes)),
+                    "range": spread,
+                }
+            )
+    return pd.DataFrame(rows, columns=["case_id", "dimension", "n_coders", "codes", "range"])
+
+
+def consensus(table: pd.DataFrame, *, codebook: Codebook, method: str = "median_low") -> pd.DataFrame:
+    """One code per case × dimension from several coders.
+
+    ``method="median_low"``: for ordinal dimensions the lower median of the coders'
+    levels (an observed code; not-assessable codes ignored; NaN when no coder gave a
+    level); for the nominal mode of governance the most frequent category (ties: the
+    alphabetically first). Report it with the reliability table: a consensus of
+    unreliable codes is not reliable.
+    """
+    if method != "median_low":
+        raise InputError(f"method: only 'median_low' is implemented, got {method!r}")
+    rows = []
+    for (case_id, dim), group in table.groupby(["case_id", "dimension"], sort=False):
+        if dim in codebook.ordinal_ids:
+            values = np.sort(group["level"].dropna().to_numpy())
+            value = float(values[(len(values) - 1) // 2]) if len(values) else np.nan
+            rows.append({"case_id": case_id, "dimension": dim, "level": value, "category": "", "n_coders": len(values)})
+        else:
+            cats = group.loc[group["category"] != "", "category"]
+            counts = cats.value_counts()
+            best = sorted(counts[counts == counts.max()].index)[0] if len(counts) else ""
+            rows.append({"case_id": case_id, "dimension": dim, "level": np.nan, "category": best, "n_coders": len(cats)})
+    return pd.DataFrame(rows)
