@@ -273,6 +273,11 @@ class ContextMatrix:
     extra: dict = field(default_factory=dict)
 
     @property
+    def attrs(self) -> dict:
+        """``{"synthetic": ...}``, so that :mod:`localise.report` marks outputs made from demo data."""
+        return {"synthetic": self.synthetic, "source_note": self.source_note}
+
+    @property
     def indicators(self) -> list[str]:
         """Indicator specs (columns of ``z``)."""
         return list(self.z.columns)

@@ -126,7 +126,7 @@ def typology_map(
     ``unmatched`` (shown in the figure caption) rather than silently dropped.
     """
     if geometries is None:
-        return MapOutcome(None, [], "no NUTS boundary file available (mirror absent): map skipped")
+        return MapOutcome(None, [], "no NUTS boundary polygons given: map skipped")
     if "geo" not in getattr(geometries, "columns", []):
         return MapOutcome(None, [], "boundary frame has no 'geo' column: map skipped")
     import matplotlib.pyplot as plt
@@ -137,7 +137,9 @@ def typology_map(
     unmatched = sorted(set(labels.index) - set(geometries["geo"]))
     colours = _cluster_colours(result.k)
     fig, ax = plt.subplots(figsize=(7.5, 7.5))
-    gdf[gdf["cluster"].isna()].plot(ax=ax, color="#eeeeee", edgecolor="white", linewidth=0.2)
+    others = gdf[gdf["cluster"].isna()]
+    if len(others):
+        others.plot(ax=ax, color="#eeeeee", edgecolor="white", linewidth=0.2)
     for cl in sorted(labels.unique()):
         part = gdf[gdf["cluster"] == cl]
         if len(part):

@@ -419,7 +419,7 @@ class RegionalTypology:
             k_table = k_table.join(gap.table[["gap", "s"]].rename(columns={"s": "gap_se"}))
             k_table["gap_rule"] = [
                 bool(gap.table.loc[k, "gap"] >= gap.table.loc[k + 1, "gap"] - gap.table.loc[k + 1, "s"])
-                if k + 1 in gap.table.index else False
+                if k + 1 in gap.table.index else None
                 for k in k_table.index
             ]
         else:
