@@ -54,3 +54,34 @@ def test_registry_guard():
         from localise.cohesion.active_inclusion import cai_cases
 
         assert len(cai_cases()) == 9
+        assert set(cai_cases()["name"].str.split(" ").str[0]) >= {"Barcelona", "Sofia", "Stockholm"}
+
+
+def test_suite_runs_use_registry_case_ids():
+    import yaml
+
+    from localise import paths
+
+    suite = yaml.safe_load((paths.notebooks_dir() / "suite.yml").read_text(encoding="utf-8"))
+    runs = [r["city"] for r in suite["notebooks"]["09_active_inclusion"]["runs"]]
+    from localise.cohesion.active_inclusion import cai_cases, resolve_city
+
+    assert sorted(runs) == sorted(cai_cases()["case_id"])
+    assert resolve_city("Barcelona")["case_id"] == resolve_city("es_barcelona")["case_id"]
+
+
+def test_fallback_without_registry_keeps_country_and_eu(monkeypatch):
+    import localise.cohesion.active_inclusion as ai
+    from localise.errors import DataUnavailableError
+
+    def missing(city):
+        raise DataUnavailableError("the grid's case registry is not available")
+
+    monkeypatch.setattr(ai, "resolve_city", missing)
+    reg = _panel("NL33", "NL", 2, {("unemployment_rate", 2011): 7.0})
+    ctry = pd.concat([_panel("NL", "NL", 0, {("unemployment_rate", 2011): 5.0}),
+                      _panel("EU28", "EU", 0, {("unemployment_rate", 2011): 9.7})])
+    prof = ai.city_dashboard("NL_ROTTERDAM", reg, ctry)
+    assert prof.nuts2 is None and prof.country == "NL"
+    assert set(prof.data["level"]) == {"country", "EU"}
+    assert "registry" in prof.summary()

@@ -187,7 +187,8 @@ def city_dashboard(city: str, regional: pd.DataFrame, country_panel: pd.DataFram
     try:
         return dashboard(city, regional, country_panel)
     except DataUnavailableError as error:
-        name = next((c for c in CAI_CITIES if c.lower() == str(city).strip().lower()), None)
+        wanted = "".join(ch for ch in str(city).lower() if ch.isalpha())
+        name = next((c for c in CAI_CITIES if "".join(ch for ch in c.lower() if ch.isalpha()) in wanted), None)
         if name is None:
             raise InputError(f"city {city!r} is not one of the CAI cities {', '.join(CAI_CITIES)}") from error
         prof = dashboard(name, regional.iloc[0:0], country_panel, nuts2="", country=CAI_CITIES[name])
@@ -199,6 +200,7 @@ def city_dashboard(city: str, regional: pd.DataFrame, country_panel: pd.DataFram
 def plot_trends(profile: ActiveInclusionProfile, *, sex: str = "T", ncols: int = 3) -> Any:
     """Small multiples: region, country and EU series per indicator; breaks marked with x."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     d = profile.data[profile.data["sex"] == sex]
     inds = list(dict.fromkeys(d["indicator"]))
@@ -209,12 +211,15 @@ def plot_trends(profile: ActiveInclusionProfile, *, sex: str = "T", ncols: int =
     styles = {"region": ("tab:red", "-"), "country": ("tab:blue", "--"), "EU": ("grey", ":")}
     for ax, ind in zip(axes.flat, inds):
         sub = d[d["indicator"] == ind]
+        if ind.endswith("_thousands"):  # counts: country/EU levels are not comparable with a region
+            sub = sub[sub["level"] == "region"]
         for level, g in sub.groupby("level"):
             color, ls = styles.get(level, ("black", "-"))
             ax.plot(g["year"], g["value"], ls, color=color, label=level)
             br = g[g["break"]]
             ax.plot(br["year"], br["value"], "x", color="black", ms=7)
-        ax.set_title(ind, fontsize=9)
+        ax.set_title(ind + (" (region only)" if ind.endswith("_thousands") else ""), fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in list(axes.flat)[len(inds):]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7)
