@@ -1,0 +1,189 @@
+"""Parameters of fit: sufficiency (inclS, PRI, covS, covU) and necessity (inclN, RoN, covN).
+
+Formulas: ``docs/methods.md`` §8.3 (Ragin 2006, 2008; Schneider and Wagemann 2012),
+identical to R ``QCA::pof``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from localise.errors import InputError
+from localise.qca.expressions import (
+    Term,
+    condition_kinds,
+    format_term,
+    outcome_membership,
+    parse_expression,
+    term_membership,
+)
+
+__all__ = ["sufficiency_fit", "necessity_fit", "pof", "FitResult", "model_fit_table"]
+
+
+def _safe_div(a: float, b: float) -> float:
+    return float(a / b) if b != 0 else float("nan")
+
+
+def sufficiency_fit(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """inclS, PRI and covS of set ``x`` for outcome ``y``."""
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    mxy = np.minimum(x, y)
+    sxy = mxy.sum()
+    sxyny = np.minimum(mxy, 1 - y).sum()
+    return {
+        "inclS": _safe_div(sxy, x.sum()),
+        "PRI": _safe_div(sxy - sxyny, x.sum() - sxyny),
+        "covS": _safe_div(sxy, y.sum()),
+    }
+
+
+def necessity_fit(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """inclN, RoN and covN of set ``x`` as necessary for outcome ``y``."""
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    mxy = np.minimum(x, y)
+    return {
+        "inclN": _safe_div(mxy.sum(), y.sum()),
+        "RoN": _safe_div((1 - x).sum(), (1 - mxy).sum()),
+        "covN": _safe_div(mxy.sum(), x.sum()),
+    }
+
+
+def model_fit_table(memberships: Mapping[str, np.ndarray], y: np.ndarray, *, model_name: str | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Per-term sufficiency fit with unique coverage, and the fit of the union.
+
+    ``covU`` of a term is covS of the union of all terms minus covS of the union
+    without that term; NaN when there is a single term (R prints "-").
+    """
+    names = list(memberships)
+    mats = np.vstack([memberships[n] for n in names]) if names else np.zeros((0, len(y)))
+    union = mats.max(axis=0) if names else np.zeros(len(y))
+    total = sufficiency_fit(union, y)
+    rows = []
+    for j, name in enumerate(names):
+        fit = sufficiency_fit(mats[j], y)
+        if len(names) > 1:
+            others = np.delete(mats, j, axis=0).max(axis=0)
+            fit["covU"] = total["covS"] - sufficiency_fit(others, y)["covS"]
+        else:
+            fit["covU"] = float("nan")
+        rows.append({"term": name, **fit})
+    frame = pd.DataFrame(rows, columns=["term", "inclS", "PRI", "covS", "covU"])
+    return frame, total
+
+
+@dataclass
+class FitResult:
+    """Parameters of fit of one or more sets (R ``pof``)."""
+
+    table: pd.DataFrame
+    relation: str
+    outcome: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def to_latex(self, *, caption: str | None = None, digits: int = 3) -> str:
+        return self.table.to_latex(index=False, float_format=f"%.{digits}f", caption=caption, na_rep="-")
+
+    def summary(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        cols = ["inclN", "RoN", "covN"] if self.relation == "necessity" else ["inclS", "PRI", "covS", "covU"]
+        cols = [c for c in cols if c in self.table.columns and self.table[c].notna().any()]
+        return _r_table(self.table, cols)
+
+    __repr__ = __str__
+
+
+def _fmt(v: Any) -> str:
+    return "  -  " if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.3f}"
+
+
+def _r_table(table: pd.DataFrame, cols: Sequence[str]) -> str:
+    """R-like fit table: numbered rows, right-aligned terms, 3 decimals, dashed rules."""
+    width = max([len(str(t)) for t in table["term"]] + [1])
+    nw = len(str(len(table)))
+    head = " " * (nw + 2 + width) + "".join(f"  {c:>5}" for c in cols)
+    lines = [head, "-" * len(head)]
+    for i, row in enumerate(table.itertuples(index=False), start=1):
+        rec = row._asdict()
+        lines.append(f"{i:>{nw}}  {str(rec['term']):>{width}}" + "".join(f"  {_fmt(rec[c]):>5}" for c in cols))
+    lines.append("-" * len(head))
+    return "\n".join(lines)
+
+
+def pof(
+    setms: str | pd.DataFrame | pd.Series | Sequence[str],
+    outcome: str,
+    data: pd.DataFrame,
+    *,
+    relation: str = "necessity",
+) -> FitResult:
+    """Parameters of fit of sets for an outcome (R ``QCA::pof``).
+
+    Parameters
+    ----------
+    setms
+        A sum-of-products expression (``"~A + B*C"``; each term plus a row
+        ``"expression"`` for the whole disjunction when it has several terms), a list
+        of expressions, or a DataFrame/Series of set memberships (one row per column).
+    outcome
+        Outcome column, ``~Y`` for its negation, ``Y[v]`` for a multi-value outcome.
+    data
+        Cases in rows.
+    relation
+        ``"necessity"`` or ``"sufficiency"``.
+    """
+    if relation not in ("necessity", "sufficiency"):
+        raise InputError(f"relation: expected 'necessity' or 'sufficiency', got {relation!r}")
+    _, y, _ = outcome_membership(data, outcome)
+    memberships: dict[str, np.ndarray] = {}
+    expression_row = False
+    if isinstance(setms, pd.Series):
+        setms = setms.to_frame()
+    if isinstance(setms, pd.DataFrame):
+        if len(setms) != len(data):
+            raise InputError(f"setms: {len(setms)} rows but data has {len(data)}")
+        for col in setms.columns:
+            v = setms[col].to_numpy(dtype=float)
+            if np.any((v < 0) | (v > 1)):
+                raise InputError(f"setms: column {col!r} has values outside [0, 1]")
+            memberships[str(col)] = v
+    else:
+        exprs = [setms] if isinstance(setms, str) else list(setms)
+        for expr in exprs:
+            terms = parse_expression(expr)
+            names = {n for t in terms for n, _ in t}
+            kinds = condition_kinds(data, sorted(names))
+            mv = {n: k == "mv" for n, k in kinds.items()}
+            for term in terms:
+                memberships[format_term(term, mv=any(mv.values()))] = term_membership(data, term, mv)
+            if len(terms) > 1 and len(exprs) == 1:
+                expression_row = True
+    rows = []
+    if relation == "sufficiency" and expression_row:
+        frame, total = model_fit_table(memberships, y)
+        frame = pd.concat([frame, pd.DataFrame([{"term": "expression", **total, "covU": np.nan}])], ignore_index=True)
+    else:
+        for name, x in memberships.items():
+            fit = sufficiency_fit(x, y) if relation == "sufficiency" else necessity_fit(x, y)
+            rows.append({"term": name, **fit})
+        if expression_row:
+            union = np.vstack(list(memberships.values())).max(axis=0)
+            rows.append({"term": "expression", **necessity_fit(union, y)})
+        frame = pd.DataFrame(rows)
+    return FitResult(table=frame, relation=relation, outcome=outcome, settings={"setms": setms if isinstance(setms, str) else None})
+
+
+def term_memberships(data: pd.DataFrame, terms: Sequence[Term], names: Sequence[str], mv: Mapping[str, bool]) -> dict[str, np.ndarray]:
+    return {name: term_membership(data, term, mv) for name, term in zip(names, terms, strict=True)}

@@ -1,0 +1,491 @@
+"""Boolean minimisation of a truth table (R ``QCA::minimize`` conventions).
+
+* conservative (``include=""``): only positive rows;
+* parsimonious (``include="?"``): remainders are "don't cares";
+* intermediate (``include="?"`` and ``dir_exp``): positives plus the easy
+  counterfactuals (remainders used by the parsimonious model that agree with the
+  directional expectations), one result per conservative x parsimonious model pair
+  (R's ``C1P1``, ``C1P2``, ...).
+
+All prime implicants are found exactly and **all** minimal models are read from the
+prime implicant chart (R's ``row.dom`` and ``all.sol`` semantics); see
+:mod:`localise.qca._engine` for the algorithms and ``docs/methods.md`` §8.5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from localise.errors import InputError
+from localise.qca import _engine
+from localise.qca.expressions import Term, format_term, parse_literal, term_membership
+from localise.qca.fit import model_fit_table
+from localise.qca.truthtable import TruthTable
+
+__all__ = ["minimize", "minimise", "Solution", "IntermediateSolution", "ModelFit"]
+
+#: Largest number of remainders enumerated for simplifying assumptions.
+SA_LIMIT = 2_000_000
+
+
+@dataclass
+class ModelFit:
+    """Parameters of fit of one or several models.
+
+    ``terms`` (one row per term, with ``cases``) and ``solution`` for a single model;
+    with several models ``overall_terms`` (covU relative to all implicants in the
+    models), ``overall_solution`` and ``per_model`` (name -> (terms, solution)).
+    """
+
+    multiple_models: bool
+    terms: pd.DataFrame | None = None
+    solution: pd.DataFrame | None = None
+    overall_terms: pd.DataFrame | None = None
+    overall_solution: pd.DataFrame | None = None
+    per_model: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+
+
+@dataclass
+class IntermediateSolution:
+    """Intermediate solution from one conservative and one parsimonious model (``C1P1`` ...)."""
+
+    name: str
+    conservative_terms: list[str]
+    parsimonious_terms: list[str]
+    models: list[list[str]]
+    essential: list[str]
+    prime_implicants: list[str]
+    easy_counterfactuals: list[int]
+    difficult_counterfactuals: list[int]
+    fit: ModelFit
+
+
+@dataclass
+class Solution:
+    """Result of :func:`minimize`; prints like R's ``minimize(..., details = TRUE)``."""
+
+    truth_table: TruthTable
+    include: str
+    models: list[list[str]]
+    essential: list[str]
+    prime_implicants: list[str]
+    pi_chart: pd.DataFrame
+    initials: list[str]
+    negatives: list[int]
+    fit: ModelFit
+    simplifying_assumptions: dict[str, list[int]] | None
+    intermediate: list[IntermediateSolution]
+    settings: dict[str, Any]
+    model_cubes: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    @property
+    def solution_type(self) -> str:
+        if self.intermediate:
+            return "intermediate"
+        return "parsimonious" if "?" in self.include else "conservative"
+
+    def expressions(self) -> list[str]:
+        return [" + ".join(m) for m in self.models]
+
+    def membership(self, model: int = 0, *, intermediate: int | None = None) -> np.ndarray:
+        """Case memberships in a model (max over its terms)."""
+        tt = self.truth_table
+        terms = self.intermediate[intermediate].models[model] if intermediate is not None else self.models[model]
+        mv = {c: tt.kinds[c] == "mv" for c in tt.conditions}
+        out = np.zeros(len(tt.data))
+        for t in terms:
+            out = np.maximum(out, term_membership(tt.data, _parse(t, tt), mv))
+        return out
+
+    # ---------------------------------------------------------------- output
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: one row per (solution, model, term) with the parameters of fit."""
+        rows = []
+
+        def add(kind: str, fit: ModelFit, models: list[list[str]]):
+            for mi, terms in enumerate(models, start=1):
+                name = f"M{mi}"
+                if fit.multiple_models:
+                    tframe, sframe = fit.per_model.get(name, (None, None))
+                else:
+                    tframe, sframe = fit.terms, fit.solution
+                for t in terms:
+                    rec = {"solution": kind, "model": name, "term": t}
+                    if tframe is not None:
+                        r = tframe[tframe["term"] == t].iloc[0]
+                        rec.update({c: r[c] for c in ("inclS", "PRI", "covS", "covU")})
+                    rows.append(rec)
+                if sframe is not None:
+                    r = sframe.iloc[0]
+                    rows.append({"solution": kind, "model": name, "term": "(model)", "inclS": r["inclS"], "PRI": r["PRI"], "covS": r["covS"]})
+
+        add(self.solution_type if not self.intermediate else "parsimonious", self.fit, self.models)
+        for inter in self.intermediate:
+            add(f"intermediate {inter.name}", inter.fit, inter.models)
+        return pd.DataFrame(rows, columns=["solution", "model", "term", "inclS", "PRI", "covS", "covU"])
+
+    def to_latex(self, *, caption: str | None = None, digits: int = 3) -> str:
+        return self.to_frame().to_latex(index=False, float_format=f"%.{digits}f", caption=caption, na_rep="-")
+
+    def summary(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        tt = self.truth_table
+        s = self.settings
+        head = [
+            f"{self.solution_type.capitalize()} solution: outcome {tt.outcome}; incl.cut = "
+            f"{', '.join(str(c) for c in tt.settings['incl_cut'])}; n.cut = {tt.settings['n_cut']}; "
+            f"pri.cut = {tt.settings['pri_cut']}; include = {self.include!r}"
+            + (f"; dir.exp = {s['dir_exp']}" if s.get("dir_exp") else "")
+            + (f"; row.dom = {s['row_dom']}; all.sol = {s['all_sol']}")
+        ]
+        lines = head + [""]
+        arrow = "<->" if self.fit_solution_covers_all() else "->"
+        for i, terms in enumerate(self.models, start=1):
+            prefix = f"M{i}: " if len(self.models) > 1 else "M1: "
+            lines.append(f"{prefix}{' + '.join(terms)} {arrow} {tt.outcome}")
+        lines.append("")
+        lines.append(_fit_text(self.fit, self.models))
+        for inter in self.intermediate:
+            lines += ["", f"From {inter.name}:", ""]
+            for i, terms in enumerate(inter.models, start=1):
+                lines.append(f"M{i}:    {' + '.join(terms)} -> {tt.outcome}")
+            lines += ["", _fit_text(inter.fit, inter.models)]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def fit_solution_covers_all(self) -> bool:
+        frame = self.fit.solution if not self.fit.multiple_models else self.fit.overall_solution
+        if frame is None or frame.empty:
+            return False
+        r = frame.iloc[0]
+        return bool(np.isclose(r["inclS"], 1) and np.isclose(r["covS"], 1))
+
+
+def _fmt(v: Any) -> str:
+    return "  -  " if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.3f}"
+
+
+def _fit_text(fit: ModelFit, models: list[list[str]]) -> str:
+    if not fit.multiple_models:
+        terms, sol = fit.terms, fit.solution
+        w = max([len(t) for t in terms["term"]] + [2])
+        nw = len(str(len(terms)))
+        head = " " * (nw + 2 + w) + "  inclS   PRI   covS   covU  cases"
+        lines = [head, "-" * (len(head) - 7)]
+        for i, r in enumerate(terms.itertuples(index=False), start=1):
+            lines.append(f"{i:>{nw}}  {r.term:>{w}}  {_fmt(r.inclS)}  {_fmt(r.PRI)}  {_fmt(r.covS)}  {_fmt(r.covU)}  {r.cases}")
+        lines.append("-" * (len(head) - 7))
+        r = sol.iloc[0]
+        lines.append(f"{'':>{nw}}  {r['term']:>{w}}  {_fmt(r['inclS'])}  {_fmt(r['PRI'])}  {_fmt(r['covS'])}")
+        return "\n".join(lines)
+    terms = fit.overall_terms
+    names = list(fit.per_model)
+    w = max([len(t) for t in terms["term"]] + [2])
+    nw = len(str(len(terms)))
+    head = " " * (nw + 2 + w) + "  inclS   PRI   covS   covU" + "".join(f"  {('(' + n + ')'):>5}" for n in names)
+    lines = [head, "-" * len(head)]
+    for i, r in enumerate(terms.itertuples(index=False), start=1):
+        line = f"{i:>{nw}}  {r.term:>{w}}  {_fmt(r.inclS)}  {_fmt(r.PRI)}  {_fmt(r.covS)}  {_fmt(r.covU)}"
+        for n in names:
+            tf, _ = fit.per_model[n]
+            if tf is not None and r.term in set(tf["term"]):
+                line += f"  {_fmt(float(tf.loc[tf['term'] == r.term, 'covU'].iloc[0])):>5}"
+            else:
+                line += "       "
+        lines.append(line)
+    lines.append("-" * len(head))
+    for n in names:
+        _, sf = fit.per_model[n]
+        r = sf.iloc[0]
+        lines.append(f"{'':>{nw}}  {n:>{w}}  {_fmt(r['inclS'])}  {_fmt(r['PRI'])}  {_fmt(r['covS'])}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- helpers
+def _cube_term(cube: np.ndarray, conditions: Sequence[str]) -> Term:
+    return tuple((conditions[j], int(v)) for j, v in enumerate(cube) if v != _engine.FREE)
+
+
+def _cube_str(cube: np.ndarray, tt: TruthTable) -> str:
+    return format_term(_cube_term(cube, tt.conditions), mv=tt.multivalue)
+
+
+def _sort_key(cube: np.ndarray) -> tuple:
+    """R's order: complexity, then literals by condition position, ``~X`` before ``X``."""
+    lits = tuple((j, int(v)) for j, v in enumerate(cube) if v != _engine.FREE)
+    return (len(lits), lits)
+
+
+def _parse(term: str, tt: TruthTable) -> Term:
+    lits = []
+    for part in term.split("*"):
+        name, value, neg = parse_literal(part)
+        if value is None:
+            value = 0 if neg else 1
+        elif neg:
+            value = 1 - value
+        lits.append((name, value))
+    return tuple(lits)
+
+
+def _parse_dir_exp(dir_exp: Any, tt: TruthTable) -> dict[str, set[int]]:
+    """Directional expectations -> {condition: set of values expected to lead to the outcome}."""
+    out: dict[str, set[int]] = {}
+    if dir_exp is None or dir_exp == "":
+        return out
+    items: list[tuple[str, Any]] = []
+    if isinstance(dir_exp, Mapping):
+        items = list(dir_exp.items())
+    else:
+        parts = [p.strip() for p in dir_exp.split(",")] if isinstance(dir_exp, str) else [str(p).strip() for p in dir_exp]
+        for part in parts:
+            if not part:
+                continue
+            name, value, neg = parse_literal(part.replace("[-]", ""))
+            if part.endswith("[-]"):
+                items.append((name, "-"))
+            elif value is None:
+                items.append((name, 0 if neg else 1))
+            else:
+                items.append((name, (1 - value) if neg else value))
+    for name, value in items:
+        if name not in tt.conditions:
+            raise InputError(f"dir_exp: {name!r} is not a condition of the truth table (conditions: {tt.conditions})")
+        if isinstance(value, str) and value.strip() == "-":
+            continue
+        values = {int(v) for v in (value if isinstance(value, (list, tuple, set)) else [value])}
+        L = tt.noflevels[tt.conditions.index(name)]
+        if any(not 0 <= v < L for v in values):
+            raise InputError(f"dir_exp: value(s) {sorted(values)} for {name!r} outside 0..{L - 1}")
+        out.setdefault(name, set()).update(values)
+    return out
+
+
+def _parse_rows(spec: Any, tt: TruthTable, argument: str) -> np.ndarray:
+    """Row numbers, or expressions whose remainders are meant (``exclude``)."""
+    if spec is None or (isinstance(spec, str) and not spec.strip()):
+        return np.zeros(0, dtype=np.int64)
+    if isinstance(spec, str):
+        spec = [spec]
+    rows: list[int] = []
+    for item in spec:
+        if isinstance(item, (int, np.integer)):
+            if not 1 <= int(item) <= tt.n_rows_total:
+                raise InputError(f"{argument}: row {item} outside 1..{tt.n_rows_total}")
+            rows.append(int(item))
+            continue
+        for term_text in str(item).split("+"):
+            term = _parse(term_text.strip(), tt)
+            cube = np.full(len(tt.conditions), _engine.FREE, dtype=np.int64)
+            for name, value in term:
+                if name not in tt.conditions:
+                    raise InputError(f"{argument}: {name!r} is not a condition")
+                cube[tt.conditions.index(name)] = value
+            rows.extend(tt.row_numbers(_expand_cube(cube, tt.noflevels)).tolist())
+    return np.unique(np.asarray(rows, dtype=np.int64))
+
+
+def _expand_cube(cube: np.ndarray, noflevels: Sequence[int], allowed: list[list[int]] | None = None) -> np.ndarray:
+    """All configurations inside a cube (or inside per-condition allowed value lists)."""
+    choices = allowed if allowed is not None else [list(range(L)) if v == _engine.FREE else [int(v)] for v, L in zip(cube, noflevels)]
+    total = int(np.prod([len(c) for c in choices], dtype=np.float64))
+    if total > SA_LIMIT:
+        raise InputError(f"expansion of {total} configurations exceeds the limit {SA_LIMIT}")
+    grids = np.meshgrid(*[np.asarray(c, dtype=np.int64) for c in choices], indexing="ij")
+    return np.stack([g.ravel() for g in grids], axis=1) if grids else np.zeros((1, 0), dtype=np.int64)
+
+
+def _model_fit(tt: TruthTable, models: list[list[int]], cubes: np.ndarray, names: list[str], pos_rows: np.ndarray, pos_cov: np.ndarray) -> ModelFit:
+    mv = {c: tt.kinds[c] == "mv" for c in tt.conditions}
+    cases_by_row = tt.observed["cases"].to_dict()
+
+    def cases_of(i: int) -> str:
+        rows = pos_rows[pos_cov[i]]
+        return "; ".join(",".join(cases_by_row[int(r)]) for r in sorted(rows))
+
+    memb = {i: term_membership(tt.data, _cube_term(cubes[i], tt.conditions), mv) for m in models for i in m}
+    if len(models) == 1:
+        m = models[0]
+        frame, total = model_fit_table({names[i]: memb[i] for i in m}, tt.y)
+        frame["cases"] = [cases_of(i) for i in m]
+        sol = pd.DataFrame([{"term": "M1", **total}])
+        return ModelFit(multiple_models=False, terms=frame, solution=sol)
+    used = sorted({i for m in models for i in m}, key=lambda i: _sort_key(cubes[i]))
+    overall, total = model_fit_table({names[i]: memb[i] for i in used}, tt.y)
+    overall["cases"] = [cases_of(i) for i in used]
+    fit = ModelFit(
+        multiple_models=True,
+        overall_terms=overall,
+        overall_solution=pd.DataFrame([{"term": "union_of_all_PIs", **total}]),
+    )
+    for mi, m in enumerate(models, start=1):
+        frame, tot = model_fit_table({names[i]: memb[i] for i in m}, tt.y)
+        fit.per_model[f"M{mi}"] = (frame if len(models) <= 50 else None, pd.DataFrame([{"term": f"M{mi}", **tot}]))
+    return fit
+
+
+def _solve(cubes: np.ndarray, pos: np.ndarray, row_dom: bool, all_sol: bool, covered: list[np.ndarray] | None = None):
+    """Sort implicants R-like, build the chart, return (cubes, coverage matrix, models)."""
+    if covered is None:
+        cov = _engine.covers(cubes, pos)
+    else:
+        cov = np.zeros((cubes.shape[0], pos.shape[0]), dtype=bool)
+        for i, c in enumerate(covered):
+            cov[i, c] = True
+    keep = cov.any(axis=1)
+    cubes, cov = cubes[keep], cov[keep]
+    order = sorted(range(cubes.shape[0]), key=lambda i: _sort_key(cubes[i]))
+    cubes, cov = cubes[order], cov[order]
+    bitsets = []
+    for row in cov:
+        b = 0
+        for j in np.flatnonzero(row):
+            b |= 1 << int(j)
+        bitsets.append(b)
+    models = _engine.solve_chart(bitsets, pos.shape[0], row_dom=row_dom, all_sol=all_sol)
+    return cubes, cov, [list(m) for m in models]
+
+
+def minimize(
+    tt: TruthTable,
+    *,
+    include: str = "",
+    dir_exp: str | Sequence[str] | Mapping[str, Any] | None = None,
+    exclude: Any = None,
+    row_dom: bool = False,
+    all_sol: bool = False,
+    simplifying_assumptions: bool = True,
+) -> Solution:
+    """Minimise a truth table (R ``QCA::minimize``).
+
+    Parameters
+    ----------
+    tt
+        A :class:`~localise.qca.truthtable.TruthTable`.
+    include
+        ``""`` conservative; ``"?"`` parsimonious (remainders as don't cares);
+        ``"?,C"`` also contradictions.
+    dir_exp
+        Directional expectations for the intermediate solution (with ``include="?"``):
+        ``"DEV, URB, ~IND"``, a list of such literals, or ``{"DEV": 1, "IND": 0}``
+        (``"-"`` = no expectation; multi-value: a list of values).
+    exclude
+        Remainders that may not be used: row numbers or expressions.
+    row_dom
+        Apply row dominance to the prime implicant chart.
+    all_sol
+        Every irredundant model instead of only those with the fewest implicants.
+    simplifying_assumptions
+        List the remainders each model uses (skipped when there are too many).
+    """
+    if not isinstance(tt, TruthTable):
+        raise InputError(f"tt: expected a TruthTable, got {type(tt).__name__}")
+    inc = {p.strip() for p in str(include).split(",") if p.strip()}
+    if not inc <= {"?", "C", "1"}:
+        raise InputError(f"include: expected '', '?', 'C' or '?,C', got {include!r}")
+    dirs = _parse_dir_exp(dir_exp, tt)
+    if dir_exp not in (None, "") and "?" not in inc:
+        raise InputError("dir_exp: directional expectations need include='?' (intermediate solution)")
+    excl = _parse_rows(exclude, tt, "exclude")
+    obs = tt.observed
+    pos_rows = np.asarray(tt.positive_rows, dtype=np.int64)
+    if pos_rows.size == 0:
+        raise InputError("tt: no positive configurations (OUT = 1) to minimise; lower incl_cut or check the outcome")
+    pos = tt.configs(pos_rows)
+    neg_rows = np.asarray(sorted(tt.negative_rows + tt.contradiction_rows), dtype=np.int64)
+    forb_rows = np.asarray(sorted(tt.negative_rows + ([] if "C" in inc else tt.contradiction_rows)), dtype=np.int64)
+    obs_rows = obs.index[obs["OUT"] != "?"].to_numpy(dtype=np.int64)
+    remainder_excl = np.setdiff1d(excl, obs_rows)
+    mv = tt.multivalue
+
+    def names_of(cubes):
+        return [_cube_str(c, tt) for c in cubes]
+
+    # --- conservative (always needed: output or intermediate input)
+    cons_allowed = pos if "C" not in inc else np.vstack([pos, tt.configs(tt.contradiction_rows)]) if tt.contradiction_rows else pos
+    c_cubes, c_cov, c_models = _solve(_engine.primes_from_allowed(cons_allowed, tt.noflevels), pos, row_dom, all_sol)
+    if "?" in inc:
+        forbidden = tt.configs(np.union1d(forb_rows, remainder_excl)) if (forb_rows.size or remainder_excl.size) else np.zeros((0, len(tt.conditions)), dtype=np.int64)
+        raw, covered = _engine.primes_from_forbidden(pos, forbidden, tt.noflevels)
+        cubes, cov, models = _solve(raw, pos, row_dom, all_sol, covered)
+    else:
+        cubes, cov, models = c_cubes, c_cov, c_models
+    names = names_of(cubes)
+    model_names = [[names[i] for i in m] for m in models]
+    essential = [names[i] for i in sorted(set.intersection(*[set(m) for m in models]))] if models else []
+    chart = pd.DataFrame(cov, index=names, columns=pos_rows.tolist())
+    fit = _model_fit(tt, models, cubes, names, pos_rows, cov)
+    sa: dict[str, list[int]] | None = None
+    if "?" in inc and simplifying_assumptions:
+        sa = {}
+        try:
+            for mi, m in enumerate(models, start=1):
+                rows = np.unique(np.concatenate([tt.row_numbers(_expand_cube(cubes[i], tt.noflevels)) for i in m]))
+                sa[f"M{mi}"] = np.setdiff1d(rows, obs_rows).tolist()
+        except InputError:
+            sa = None
+    elif simplifying_assumptions:
+        sa = {f"M{mi}": [] for mi in range(1, len(models) + 1)}
+    intermediates: list[IntermediateSolution] = []
+    if dirs or (dir_exp not in (None, "") and "?" in inc):
+        if sa is None:
+            raise InputError("dir_exp: too many simplifying assumptions to derive easy counterfactuals")
+        for ci, cm in enumerate(c_models, start=1):
+            # expansion of each conservative term along the directional expectations
+            expanded = []
+            for i in cm:
+                cube = c_cubes[i]
+                allowed = []
+                for j, cond in enumerate(tt.conditions):
+                    if cube[j] == _engine.FREE:
+                        allowed.append(list(range(tt.noflevels[j])))
+                    else:
+                        allowed.append(sorted({int(cube[j])} | dirs.get(cond, set())))
+                expanded.append(tt.row_numbers(_expand_cube(cube, tt.noflevels, allowed)))
+            exp_rows = np.unique(np.concatenate(expanded))
+            for pi_, pm in enumerate(models, start=1):
+                sa_rows = np.asarray(sa[f"M{pi_}"], dtype=np.int64)
+                easy = np.intersect1d(sa_rows, exp_rows)
+                difficult = np.setdiff1d(sa_rows, easy)
+                allowed_cfg = np.vstack([pos, tt.configs(easy)]) if easy.size else pos
+                i_cubes, i_cov, i_models = _solve(_engine.primes_from_allowed(allowed_cfg, tt.noflevels), pos, row_dom, all_sol)
+                i_names = names_of(i_cubes)
+                intermediates.append(
+                    IntermediateSolution(
+                        name=f"C{ci}P{pi_}",
+                        conservative_terms=[names_of(c_cubes)[i] for i in cm],
+                        parsimonious_terms=[names[i] for i in pm],
+                        models=[[i_names[i] for i in m] for m in i_models],
+                        essential=[i_names[i] for i in sorted(set.intersection(*[set(m) for m in i_models]))] if i_models else [],
+                        prime_implicants=i_names,
+                        easy_counterfactuals=easy.tolist(),
+                        difficult_counterfactuals=difficult.tolist(),
+                        fit=_model_fit(tt, i_models, i_cubes, i_names, pos_rows, i_cov),
+                    )
+                )
+    return Solution(
+        truth_table=tt,
+        include=",".join(sorted(inc)),
+        models=model_names,
+        essential=essential,
+        prime_implicants=names,
+        pi_chart=chart,
+        initials=[format_term(_cube_term(p, tt.conditions), mv=mv) for p in pos],
+        negatives=neg_rows.tolist(),
+        fit=fit,
+        simplifying_assumptions=sa,
+        intermediate=intermediates,
+        settings={"dir_exp": dir_exp, "exclude": excl.tolist(), "row_dom": row_dom, "all_sol": all_sol},
+        model_cubes=[cubes[m] for m in models],
+    )
+
+
+minimise = minimize
