@@ -21,6 +21,8 @@ PLUGIN_MODULES = (
     "localise.grid.cli",
     "localise.qca.cli",
     "localise.indicators.cli",
+    "localise.cohesion.cli",
+    "localise.context.cli",
     "localise.models.cli",
 )
 
