@@ -24,6 +24,7 @@ __all__ = [
     "spi2020_framework",
     "fill_from_national",
     "compare_published",
+    "select_countries",
 ]
 
 #: Published EU-SPI 2016 index scores quoted in the methods dossier §3.3 [verified there].
@@ -101,4 +102,16 @@ def compare_published(computed: pd.Series, published: dict[str, float]) -> pd.Da
     out = pd.DataFrame(rows).set_index("unit")
     out["difference"] = (out["computed"] - out["published"]).round(2)
     out.attrs["synthetic"] = bool(computed.attrs.get("synthetic", False)) if hasattr(computed, "attrs") else False
+    return out
+
+
+def select_countries(data: pd.DataFrame, countries: list[str] | None) -> pd.DataFrame:
+    """Rows whose unit id (a NUTS code) starts with one of ``countries``; all rows when ``None``."""
+    if not countries:
+        return data
+    keep = data.index.astype(str).str[:2].isin([c.upper() for c in countries])
+    if not keep.any():
+        raise InputError(f"countries={countries}: no unit of the table belongs to these countries")
+    out = data[keep]
+    out.attrs.update(data.attrs)
     return out
