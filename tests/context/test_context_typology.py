@@ -189,6 +189,10 @@ def test_planted_clusters_recovered(method):
     assert res.ari == 1.0
     assert res.gap.k == 3
     assert "silhouette and gap disagree" not in res.summary()
+    # seeded: a second fit gives identical partitions and gap values
+    again = RegionalTypology(method=method, k_range=range(2, 7), seed=1, gap_refs=20).fit(m)
+    assert (again.labels == res.labels).all()
+    np.testing.assert_array_equal(again.gap.table.to_numpy(), res.gap.table.to_numpy())
 
 
 @pytest.mark.parametrize("planted", [2, 4])
