@@ -9,7 +9,15 @@ import pytest
 from localise.cli import main
 from localise.errors import InputError
 from localise.grid import load_case_registry, load_codebook, load_national_frameworks
-from localise.grid.coding import SHEET_COLUMNS, check_sheet, consensus, merge_sheets, read_sheet, write_template
+from localise.grid.coding import (
+    SHEET_COLUMNS,
+    check_sheet,
+    consensus,
+    merge_sheets,
+    read_sheet,
+    write_illustrative_sheets,
+    write_template,
+)
 
 CASES = ["FR_MULHOUSE", "SE_UMEA", "PL_GDANSK"]
 
@@ -174,3 +182,20 @@ def test_cli_check_exit_code_2(tmp_path, capsys):
     assert "bad.csv:2:level" in err
     assert main(["grid", "merge", str(bad), "--out", str(tmp_path / "m.csv")]) == 2
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_illustrative_sheets_are_labelled_and_merge_as_synthetic(tmp_path, inputs):
+    from localise.grid.reliability import grid_reliability
+
+    codebook, registry, frameworks = inputs
+    files = write_illustrative_sheets(tmp_path, cases=CASES, coders=["A", "B"], codebook=codebook, registry=registry, seed=3)
+    assert all("ILLUSTRATIVE" in f.name for f in files)
+    again = write_illustrative_sheets(tmp_path / "again", cases=CASES, coders=["A", "B"], codebook=codebook,
+                                      registry=registry, seed=3)
+    assert files[0].read_bytes() == again[0].read_bytes()  # seeded, deterministic
+    result = merge_sheets(files, codebook=codebook, registry=registry, frameworks=frameworks)
+    assert result.table.attrs["synthetic"] is True
+    assert result.table["rationale"].str.startswith("ILLUSTRATIVE").all()
+    alpha = grid_reliability(result.table, codebook=codebook)
+    assert list(alpha["dimension"]) == [f"G{i}" for i in range(1, 10)] + ["MODE", "overall"]
+    assert alpha.loc[alpha["dimension"] == "MODE", "level"].item() == "nominal"

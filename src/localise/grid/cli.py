@@ -52,7 +52,10 @@ def register(subparsers) -> None:
 
     p = commands.add_parser("reliability", help="Krippendorff's alpha per dimension from a merged table")
     p.add_argument("merged", help="merged CSV written by 'localise grid merge'")
-    p.add_argument("--level", choices=["nominal", "ordinal", "interval"], default="ordinal")
+    p.add_argument("--level", choices=["nominal", "ordinal", "interval"], default="ordinal",
+                   help="metric for the 0-3 dimensions (the mode of governance is always nominal)")
+    p.add_argument("--codebook", default=None, help="codebook YAML (default: the shipped one)")
+    p.add_argument("--codebook-version", default=None)
     p.add_argument("--n-boot", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threshold", type=float, default=0.667)
@@ -125,7 +128,8 @@ def _reliability(args) -> int:
     import pandas as pd
 
     from localise.errors import InputError
-    from localise.grid.reliability import alpha_by
+    from localise.grid import load_codebook
+    from localise.grid.reliability import grid_reliability
 
     path = Path(args.merged)
     if not path.is_file():
@@ -134,15 +138,12 @@ def _reliability(args) -> int:
     needed = {"case_id", "dimension", "coder", "level"}
     if not needed <= set(table.columns):
         raise InputError(f"{path}: expected columns {sorted(needed)} (a table written by 'localise grid merge')")
-    has_category = "category" in table.columns
-    is_category = table["category"].notna() & (table["category"] != "") if has_category else False
-    if args.level == "nominal" and has_category and is_category.any():
-        table, value = table[is_category], "category"  # the mode of governance
-    else:
-        table, value = (table[~is_category] if has_category else table), "level"
-    result = alpha_by(
-        table, by="dimension", unit="case_id", coder="coder", value=value, level=args.level,
-        n_boot=args.n_boot, seed=args.seed, threshold=args.threshold,
+    if "category" not in table.columns:
+        table["category"] = ""
+    table["category"] = table["category"].fillna("").astype(str)
+    codebook = load_codebook(args.codebook, version=args.codebook_version)
+    result = grid_reliability(
+        table, codebook=codebook, level=args.level, n_boot=args.n_boot, seed=args.seed, threshold=args.threshold
     )
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(result.to_string(index=False, float_format=lambda x: f"{x:.3f}"))

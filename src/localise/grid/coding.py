@@ -33,6 +33,7 @@ __all__ = [
     "check_sheet",
     "merge_sheets",
     "consensus",
+    "write_illustrative_sheets",
 ]
 
 #: Columns of a coding sheet; ``case_name`` and ``dimension_name`` are for the reader only.
@@ -442,7 +443,11 @@ def merge_sheets(
     problems.raise_if_any()
     table = _fill_inherited(table, registry, frameworks)
     table = table.astype({"not_assessable": bool, "inherited": bool, "source_row": int})
-    table.attrs["synthetic"] = False
+    illustrative = any(mark in f.name.upper() for f in files for mark in (ILLUSTRATIVE_MARK, "SYNTHETIC"))
+    table.attrs["synthetic"] = illustrative
+    table.attrs["source_note"] = ("ILLUSTRATIVE generated coding sheets" if illustrative else "coding sheets") + ": " + ", ".join(
+        f.name for f in files
+    )
     table.attrs["codebook_version"] = codebook.version
     return MergeResult(table=table, disagreements=_disagreements(table, codebook), files=[f.name for f in files])
 
@@ -514,3 +519,66 @@ def consensus(table: pd.DataFrame, *, codebook: Codebook, method: str = "median_
             best = sorted(counts[counts == counts.max()].index)[0] if len(counts) else ""
             rows.append({"case_id": case_id, "dimension": dim, "level": np.nan, "category": best, "n_coders": len(cats)})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- illustrative
+ILLUSTRATIVE_MARK = "ILLUSTRATIVE"
+
+
+def write_illustrative_sheets(
+    folder: str | os.PathLike[str],
+    *,
+    cases: Sequence[str],
+    coders: Sequence[str],
+    codebook: Codebook,
+    registry: pd.DataFrame,
+    seed: int = 0,
+    agreement: float = 0.75,
+    not_assessable_rate: float = 0.05,
+) -> list[Path]:
+    """Write *illustrative* filled coding sheets (generated, not real coding results).
+
+    Each case gets a generated "true" profile (one of three prototypes plus noise);
+    each coder reports it with probability ``agreement`` and otherwise one level off;
+    a few cells are "not assessable". File names end in ``_ILLUSTRATIVE.csv``, every
+    rationale and source reference says ILLUSTRATIVE, and merged tables built from them
+    carry ``attrs["synthetic"] = True``. Use them to demonstrate the workflow only.
+    """
+    rng = np.random.default_rng(seed)
+    frame = template_frame(cases, coders[:1], codebook=codebook, registry=registry)
+    ordinal = codebook.ordinal_ids
+    prototypes = np.array([[0, 0, 1, 0, 1, 0, 1, 1, 0], [2, 3, 1, 1, 1, 2, 2, 1, 0], [2, 1, 3, 3, 2, 2, 2, 2, 2]])
+    modes = ["hierarchical", "market", "network"]
+    truth: dict[tuple[str, str], object] = {}
+    for case in cases:
+        kind = int(rng.integers(0, len(prototypes)))
+        noise = rng.integers(-1, 2, size=len(ordinal)) * (rng.random(len(ordinal)) < 0.3)
+        for dim, value in zip(ordinal, np.clip(prototypes[kind, : len(ordinal)] + noise, 0, 3)):
+            truth[(case, dim)] = int(value)
+        if "MODE" in codebook:
+            truth[(case, "MODE")] = modes[kind]
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for coder in coders:
+        sheet = frame.copy()
+        sheet["coder"] = coder
+        levels = []
+        for case, dim in zip(sheet["case_id"], sheet["dimension"]):
+            value = truth[(case, dim)]
+            if rng.random() < not_assessable_rate:
+                levels.append(NOT_ASSESSABLE)
+            elif isinstance(value, str):
+                levels.append(value if rng.random() < agreement else modes[int(rng.integers(0, 3))])
+            elif rng.random() < agreement:
+                levels.append(str(value))
+            else:
+                levels.append(str(int(np.clip(value + rng.choice([-1, 1]), 0, 3))))
+        sheet["level"] = levels
+        sheet["rationale"] = f"{ILLUSTRATIVE_MARK}: generated code, not a real coding result"
+        sheet["source_reference"] = f"{ILLUSTRATIVE_MARK} (no source)"
+        target = folder / f"coding_{coder}_{ILLUSTRATIVE_MARK}.csv"
+        with atomic_path(target) as tmp:
+            sheet.to_csv(tmp, index=False, encoding="utf-8")
+        written.append(target)
+    return written

@@ -23,7 +23,7 @@ import pandas as pd
 
 from localise.grid.problems import ProblemCollector
 
-__all__ = ["LOCALISE_COUNTRIES", "load_national_frameworks", "load_reforms"]
+__all__ = ["LOCALISE_COUNTRIES", "frameworks_matrix", "load_national_frameworks", "load_reforms"]
 
 DATA_DIR = Path(__file__).with_name("data")
 DEFAULT_FRAMEWORKS = DATA_DIR / "national_frameworks.csv"
@@ -192,3 +192,21 @@ def load_reforms(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     table.attrs["source_note"] = f"governance reforms ({file.name})"
     report.record_input(file, synthetic=False, role="reforms")
     return table
+
+
+def frameworks_matrix(frameworks: pd.DataFrame) -> pd.DataFrame:
+    """Countries × dimensions matrix of national codes (NaN = not assessable).
+
+    ``frameworks`` must hold one code per country × dimension, e.g.
+    ``load_national_frameworks(as_of=2012)``.
+    """
+    from localise.errors import InputError
+
+    if frameworks.duplicated(["country", "dimension"]).any():
+        raise InputError("frameworks: several codes per country × dimension; load them with as_of=<year>")
+    matrix = frameworks.pivot(index="country", columns="dimension", values="level").astype(float)
+    order = sorted(matrix.columns, key=lambda d: int("".join(ch for ch in d if ch.isdigit()) or 0))
+    matrix = matrix[order]
+    matrix.index.name, matrix.columns.name = "country", "dimension"
+    matrix.attrs.update(frameworks.attrs)
+    return matrix

@@ -51,6 +51,7 @@ __all__ = [
     "cohens_kappa_table",
     "fleiss_kappa",
     "fleiss_kappa_table",
+    "grid_reliability",
 ]
 
 Level = Literal["nominal", "ordinal", "interval"]
@@ -484,3 +485,41 @@ def fleiss_kappa(
     cats = sorted(pd.unique(complete.to_numpy().ravel()).tolist(), key=str)
     counts = np.stack([(complete == c).sum(axis=1).to_numpy() for c in cats], axis=1)
     return fleiss_kappa_table(counts)
+
+
+def grid_reliability(
+    table: pd.DataFrame,
+    *,
+    codebook,
+    level: Level = "ordinal",
+    n_boot: int = 0,
+    seed: int = 0,
+    threshold: float = 0.667,
+) -> pd.DataFrame:
+    """Alpha per grid dimension from a merged coding table (:func:`~localise.grid.coding.merge_sheets`).
+
+    Ordinal dimensions use ``level`` (default ordinal metric) and are pooled in the
+    "overall" row; the nominal mode of governance gets its own row with the nominal
+    metric on its categories. Not-assessable codes are missing values. Inherited rows
+    are excluded: they are national codes, not independent codings.
+    """
+    data = table[~table["inherited"].astype(bool)] if "inherited" in table.columns else table
+    ordinal = data[data["dimension"].isin(codebook.ordinal_ids)]
+    result = alpha_by(ordinal, by="dimension", unit="case_id", coder="coder", value="level", level=level,
+                      n_boot=n_boot, seed=seed, threshold=threshold)
+    nominal_ids = [d for d in codebook.ids if d not in codebook.ordinal_ids]
+    rows = []
+    for dim in nominal_ids:
+        part = data[data["dimension"] == dim].assign(category=lambda f: f["category"].replace("", np.nan))
+        if part["category"].notna().sum() < 2:
+            continue
+        r = krippendorff_alpha(part, unit="case_id", coder="coder", value="category", level="nominal",
+                               n_boot=n_boot, seed=seed)
+        rows.append({"dimension": dim, **_row(r), "interpretation": interpret_alpha(r.alpha),
+                     "flag_unreliable": not (r.alpha >= threshold)})
+    if rows:
+        overall = result.iloc[[-1]]
+        result = pd.concat([result.iloc[:-1], pd.DataFrame(rows), overall], ignore_index=True)
+    result.attrs.update({"level": level, "n_boot": n_boot, "seed": seed, "threshold": threshold, "ci_method": CI_METHOD,
+                         "overall": "pooled ordinal dimensions"})
+    return result
