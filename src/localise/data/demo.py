@@ -338,8 +338,8 @@ def generate_demo(
         frames.append(_rows(geo_g, cty_g, 2, year_g, indicator, sex, unit, values, flags))
 
     for sex, u, y in (("T", u_t, youth_t), ("F", u_f, youth_f), ("M", u_m, youth_m)):
-        add("unemployment_rate", "PC_ACT", u, sex, uflag if sex == "T" else uflag_sex)
-        add("youth_unemployment_rate", "PC_ACT", y, sex, uflag if sex == "T" else uflag_sex)
+        add("unemployment_rate", "PC", u, sex, uflag if sex == "T" else uflag_sex)
+        add("youth_unemployment_rate", "PC", y, sex, uflag if sex == "T" else uflag_sex)
     add("long_term_unemployment_share", "PC_UNE", ltu, "T", break_flags(0.2))
     add("arope", "PC_POP", arope, "T", random_flags(0.03, "e", break_flags(0.2)))
     add("at_risk_of_poverty_rate", "PC_POP", arop, "T", random_flags(0.03, "e"))

@@ -1,0 +1,302 @@
+"""``localise data fetch``: raw files from a local mirror or from Eurostat, with a manifest.
+
+For each catalogue entry the raw file is taken from
+
+1. a local mirror directory (``--mirror DIR`` or ``LOCALISE_DATA_MIRROR``), whose layout
+   is ``eurostat/``, ``eurostat/extract_2020/``, ``nuts/``, ``nuts/geo/``, ``spi/``,
+   ``eige/``, ``city/``; or else
+2. Eurostat's bulk download over HTTPS (dissemination API, gzip TSV), with a timeout,
+   retries and exponential backoff.
+
+Files are stored under ``data/raw/`` with the mirror's relative paths, written
+atomically (never edited in place), and listed in ``data/raw/MANIFEST`` (committed):
+one tab-separated line per file with its path, source, retrieval time (UTC), size,
+SHA-256 and vintage. A re-fetch whose checksum differs from the manifest warns that the
+data vintage changed. :func:`verify_manifest` checks raw files against the manifest
+before a build.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import logging
+import shutil
+import time
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from localise import paths
+from localise.atomic import atomic_path, atomic_write_text, sha256_file
+from localise.data import catalogue
+from localise.errors import DataUnavailableError, InputError
+
+__all__ = [
+    "MANIFEST_COLUMNS",
+    "VintageChangedWarning",
+    "manifest_path",
+    "read_manifest",
+    "fetch_all",
+    "fetch_url",
+    "verify_manifest",
+    "network_available",
+]
+
+log = logging.getLogger(__name__)
+MANIFEST_COLUMNS = ["path", "source", "retrieved_utc", "size_bytes", "sha256", "vintage"]
+_MANIFEST_HEADER = (
+    "# Raw data files of the localise suite (written by `localise data fetch`).\n"
+    "# Tab-separated; paths relative to data/raw/. The files themselves are not committed.\n"
+)
+
+
+class VintageChangedWarning(UserWarning):
+    """A re-fetched file differs from the checksum recorded in the manifest."""
+
+
+@dataclass
+class FetchResult:
+    path: str
+    source: str
+    status: str  # "new", "unchanged", "changed", "skipped"
+    note: str = ""
+
+
+def manifest_path() -> Path:
+    """``data/raw/MANIFEST`` (follows ``LOCALISE_DATA_RAW``)."""
+    return paths.data_raw() / "MANIFEST"
+
+
+def read_manifest(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """Manifest entries keyed by relative path (empty when there is no manifest)."""
+    path = manifest_path() if path is None else path
+    if not path.is_file():
+        return {}
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    if not lines:
+        return {}
+    reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t")
+    if reader.fieldnames != MANIFEST_COLUMNS:
+        raise InputError(f"{path}:header: columns {reader.fieldnames}; expected {MANIFEST_COLUMNS}")
+    return {row["path"]: row for row in reader}
+
+
+def _write_manifest(entries: dict[str, dict[str, str]]) -> None:
+    buffer = io.StringIO()
+    buffer.write(_MANIFEST_HEADER)
+    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, delimiter="\t", lineterminator="\n")
+    writer.writeheader()
+    for key in sorted(entries):
+        writer.writerow({c: entries[key].get(c, "") for c in MANIFEST_COLUMNS})
+    atomic_write_text(manifest_path(), buffer.getvalue())
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _record(entries, rel: str, target: Path, source: str, vintage: str) -> str:
+    """Update the manifest entry of ``rel``; return new/unchanged/changed."""
+    checksum = sha256_file(target)
+    old = entries.get(rel)
+    status = "new"
+    if old is not None:
+        if old.get("sha256") == checksum:
+            status = "unchanged"
+        else:
+            status = "changed"
+            warnings.warn(
+                f"{rel}: SHA-256 differs from data/raw/MANIFEST (was {old.get('sha256', '')[:12]}..., "
+                f"retrieved {old.get('retrieved_utc', '?')}): the data vintage changed",
+                VintageChangedWarning,
+                stacklevel=3,
+            )
+    if status != "unchanged":
+        entries[rel] = {
+            "path": rel,
+            "source": source,
+            "retrieved_utc": _now(),
+            "size_bytes": str(target.stat().st_size),
+            "sha256": checksum,
+            "vintage": vintage,
+        }
+    return status
+
+
+def _copy(src: Path, target: Path) -> None:
+    with atomic_path(target) as tmp:
+        shutil.copyfile(src, tmp)
+
+
+def fetch_url(
+    url: str,
+    target: Path,
+    *,
+    timeout: float = 60.0,
+    retries: int = 4,
+    backoff: float = 2.0,
+    opener=urllib.request.urlopen,
+) -> None:
+    """Download ``url`` to ``target`` atomically, retrying with exponential backoff.
+
+    The body must be gzip (Eurostat's compressed TSV); an HTML error page or an
+    empty body is rejected with :class:`InputError`. Network failures after the
+    last retry raise :class:`DataUnavailableError`.
+    """
+    last_error: Exception | None = None
+    for attempt in range(retries + 1):
+        try:
+            with opener(url, timeout=timeout) as response:
+                body = response.read()
+            break
+        except urllib.error.HTTPError as error:
+            last_error = error
+            if error.code in (400, 404, 410):
+                raise DataUnavailableError(f"{url}: HTTP {error.code}; the dataset code may be wrong or retired") from error
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            last_error = error
+        if attempt < retries:
+            delay = backoff * (2**attempt)
+            log.warning("download of %s failed (%s); retrying in %.0f s", url, last_error, delay)
+            time.sleep(delay)
+    else:
+        raise DataUnavailableError(
+            f"cannot download {url} after {retries + 1} attempts ({last_error}); you seem to be offline: "
+            "set LOCALISE_DATA_MIRROR to a local mirror, or run `localise data prepare` to use the SYNTHETIC demo"
+        ) from last_error
+    if body[:2] != b"\x1f\x8b":
+        head = body[:200].decode("utf-8", "replace").strip().replace("\n", " ")
+        raise InputError(f"{url}: response is not a gzip TSV (starts with {head[:80]!r}); expected Eurostat bulk data")
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(body)
+
+
+def network_available(timeout: float = 3.0) -> bool:
+    """True when Eurostat's web server answers within ``timeout`` seconds."""
+    try:
+        with urllib.request.urlopen("https://ec.europa.eu/eurostat/", timeout=timeout):
+            return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+def fetch_all(
+    *,
+    mirror: Path | None = None,
+    offline: bool = False,
+    only: Iterable[str] | None = None,
+) -> list[FetchResult]:
+    """Fetch every catalogue entry (or ``only`` these codes) into ``data/raw/``.
+
+    Parameters
+    ----------
+    mirror
+        Mirror folder; default ``LOCALISE_DATA_MIRROR``. With a mirror, datasets the
+        mirror lacks (online-only codes) are skipped unless the network is used.
+    offline
+        Never use the network.
+    only
+        Restrict to these catalogue codes (unknown codes raise :class:`InputError`).
+
+    Returns
+    -------
+    list of FetchResult
+    """
+    if mirror is None:
+        mirror = paths.mirror_dir()
+    elif not Path(mirror).is_dir():
+        raise DataUnavailableError(f"--mirror {mirror}: not a directory; expected the folder holding eurostat/, nuts/ ...")
+    mirror = Path(mirror).resolve() if mirror is not None else None
+    table = catalogue.datasets()
+    codes = list(table) if only is None else [catalogue.dataset(c).code for c in only]
+    raw = paths.data_raw()
+    raw.mkdir(parents=True, exist_ok=True)
+    entries = read_manifest()
+    settings = catalogue.load_catalogue()["online"]
+    results: list[FetchResult] = []
+    done: set[str] = set()
+
+    def from_mirror(rel: str, vintage: str) -> FetchResult:
+        src = mirror / rel
+        if not src.is_file():
+            raise DataUnavailableError(f"mirror file {src} is missing; expected it for the catalogue (layout: {rel})")
+        target = raw / rel
+        _copy(src, target)
+        status = _record(entries, rel, target, f"mirror:{rel}", vintage)
+        return FetchResult(rel, f"mirror:{rel}", status)
+
+    try:
+        for code in codes:
+            ds = table[code]
+            rels = [r for r in (ds.mirror, ds.extract) if r]
+            if mirror is not None and rels:
+                for rel in rels:
+                    if rel not in done:
+                        results.append(from_mirror(rel, ds.vintage if rel == ds.mirror else _extract_vintage()))
+                        done.add(rel)
+                continue
+            if offline or mirror is not None:
+                results.append(FetchResult(f"eurostat/{code}.tsv.gz", "online", "skipped",
+                                           "not in the mirror; online only" if mirror else "offline"))
+                continue
+            rel = f"eurostat/{code}.tsv.gz"
+            url = settings["url_template"].format(code=code.lower())
+            fetch_url(
+                url,
+                raw / rel,
+                timeout=float(settings["timeout_seconds"]),
+                retries=int(settings["retries"]),
+                backoff=float(settings["backoff_seconds"]),
+            )
+            status = _record(entries, rel, raw / rel, url, f"online {_now()[:10]}")
+            results.append(FetchResult(rel, url, status))
+        if mirror is not None and only is None:
+            for item in catalogue.catalogue_files():
+                rel = item["path"]
+                if rel not in done:
+                    results.append(from_mirror(rel, item.get("what", "")))
+                    done.add(rel)
+    finally:
+        if entries:
+            _write_manifest(entries)
+    for r in results:
+        log.info("%-60s %s", r.path, r.status)
+    n = {s: sum(r.status == s for r in results) for s in ("new", "unchanged", "changed", "skipped")}
+    print(
+        f"fetched {len(results) - n['skipped']} files into {raw} "
+        f"({n['new']} new, {n['unchanged']} unchanged, {n['changed']} changed; {n['skipped']} skipped)"
+    )
+    return results
+
+
+def _extract_vintage() -> str:
+    return "2020-12 extract (andrea-ballatore/open-geo-data-education), no flags"
+
+
+def verify_manifest(rels: Iterable[str]) -> None:
+    """Check that raw files match their manifest checksums.
+
+    Raises
+    ------
+    InputError
+        When a file's SHA-256 differs from ``data/raw/MANIFEST`` (a raw file was
+        edited or corrupted after fetching): the message names the file and both sums.
+    """
+    entries = read_manifest()
+    for rel in rels:
+        entry = entries.get(rel)
+        path = paths.data_raw() / rel
+        if entry is None or not path.is_file():
+            continue
+        checksum = sha256_file(path)
+        if checksum != entry["sha256"]:
+            raise InputError(
+                f"{path}: SHA-256 {checksum[:16]}... does not match data/raw/MANIFEST "
+                f"({entry['sha256'][:16]}..., retrieved {entry['retrieved_utc']}); expected the fetched file "
+                "unchanged -- re-run `localise data fetch`"
+            )
