@@ -199,3 +199,38 @@ def test_illustrative_sheets_are_labelled_and_merge_as_synthetic(tmp_path, input
     alpha = grid_reliability(result.table, codebook=codebook)
     assert list(alpha["dimension"]) == [f"G{i}" for i in range(1, 10)] + ["MODE", "overall"]
     assert alpha.loc[alpha["dimension"] == "MODE", "level"].item() == "nominal"
+
+
+@pytest.mark.notebooks
+def test_notebook_runs_on_researchers_sheets(tmp_path, inputs, monkeypatch):
+    """Notebook 02 with coding files given (the non-illustrative branch), few bootstrap resamples."""
+    import papermill as pm
+
+    from localise import paths
+
+    codebook, registry, _ = inputs
+    cases = ["FR_MULHOUSE", "SE_UMEA", "PL_GDANSK", "IT_BOLOGNA", "UK_BIRMINGHAM"]
+    sheets = []
+    for coder, shift in (("a", 0), ("b", 1)):
+        frame = write_template_frame(cases, coder, codebook, registry)
+        filled = _fill(frame, coder)
+        if shift:
+            filled.loc[[0, 5], "level"] = "NA"
+        target = tmp_path / f"sheet_{coder}.csv"
+        filled.to_csv(target, index=False)
+        sheets.append(str(target))
+    monkeypatch.setenv("LOCALISE_RUN_OUTPUT", str(tmp_path / "out"))
+    pm.execute_notebook(
+        str(paths.notebooks_dir() / "02_analytical_grid.ipynb"), str(tmp_path / "run.ipynb"),
+        parameters={"coding_files": sheets, "cases": cases, "n_boot": 20, "k": 2},
+        kernel_name="python3", cwd=str(paths.notebooks_dir()), progress_bar=False,
+    )
+    written = {p.name for p in (tmp_path / "out").iterdir()}
+    assert "grid_reliability.csv" in written  # real sheets: no SYNTHETIC suffix
+    assert "grid_clusters.csv" in written
+
+
+def write_template_frame(cases, coder, codebook, registry):
+    from localise.grid.coding import template_frame
+
+    return template_frame(cases, [coder], codebook=codebook, registry=registry)

@@ -449,7 +449,9 @@ def merge_sheets(
         f.name for f in files
     )
     table.attrs["codebook_version"] = codebook.version
-    return MergeResult(table=table, disagreements=_disagreements(table, codebook), files=[f.name for f in files])
+    disagreements = _disagreements(table, codebook)
+    disagreements.attrs.update({"synthetic": illustrative, "source_note": table.attrs["source_note"]})
+    return MergeResult(table=table, disagreements=disagreements, files=[f.name for f in files])
 
 
 def _fill_inherited(table: pd.DataFrame, registry: pd.DataFrame, frameworks: pd.DataFrame | None) -> pd.DataFrame:
@@ -518,7 +520,9 @@ def consensus(table: pd.DataFrame, *, codebook: Codebook, method: str = "median_
             counts = cats.value_counts()
             best = sorted(counts[counts == counts.max()].index)[0] if len(counts) else ""
             rows.append({"case_id": case_id, "dimension": dim, "level": np.nan, "category": best, "n_coders": len(cats)})
-    return pd.DataFrame(rows)
+    result = pd.DataFrame(rows)
+    result.attrs.update(table.attrs)
+    return result
 
 
 # --------------------------------------------------------------------------- illustrative

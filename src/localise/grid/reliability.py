@@ -360,7 +360,7 @@ def alpha_by(
     table["flag_unreliable"] = ~(table["alpha"] >= threshold)
     table.attrs.update(
         {"level": level, "n_boot": n_boot, "seed": seed, "threshold": threshold, "ci_method": CI_METHOD,
-         "confidence": confidence}
+         "confidence": confidence, "synthetic": bool(data.attrs.get("synthetic", False))}
     )
     return table
 
@@ -521,5 +521,5 @@ def grid_reliability(
         overall = result.iloc[[-1]]
         result = pd.concat([result.iloc[:-1], pd.DataFrame(rows), overall], ignore_index=True)
     result.attrs.update({"level": level, "n_boot": n_boot, "seed": seed, "threshold": threshold, "ci_method": CI_METHOD,
-                         "overall": "pooled ordinal dimensions"})
+                         "overall": "pooled ordinal dimensions", "synthetic": bool(table.attrs.get("synthetic", False))})
     return result

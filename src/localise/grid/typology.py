@@ -87,7 +87,7 @@ def heatmap(matrix: pd.DataFrame, *, title: str = "Grid codes", ax=None):
         ax.text(j + 0.5, i + 0.5, "NA", ha="center", va="center", fontsize=7, color="#555555")
     ax.set_title(title)
     ax.set_xlabel("dimension")
-    ax.set_ylabel("case")
+    ax.set_ylabel(matrix.index.name or "case")
     fig.tight_layout()
     return fig
 
@@ -142,15 +142,21 @@ class WardTypology:
     missing: str
     attrs: dict = field(default_factory=dict)
 
-    def membership(self) -> pd.DataFrame:
-        """Cluster membership table, one row per case."""
+    def membership(self, registry: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Cluster membership table, one row per case (with name and country from ``registry``)."""
         table = self.labels.rename("cluster").to_frame()
         table["cluster_size"] = table["cluster"].map(table["cluster"].value_counts())
+        if registry is not None:
+            info = registry.set_index("case_id")[["name", "country"]]
+            table = table.join(info)
+        table.attrs.update(self.attrs)
         return table
 
     def profiles(self) -> pd.DataFrame:
         """Mean code per cluster and dimension (on the clustered, completed data)."""
-        return self.data.groupby(self.labels).mean().rename_axis("cluster")
+        table = self.data.groupby(self.labels).mean().rename_axis("cluster")
+        table.attrs.update(self.attrs)
+        return table
 
     def summary(self) -> str:
         return (
@@ -250,7 +256,7 @@ def stability_drop_one(
             }
         )
     result = pd.DataFrame(rows, columns=["dropped_dimension", "ari", "n_moved", "moved"])
-    result.attrs.update({"k": k, "missing": missing})
+    result.attrs.update({**matrix.attrs, "k": k, "missing": missing})
     return result
 
 
@@ -337,6 +343,8 @@ def mca(configurations: pd.DataFrame, *, n_components: int = 2, seed: int = 0) -
     rows.columns = [f"c{i + 1}" for i in range(rows.shape[1])]
     cols = model.column_coordinates(table)
     cols.columns = [f"c{i + 1}" for i in range(cols.shape[1])]
+    for frame in (eigen, rows, cols):
+        frame.attrs.update(configurations.attrs)
     return MCAResult(eigen, rows, cols, total, q, j)
 
 
