@@ -263,7 +263,10 @@ def nuts_geometries(level: int = 2) -> Any:
         if path.is_file():
             import geopandas as gpd
 
-            gdf = gpd.read_file(path)
+            import gzip
+            import io
+
+            gdf = gpd.read_file(io.BytesIO(gzip.decompress(path.read_bytes())))
             gdf = gdf.rename(columns={"NUTS_ID": "geo", "CNTR_CODE": "country", "LEVL_CODE": "nuts_level",
                                       "NAME_LATN": "name"})
             gdf.attrs = {"synthetic": False, "source_note": "© EuroGeographics for the administrative boundaries; "
