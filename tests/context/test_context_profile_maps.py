@@ -33,7 +33,7 @@ from test_context_typology import INDICATORS, _planted_panel  # noqa: E402
 def fitted():
     panel, truth = _planted_panel(n_per=4)
     matrix = build_matrix(panel, MatrixSpec.make(countries=None, indicators=INDICATORS, period=(2011, 2013)))
-    result = RegionalTypology(k=3, gap_refs=5, k_range=range(2, 5)).fit(matrix)
+    result = RegionalTypology(k=3, gap_refs=5, k_range=range(2, 5), n_init=10).fit(matrix)
     return panel, matrix, result, select_cases(result)
 
 

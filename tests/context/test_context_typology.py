@@ -181,7 +181,7 @@ def test_within_dispersion_is_half_mean_pairwise_distance():
 def test_planted_clusters_recovered(method):
     panel, truth = _planted_panel()
     m = build_matrix(panel, _spec())
-    res = RegionalTypology(method=method, k_range=range(2, 7), seed=1, gap_refs=20).fit(m)
+    res = RegionalTypology(method=method, k_range=range(2, 7), seed=1, gap_refs=10, n_init=20).fit(m)
     assert res.k == 3 and res.k_source == "highest silhouette"
     from sklearn.metrics import adjusted_rand_score
 
@@ -190,18 +190,18 @@ def test_planted_clusters_recovered(method):
     assert res.gap.k == 3
     assert "silhouette and gap disagree" not in res.summary()
     # seeded: a second fit gives identical partitions and gap values
-    again = RegionalTypology(method=method, k_range=range(2, 7), seed=1, gap_refs=20).fit(m)
+    again = RegionalTypology(method=method, k_range=range(2, 7), seed=1, gap_refs=10, n_init=20).fit(m)
     assert (again.labels == res.labels).all()
     np.testing.assert_array_equal(again.gap.table.to_numpy(), res.gap.table.to_numpy())
 
 
-@pytest.mark.parametrize("planted", [2, 4])
-def test_gap_statistic_picks_planted_k(planted):
+@pytest.mark.parametrize(("planted", "method"), [(2, "ward"), (4, "kmeans")])
+def test_gap_statistic_picks_planted_k(planted, method):
     rng = np.random.default_rng(planted)
     centres = np.array([[0, 0], [10, 0], [0, 10], [10, 10]], dtype=float)[:planted]
     X = np.vstack([c + rng.normal(0, 0.5, size=(25, 2)) for c in centres])
-    res = gap_statistic(X, lambda d, ks: cluster_labels(d, ks, method="kmeans", n_init=5), ks=range(1, 7),
-                        n_refs=20, seed=0)
+    res = gap_statistic(X, lambda d, ks: cluster_labels(d, ks, method=method, n_init=5), ks=range(1, 7),
+                        n_refs=10, seed=0)
     assert res.k == planted
 
 
@@ -217,7 +217,7 @@ def test_case_selection_typical_is_argmin_and_diverse_covers_clusters():
     dd, _ = _planted_panel(seed=9, n_per=3, countries=("DD",))
     dd = dd[dd.geo.str[2].isin(["0", "1"]) & ~dd.geo.isin(["DD12"])]
     m = build_matrix(pd.concat([panel, dd], ignore_index=True), _spec())
-    res = RegionalTypology(k=3, gap_refs=0).fit(m)
+    res = RegionalTypology(k=3, gap_refs=0, n_init=10).fit(m)
     sel = select_cases(res, n_cases=3)
     assert sel.label == PROPOSED_LABEL
     X, cents = res.space, res.centroids
@@ -248,7 +248,7 @@ def test_case_selection_typical_is_argmin_and_diverse_covers_clusters():
 def test_selection_stability_on_planted_data():
     panel, _ = _planted_panel(n_per=4, years=(2011, 2012, 2013, 2014))
     spec = _spec()
-    est = RegionalTypology(k=3, gap_refs=0)
+    est = RegionalTypology(k=3, gap_refs=0, n_init=10)
     stab = selection_stability(panel, spec, est, k=3, years=[2014])
     table = stab.table.set_index("variant")
     assert list(table.index) == ["k=2", "k=4", *[f"without {i}" for i in INDICATORS], "year=2014"]

@@ -319,7 +319,8 @@ class RegionalTypology:
     seed
         Seed of k-means and of the gap reference draws.
     gap_refs
-        Reference data sets B of the gap statistic
+        Reference data sets B of the gap statistic; with ``method="kmeans"`` the
+        reference sets are clustered with ``max(5, n_init // 10)`` starts (speed)
     gap_reference
         ``"pca"`` or ``"uniform"`` reference box.
     """
@@ -406,7 +407,7 @@ class RegionalTypology:
             )
         k_table = pd.DataFrame(rows).set_index("k")
         if self.gap_refs > 0:
-            gap_init = max(5, self.n_init // 5)  # fewer k-means starts on the reference sets (speed)
+            gap_init = max(5, self.n_init // 10)  # fewer k-means starts on the reference sets (speed)
             gap = gap_statistic(
                 X,
                 lambda data, kk: cluster_labels(data, kk, method=self.method, seed=self.seed, n_init=gap_init),
