@@ -40,6 +40,12 @@ __all__ = ["MultilevelModel", "MultilevelResults", "variance_decomposition"]
 
 FEW_COUNTRIES = 10
 
+#: Tolerances passed to the statsmodels optimisers (others use their defaults).
+OPTIMISER_OPTIONS: dict[str, dict[str, float]] = {
+    "powell": {"xtol": 1e-10, "ftol": 1e-12},
+}
+POLISH_GTOL = 1e-8
+
 
 @dataclass
 class MultilevelResults:
@@ -186,7 +192,16 @@ class MultilevelModel:
     methods
         Optimisers tried in order (statsmodels names); the first that converges is
         kept, every attempt is recorded. If none converges the last fit is returned
-        with ``converged=False``.
+        with ``converged=False``. Powell runs with ``xtol=1e-10, ftol=1e-12`` (see
+        :data:`OPTIMISER_OPTIONS`).
+    maxiter
+        Maximum iterations per optimiser.
+    polish
+        After the first converged fit, restart BFGS from its estimate with
+        ``gtol=1e-8`` and keep that fit if it converges at a REML log-likelihood
+        at least as high. With statsmodels' default tolerances L-BFGS stopped
+        ~1e-5 short of the REML optimum in our R oracle test, which moved the
+        country variance by 0.2 %; the polish step removes that.
     """
 
     def __init__(
@@ -202,6 +217,7 @@ class MultilevelModel:
         time: str = "year",
         methods: Sequence[str] = ("lbfgs", "bfgs", "powell", "nm"),
         maxiter: int = 2000,
+        polish: bool = True,
     ) -> None:
         if random_slope and year_effects:
             raise InputError("random_slope with year_effects: choose a time trend or year dummies, not both")
@@ -215,6 +231,7 @@ class MultilevelModel:
         self.time = time
         self.methods = list(methods)
         self.maxiter = maxiter
+        self.polish = polish
 
     def fit(self, data: pd.DataFrame, *, sex: str | None = "T") -> MultilevelResults:
         """Fit on a wide panel (or tidy long data, prepared with :func:`prepare_panel`)."""
@@ -264,7 +281,9 @@ class MultilevelModel:
             with warnings.catch_warnings(record=True) as record:
                 warnings.simplefilter("always")
                 try:
-                    res = model.fit(reml=True, method=method, maxiter=self.maxiter)
+                    res = model.fit(
+                        reml=True, method=method, maxiter=self.maxiter, **OPTIMISER_OPTIONS.get(method, {})
+                    )
                 except (np.linalg.LinAlgError, ValueError) as exc:  # optimiser failure: record it
                     attempts.append({"method": method, "converged": False, "error": str(exc)})
                     continue
@@ -275,6 +294,22 @@ class MultilevelModel:
             result, chosen, caught = res, method, messages
             if res.converged:
                 break
+        if result is not None and result.converged and self.polish:
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter("always")
+                try:
+                    res = model.fit(reml=True, method="bfgs", maxiter=self.maxiter,
+                                    start_params=result.params_object, gtol=POLISH_GTOL)
+                except (np.linalg.LinAlgError, ValueError) as exc:
+                    attempts.append({"method": "bfgs (polish)", "converged": False, "error": str(exc)})
+                    res = None
+            if res is not None:
+                messages = sorted({f"{w.category.__name__}: {w.message}" for w in record})
+                better = bool(res.converged) and float(res.llf) >= float(result.llf) - 1e-10
+                attempts.append({"method": "bfgs (polish)", "converged": bool(res.converged), "llf": float(res.llf),
+                                 "warnings": messages, "kept": better})
+                if better:
+                    result, chosen, caught = res, f"{chosen} + bfgs polish", messages
         if result is None:
             raise InputError(
                 f"MultilevelModel: every optimiser failed for {self.y}: "
