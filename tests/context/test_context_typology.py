@@ -140,11 +140,24 @@ def test_outlier_rule_winsorises_until_moments_pass():
     treated, log = treat_outliers(values)
     assert log == [{"geo": "R29", "action": "winsorised", "old": 200.0, "new": 20.0}]
     assert treated["R29"] == 20.0
-    # a distribution that stays skewed after five winsorisations is log-transformed
-    skewed = pd.Series(np.exp(np.linspace(0, 12, 40)), index=[f"S{i}" for i in range(40)])
+    # tied extreme points move together to the next distinct value (no step is wasted on a tie)
+    tied = pd.Series(np.r_[np.linspace(10, 20, 38), 200.0, 200.0], index=[f"T{i}" for i in range(40)])
+    t_tied, log_tied = treat_outliers(tied)
+    assert [(r["geo"], r["old"], r["new"]) for r in log_tied] == [("T38", 200.0, 20.0), ("T39", 200.0, 20.0)]
+    assert t_tied.max() == 20.0
+    # a distribution that stays skewed after five winsorisation steps is log-transformed:
+    # after five steps the six largest values all equal the sixth largest, and then
+    # skew = 2.61 > 2 and excess kurtosis = 6.02 > 3.5 (computed below, independently of the code)
+    v = np.exp(np.linspace(0, 12, 200))
+    w = v.copy()
+    w[-5:] = v[-6]
+    assert stats.skew(w, bias=False) > 2 and stats.kurtosis(w, bias=False) > 3.5
+    skewed = pd.Series(v, index=[f"S{i}" for i in range(200)])
     t2, log2 = treat_outliers(skewed)
-    assert sum(r["action"] == "winsorised" for r in log2) == 5
-    assert any(r["action"] == "log" for r in log2)
+    winsorised = [r for r in log2 if r["action"] == "winsorised"]
+    assert len(winsorised) == 1 + 2 + 3 + 4 + 5  # tied points move together at each of the five steps
+    assert [r["geo"] for r in log2 if r["action"] == "log"] == list(skewed.index)
+    np.testing.assert_allclose(t2.to_numpy(), np.log(w - w.min() + 1.0))
     assert (np.diff(t2.to_numpy()) >= 0).all()  # order kept
 
 

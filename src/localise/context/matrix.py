@@ -309,8 +309,12 @@ class ContextMatrix:
             + ", ".join(f"{k} {v:+d}" for k, v in self.orientation.items()),
             f"  outlier treatment: {len(self.treatment_log)} point(s) treated",
         ]
-        for row in self.treatment_log.itertuples(index=False):
+        for row in self.treatment_log[self.treatment_log["action"] != "log"].itertuples(index=False):
             lines.append(f"    {row.indicator} {row.geo}: {row.action} {row.old:.4g} -> {row.new:.4g}")
+        logged = self.treatment_log[self.treatment_log["action"] == "log"]
+        for ind, part in logged.groupby("indicator", sort=False):
+            lines.append(f"    {ind}: log-transformed (winsorisation did not meet the rule), all {len(part)} "
+                         "points (see treatment_log)")
         lines.append(f"  regions dropped for missing values: {len(self.dropped)}")
         for row in self.dropped.itertuples(index=False):
             lines.append(f"    {row.geo} ({row.country}): lacks {row.missing}")
@@ -370,13 +374,13 @@ def treat_outliers(
     n = 0
     while bad and n < max_winsor:
         present = x.dropna()
-        ordered = present.sort_values(kind="mergesort")
-        if skew > 0:
-            geo, inner = ordered.index[-1], ordered.iloc[-2]
-        else:
-            geo, inner = ordered.index[0], ordered.iloc[1]
-        log.append({"geo": geo, "action": "winsorised", "old": float(x[geo]), "new": float(inner)})
-        x[geo] = inner
+        distinct = np.unique(present.to_numpy())
+        if distinct.size < 2:
+            break
+        extreme, inner = (distinct[-1], distinct[-2]) if skew > 0 else (distinct[0], distinct[1])
+        for geo in present.index[present.to_numpy() == extreme]:  # tied extreme points move together
+            log.append({"geo": geo, "action": "winsorised", "old": float(extreme), "new": float(inner)})
+            x[geo] = inner
         n += 1
         bad, skew = failing(x)
     if bad:
