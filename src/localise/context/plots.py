@@ -145,6 +145,13 @@ def typology_map(
         if len(part):
             part.plot(ax=ax, color=colours[cl - 1], edgecolor="white", linewidth=0.3)
     handles = [Patch(color=colours[cl - 1], label=f"cluster {cl}") for cl in sorted(labels.unique())]
+    if "country" in gdf.columns:
+        # regions of the analysed countries left out of the typology (missing values, see matrix.dropped)
+        lacking = gdf[gdf["cluster"].isna() & gdf["country"].isin(set(result.matrix.countries))]
+        if len(lacking):
+            lacking.plot(ax=ax, facecolor="white", edgecolor="#999999", hatch="////", linewidth=0.3)
+            handles.append(Patch(facecolor="white", edgecolor="#999999", hatch="////",
+                                 label="not in typology (missing data)"))
     if selection is not None:
         chosen = selection.proposed()
         sel = gdf[gdf["geo"].isin(chosen["geo"])]
