@@ -249,40 +249,23 @@ def parse_eurostat_bytes(raw: bytes, *, source: str = "<bytes>", check_flags: bo
     # Cells, period by period in ascending period order, then reordered series-major.
     order = sorted(range(n_periods), key=lambda k: labels[k])
     cells = pa.concat_arrays([table.column(f"__p{k}__").combine_chunks() for k in order])
-    trimmed = pc.utf8_trim_whitespace(cells)
-    parts = pc.extract_regex(trimmed, _CELL.pattern)
-    invalid = parts.is_null().to_numpy(zero_copy_only=False)
-    if invalid.any():
-        pos = int(np.flatnonzero(invalid)[0])
-        k, i = divmod(pos, n_rows)
-        raise InputError(
-            f"{source}:{i + 2}: cell {trimmed[pos].as_py()!r} in period column {labels[order[k]]!r} is not "
-            "a number or ':' optionally followed by flag letters; expected e.g. '9.4', '9.4 b', ': u'"
-        )
-    num = pc.struct_field(parts, "num")
-    flags = pc.struct_field(parts, "flags")
-    missing = pc.or_(pc.equal(num, ":"), pc.equal(num, ""))
-    values = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), num), pa.float64())
-    if check_flags:
-        unknown = pc.invert(pc.match_substring_regex(flags, f"^[{''.join(FLAG_CODES)}]*$"))
-        unknown_np = unknown.to_numpy(zero_copy_only=False)
-        if unknown_np.any():
-            pos = int(np.flatnonzero(unknown_np)[0])
-            k, i = divmod(pos, n_rows)
-            raise InputError(
-                f"{source}:{i + 2}: unknown flag(s) {flags[pos].as_py()!r} in period column "
-                f"{labels[order[k]]!r}; expected letters among {''.join(FLAG_CODES)}"
-            )
+    values, flags = _split_cells(cells, n_rows, [labels[k] for k in order], source, check_flags)
 
-    take = pa.array((np.arange(n_periods)[None, :] * n_rows + np.arange(n_rows)[:, None]).ravel())
-    row_of_cell = pa.array(np.repeat(np.arange(n_rows), n_periods))
+    # Series-major output: row r of the file, then its periods in ascending order.
+    # Dimensions, periods and flags are categoricals (integer codes into few labels),
+    # which avoids copying ~10^6 short strings per column.
+    take = (np.arange(n_periods)[None, :] * n_rows + np.arange(n_rows)[:, None]).ravel()
+    row_of_cell = np.repeat(np.arange(n_rows), n_periods)
     out: dict[str, object] = {}
     for name in dims:
-        out["geo" if name == geo_name else name] = pd.array(pc.take(dim_arrays[name], row_of_cell), dtype="str")
-    sorted_labels = pa.array([labels[k] for k in order], pa.string())
-    out["time"] = pd.array(pc.take(sorted_labels, pa.array(np.tile(np.arange(n_periods), n_rows))), dtype="str")
-    out["value"] = pc.take(values, take).to_numpy(zero_copy_only=False)
-    out["flags"] = pd.array(pc.take(flags, take), dtype="str")
+        codes, categories = _encode(dim_arrays[name])
+        out["geo" if name == geo_name else name] = pd.Categorical.from_codes(codes[row_of_cell], categories=categories)
+    sorted_labels = [labels[k] for k in order]
+    out["time"] = pd.Categorical.from_codes(np.tile(np.arange(n_periods, dtype=np.int32), n_rows),
+                                            categories=sorted_labels)
+    out["value"] = values.to_numpy(zero_copy_only=False)[take]
+    flag_codes, flag_categories = _encode(flags)
+    out["flags"] = pd.Categorical.from_codes(flag_codes[take], categories=flag_categories)
     df = pd.DataFrame(out)
     df.attrs = {
         "dimensions": ["geo" if d == geo_name else d for d in dims],
@@ -291,6 +274,60 @@ def parse_eurostat_bytes(raw: bytes, *, source: str = "<bytes>", check_flags: bo
         "source": source,
     }
     return df
+
+
+def _encode(arr: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and distinct labels of a string array (Arrow dictionary encoding)."""
+    encoded = pc.dictionary_encode(arr)
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+
+
+def _split_cells(
+    cells: pa.Array, n_rows: int, period_labels: list[str], source: str, check_flags: bool
+) -> tuple[pa.Array, pa.Array]:
+    """Split cells ``'9.4 b'`` into values (float, null for ``:``) and flags, vectorised.
+
+    Each trimmed cell is split once at its first space (Arrow ``split_pattern``); the
+    number part is cast to float in one call. Only when that cast fails is the slower
+    regular expression run, to report the first offending cell with its line.
+    """
+    trimmed = pc.ascii_trim_whitespace(cells)
+    parts = pc.split_pattern(trimmed, " ", max_splits=1)
+    offsets = parts.offsets.to_numpy()
+    flat = parts.values
+    starts = offsets[:-1]
+    has_flags = (offsets[1:] - starts) == 2
+    num = pc.take(flat, pa.array(starts))
+    flags = pc.take(flat, pa.array(starts + 1, mask=~has_flags)).fill_null("")
+    missing = pc.or_(pc.equal(num, ":"), pc.equal(num, ""))
+    try:
+        values = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), num), pa.float64())
+        valid = True
+    except pa.ArrowInvalid:
+        valid = False
+    if valid:
+        distinct = [f for f in pc.unique(flags).to_pylist() if not re.fullmatch(r"[a-z]*", f)]
+        valid = not distinct
+    if not valid:
+        bad = pc.invert(pc.match_substring_regex(trimmed, _CELL.pattern)).to_numpy(zero_copy_only=False)
+        pos = int(np.flatnonzero(bad)[0])
+        k, i = divmod(pos, n_rows)
+        raise InputError(
+            f"{source}:{i + 2}: cell {trimmed[pos].as_py()!r} in period column {period_labels[k]!r} is not "
+            "a number or ':' optionally followed by flag letters; expected e.g. '9.4', '9.4 b', ': u'"
+        )
+    if check_flags:
+        allowed = set(FLAG_CODES)
+        unknown = [f for f in pc.unique(flags).to_pylist() if set(f) - allowed]
+        if unknown:
+            bad = pc.is_in(flags, value_set=pa.array(unknown)).to_numpy(zero_copy_only=False)
+            pos = int(np.flatnonzero(bad)[0])
+            k, i = divmod(pos, n_rows)
+            raise InputError(
+                f"{source}:{i + 2}: unknown flag(s) {flags[pos].as_py()!r} in period column "
+                f"{period_labels[k]!r}; expected letters among {''.join(FLAG_CODES)}"
+            )
+    return values, flags
 
 
 def _line_of_error(body: bytes, expected_fields: int) -> int | None:
