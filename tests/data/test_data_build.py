@@ -34,9 +34,8 @@ def built(mirror_dir, tmp_path_factory):
     mp.setenv("LOCALISE_DATA_PROCESSED", str(root / "processed"))
     mp.delenv("LOCALISE_DATA_MIRROR", raising=False)
     mp.delenv("LOCALISE_INPUTS_LOG", raising=False)
-    results = fetch.fetch_all(mirror=mirror_dir)
-    written = build.build_all(nuts_versions=[2016, 2021])
-    yield root, results, written
+    assert build.prepare(mirror=mirror_dir) == 0  # fetch + build (NUTS 2016 and 2021)
+    yield root, None, None
     mp.undo()
 
 
@@ -65,7 +64,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def test_fetch_copies_catalogue_and_writes_manifest(built, env):
-    root, results, _ = built
+    root = built[0]
     manifest = fetch.read_manifest()
     assert "eurostat/tgs00010.tsv.gz" in manifest and "nuts/geo/NUTS_RG_03M_2021_4326_LEVL_2.geojson.gz" in manifest
     entry = manifest["eurostat/lfst_r_lfu3rt.tsv.gz"]
@@ -74,8 +73,8 @@ def test_fetch_copies_catalogue_and_writes_manifest(built, env):
     for rel in ("spi/eu_spi_2016_component_scores.csv", "eige/gender_equality_index_2013_2022_long.csv",
                 "city/urban_audit_city_fua_codes_2019.csv"):
         assert (root / "raw" / rel).is_file()
-    skipped = {r.path for r in results if r.status == "skipped"}
-    assert "eurostat/lfst_r_lfu2ltu.tsv.gz" in skipped  # online only
+    assert "eurostat/lfst_r_lfu2ltu.tsv.gz" not in manifest  # online only: skipped with a mirror
+    assert not (root / "raw/eurostat/lfst_r_lfu2ltu.tsv.gz").exists()
 
 
 def test_regional_panel_matches_raw_cells(built, env):
@@ -133,6 +132,8 @@ def test_known_cells_and_recoded_regions(built, env):
     assert not p16["geo"].str.endswith("ZZ").any()
     p21 = load_regional_panel(nuts_version=2021, allow_synthetic=False)
     assert "HR04" in set(p16["geo"]) and "HR04" not in set(p21["geo"])
+    with pytest.raises(DataUnavailableError, match="--nuts-version 2013"):
+        load_regional_panel(nuts_version=2013)  # real panels exist, but not in this version
     country = load_country_panel(allow_synthetic=False)
     eu = country[country["geo"] == "EU28"]
     assert set(eu["country"]) == {"EU"} and (country["nuts_level"] == 0).all()

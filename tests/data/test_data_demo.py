@@ -120,3 +120,44 @@ def test_loader_rejects_unknown_indicator(tmp_data):
 
     with pytest.warns(UserWarning), pytest.raises(InputError, match="unknown indicator"):
         load_regional_panel(indicators=["unemployment"])
+
+
+def test_fetch_url_retries_rejects_html_and_reports_offline(tmp_path):
+    """Online download path with a fake opener (no network needed)."""
+    import gzip as _gzip
+    import io
+    import urllib.error
+
+    from localise.data.fetch import fetch_url
+
+    calls = []
+
+    def flaky(url, timeout):
+        calls.append(url)
+        if len(calls) < 3:
+            raise urllib.error.URLError("temporary failure")
+        return io.BytesIO(_gzip.compress(b"unit,geo\\time\t2015 \nPC,AT\t1.0 \n"))
+
+    target = tmp_path / "x.tsv.gz"
+    fetch_url("https://example.invalid/x", target, retries=3, backoff=0.0, opener=flaky)
+    assert len(calls) == 3 and target.read_bytes()[:2] == b"\x1f\x8b"
+
+    def html(url, timeout):
+        return io.BytesIO(b"<html><body>maintenance</body></html>")
+
+    with pytest.raises(InputError, match="not a gzip TSV"):
+        fetch_url("https://example.invalid/y", tmp_path / "y.tsv.gz", retries=0, opener=html)
+    assert not (tmp_path / "y.tsv.gz").exists()
+
+    def offline(url, timeout):
+        raise urllib.error.URLError("Name or service not known")
+
+    with pytest.raises(DataUnavailableError, match="offline"):
+        fetch_url("https://example.invalid/z", tmp_path / "z.tsv.gz", retries=1, backoff=0.0, opener=offline)
+
+
+def test_bad_mirror_variable_is_reported(tmp_data, monkeypatch):
+    from localise.cli import main
+
+    monkeypatch.setenv("LOCALISE_DATA_MIRROR", str(tmp_data / "no_such_dir"))
+    assert main(["data", "prepare"]) == 1

@@ -383,7 +383,7 @@ def prepare(*, mirror: Path | None = None, offline: bool = False) -> int:
     from localise.data import demo, fetch
 
     if mirror is None:
-        mirror = paths.mirror_dir()
+        mirror = fetch.configured_mirror()
     if mirror is not None:
         fetch.fetch_all(mirror=mirror)
         build_all()

@@ -21,6 +21,9 @@ and one or more flag letters (``9.4 b``, ``: bu``).
 columns, ``geo``, ``time`` (a normalised period label, see :func:`normalise_period`),
 ``value`` (float, NaN for ``:``) and ``flags`` (the flag letters, ``""`` when none).
 Every cell is kept, missing ones too, so flags such as ``: c`` (confidential) survive.
+The label columns (dimensions, ``geo``, ``time``, ``flags``) are pandas categoricals of
+strings: they compare, filter and group like strings, and ``.astype(str)`` gives plain
+strings.
 
 Hand-written rather than using ``pandas.read_csv`` + ``melt`` + a per-cell split: the
 work is done on whole Arrow columns (``pyarrow.csv`` reader and ``pyarrow.compute``
@@ -164,7 +167,8 @@ def parse_eurostat_bytes(raw: bytes, *, source: str = "<bytes>", check_flags: bo
     -------
     DataFrame
         Columns: the dimensions named in the header (the geo dimension renamed ``geo``),
-        ``time`` (str), ``value`` (float64, NaN for ``:``), ``flags`` (str). One row
+        ``time``, ``value`` (float64, NaN for ``:``), ``flags``; label columns are
+        categoricals of strings. One row
         per cell, ordered by the file's row order then ascending period.
         ``attrs["dimensions"]``, ``attrs["frequencies"]`` and ``attrs["header_style"]``
         describe the file.

@@ -176,6 +176,14 @@ def fetch_url(
         tmp.write_bytes(body)
 
 
+def configured_mirror() -> Path | None:
+    """``LOCALISE_DATA_MIRROR`` as a path (``None`` when unset); a wrong path is an error."""
+    try:
+        return paths.mirror_dir()
+    except FileNotFoundError as error:
+        raise DataUnavailableError(str(error)) from None
+
+
 def network_available(timeout: float = 3.0) -> bool:
     """True when Eurostat's web server answers within ``timeout`` seconds."""
     try:
@@ -208,7 +216,7 @@ def fetch_all(
     list of FetchResult
     """
     if mirror is None:
-        mirror = paths.mirror_dir()
+        mirror = configured_mirror()
     elif not Path(mirror).is_dir():
         raise DataUnavailableError(f"--mirror {mirror}: not a directory; expected the folder holding eurostat/, nuts/ ...")
     mirror = Path(mirror).resolve() if mirror is not None else None

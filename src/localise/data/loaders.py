@@ -181,6 +181,13 @@ def load_regional_panel(
     """
     if nuts_version not in (2010, 2013, 2016, 2021):
         raise InputError(f"nuts_version={nuts_version!r}; expected one of 2010, 2013, 2016, 2021")
+    if not has_real_data(nuts_version):
+        built = sorted(paths.data_processed().glob("regional_panel_nuts*.parquet"))
+        if built:
+            raise DataUnavailableError(
+                f"no regional panel in NUTS {nuts_version}; built: {[p.name for p in built]}. "
+                f"Run `localise data build --nuts-version {nuts_version}`"
+            )
     df = _read("regional_panel", allow_synthetic=allow_synthetic, nuts_version=nuts_version)
     if df.attrs["synthetic"] and nuts_version != 2016:
         warnings.warn(f"the SYNTHETIC demo panel uses NUTS 2016 codes, not NUTS {nuts_version}", stacklevel=2)
