@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from localise.models import MultilevelModel, PanelRegression
+from localise.models import MultilevelModel, PanelRegression, prepare_panel
 from localise.models.simulate import simulate_regional_panel
 
 pytestmark = pytest.mark.r_oracle
@@ -59,23 +59,31 @@ def _run_r(exe: str, script: str, tmp_path) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(out.stdout))
 
 
-@pytest.fixture(scope="module")
-def panel() -> pd.DataFrame:
-    """SYNTHETIC unbalanced panel: 12 countries x 8 regions x 20 years, 7% of rows dropped."""
-    df = simulate_regional_panel(seed=11)
-    rng = np.random.default_rng(5)
-    return df.loc[rng.random(len(df)) > 0.07].reset_index(drop=True)
+@pytest.fixture(scope="module", params=["simulated", "demo"])
+def case(request) -> tuple[pd.DataFrame, str, list[str]]:
+    """(panel, y, x): a simulated unbalanced panel, and the processed demo panel of notebook 06."""
+    if request.param == "simulated":
+        # SYNTHETIC unbalanced panel: 12 countries x 8 regions x 20 years, 7% of rows dropped
+        df = simulate_regional_panel(seed=11)
+        rng = np.random.default_rng(5)
+        return df.loc[rng.random(len(df)) > 0.07].reset_index(drop=True), "y", ["x", "treated"]
+    from localise.data.demo import generate_demo
+
+    tables, _ = generate_demo()
+    panel = prepare_panel(tables["regional_panel"], y="arope", x=["unemployment_rate"], keep=["country"])
+    return panel, "arope", ["unemployment_rate"]
 
 
-def test_twoway_fe_matches_plm(panel, tmp_path):
+def test_twoway_fe_matches_plm(case, tmp_path):
     exe = _rscript()
+    panel, y, xs = case
     csv = tmp_path / "panel.csv"
     panel.to_csv(csv, index=False, float_format="%.17g")
     script = f"""
 suppressMessages(library(plm))
 d <- read.csv("{csv.as_posix()}", stringsAsFactors = FALSE)
 pd <- pdata.frame(d, index = c("geo", "year"))
-m <- plm(y ~ x + treated, data = pd, model = "within", effect = "twoways")
+m <- plm({y} ~ {" + ".join(xs)}, data = pd, model = "within", effect = "twoways")
 v0 <- vcovHC(m, method = "arellano", type = "HC0", cluster = "group")
 v1 <- vcovHC(m, method = "arellano", type = "sss", cluster = "group")
 out <- data.frame(term = names(coef(m)), estimate = unname(coef(m)),
@@ -84,20 +92,21 @@ write.csv(format(out, digits = 17), stdout(), row.names = FALSE, quote = FALSE)
 """
     r = _run_r(exe, script, tmp_path).set_index("term")
     for small_sample, col in [(False, "se_hc0"), (True, "se_sss")]:
-        res = PanelRegression("y", ["x", "treated"], effects="twoway", cluster="entity",
-                              small_sample=small_sample).fit(panel)
-        np.testing.assert_allclose(res.params[["x", "treated"]], r["estimate"].astype(float), rtol=1e-6)
-        np.testing.assert_allclose(res.std_errors[["x", "treated"]], r[col].astype(float), rtol=1e-6)
+        res = PanelRegression(y, xs, effects="twoway", cluster="entity", small_sample=small_sample).fit(panel)
+        np.testing.assert_allclose(res.params[xs], r.loc[xs, "estimate"].astype(float), rtol=1e-6)
+        np.testing.assert_allclose(res.std_errors[xs], r.loc[xs, col].astype(float), rtol=1e-6)
 
 
-def test_random_intercepts_match_lme4(panel, tmp_path):
+def test_random_intercepts_match_lme4(case, tmp_path):
     exe = _rscript()
+    panel, y, xs = case
+    x = xs[0]
     csv = tmp_path / "panel.csv"
     panel.to_csv(csv, index=False, float_format="%.17g")
     script = f"""
 suppressMessages(library(lme4))
 d <- read.csv("{csv.as_posix()}", stringsAsFactors = FALSE)
-m <- lmer(y ~ x + (1 | country) + (1 | geo), data = d, REML = TRUE,
+m <- lmer({y} ~ {x} + (1 | country) + (1 | geo), data = d, REML = TRUE,
           control = lmerControl(optimizer = "bobyqa", optCtrl = list(maxfun = 1e5)))
 vc <- as.data.frame(VarCorr(m))
 out <- data.frame(term = c(paste0("var_", vc$grp), names(fixef(m)), "reml_loglik"),
@@ -105,11 +114,11 @@ out <- data.frame(term = c(paste0("var_", vc$grp), names(fixef(m)), "reml_loglik
 write.csv(format(out, digits = 17), stdout(), row.names = FALSE, quote = FALSE)
 """
     r = _run_r(exe, script, tmp_path).set_index("term")["value"].astype(float)
-    res = MultilevelModel("y", ["x"]).fit(panel)
+    res = MultilevelModel(y, [x]).fit(panel)
     assert res.converged, res.summary()
     np.testing.assert_allclose(res.var_country, r["var_country"], rtol=1e-3)
     np.testing.assert_allclose(res.var_region, r["var_geo"], rtol=1e-3)
     np.testing.assert_allclose(res.var_resid, r["var_Residual"], rtol=1e-3)
-    np.testing.assert_allclose(res.params["x"], r["x"], rtol=1e-3)
+    np.testing.assert_allclose(res.params[x], r[x], rtol=1e-3)
     np.testing.assert_allclose(res.params["Intercept"], r["(Intercept)"], rtol=1e-3)
     np.testing.assert_allclose(res.llf, r["reml_loglik"], rtol=1e-6)

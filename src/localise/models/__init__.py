@@ -10,6 +10,7 @@
 - :mod:`localise.models.tables`: :class:`RegressionTable` (LaTeX/HTML/Markdown),
   :func:`tidy`.
 - :mod:`localise.models.simulate`: seeded SYNTHETIC panels for tests.
+- :mod:`localise.models.workflow`: event-study outcome and reform dates for notebook 06.
 """
 
 from localise.models.eventstudy import EventStudy, EventStudyResults, treatment_years
