@@ -389,9 +389,12 @@ def prepare(*, mirror: Path | None = None, offline: bool = False) -> int:
         build_all()
         return 0
     if not offline and fetch.network_available():
-        fetch.fetch_all()
-        build_all()
-        return 0
+        try:
+            fetch.fetch_all()
+            build_all()
+            return 0
+        except DataUnavailableError as error:  # reachable web, but downloads fail
+            print(f"localise data prepare: online fetch failed ({error}); falling back.")
     if (paths.data_processed() / "regional_panel_nuts2016.parquet").is_file():
         print("localise data prepare: no mirror and no network; keeping the processed real data already built.")
         return 0

@@ -267,7 +267,7 @@ def fetch_all(
             for item in catalogue.catalogue_files():
                 rel = item["path"]
                 if rel not in done:
-                    results.append(from_mirror(rel, item.get("what", "")))
+                    results.append(from_mirror(rel, item.get("vintage") or item.get("what", "")))
                     done.add(rel)
     finally:
         if entries:
