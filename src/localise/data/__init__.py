@@ -8,6 +8,8 @@ The data API used by the notebooks::
 Processed real data are written by ``localise data fetch && localise data build``
 (or ``localise data prepare``). Without them the loaders fall back to the seeded,
 clearly labelled SYNTHETIC demo data of :mod:`localise.data.demo`.
+
+Note: read the flags column as ``df["flags"]`` -- ``df.flags`` is a pandas attribute.
 """
 
 from localise.data.loaders import (

@@ -68,6 +68,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_SEED = 2024
+#: Bumped whenever the generator changes, so stale demo files are regenerated.
+DEMO_VERSION = 2
 DEMO_YEARS = list(range(2005, 2020))
 SOURCE = "SYNTHETIC"
 SUFFIX = "_SYNTHETIC"
@@ -354,7 +356,7 @@ def generate_demo(
         add("adult_learning_rate", "PC", v, sex)
     add("gdp_pps_per_inhabitant", "PPS_HAB", gdp_pps, "T", random_flags(0.02, "e"))
     add("gdp_eur_per_inhabitant", "EUR_HAB", gdp_eur, "T", random_flags(0.02, "e"))
-    add("household_disposable_income_per_inhabitant", "PPS_HAB", hh_inc, "T")
+    add("household_disposable_income_per_inhabitant", "PPCS_HAB", hh_inc, "T")
     add("gender_employment_gap", "PC", emp_gap, "T")
     for sex, v in (("T", le_t), ("F", le_f), ("M", le_m)):
         add("life_expectancy", "YR", v, sex)
@@ -387,6 +389,7 @@ def generate_demo(
     metadata: dict[str, Any] = {
         "synthetic": True,
         "generator": "localise.data.demo.generate_demo",
+        "generator_version": DEMO_VERSION,
         "seed": int(seed),
         "nuts_version": 2016,
         "years": [int(years[0]), int(years[-1])],
@@ -587,7 +590,14 @@ def write_demo(seed: int = DEFAULT_SEED, *, folder: Path | None = None, **kwargs
 def ensure_demo(seed: int = DEFAULT_SEED) -> dict[str, Path]:
     """Return the demo files, generating them first when any is missing."""
     files = demo_files()
-    if not all(p.is_file() for p in files.values()):
+    current = all(p.is_file() for p in files.values())
+    if current:
+        try:
+            meta = json.loads(files["metadata"].read_text(encoding="utf-8"))
+            current = meta.get("generator_version") == DEMO_VERSION
+        except (OSError, ValueError):
+            current = False
+    if not current:
         log.warning("generating the SYNTHETIC demo data set in %s (seed %d)", demo_dir(), seed)
         files = write_demo(seed)
     return files

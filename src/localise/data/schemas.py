@@ -86,7 +86,13 @@ def panel_schema(*, nuts_level: int | None = None, name: str = "panel") -> pa.Da
             "flags": pa.Column(str, pa.Check.str_matches(r"^[a-z]*$")),
             "source": pa.Column(str),
         },
-        checks=[pa.Check(_rates_in_range, error="rates (percentage units) must lie in [0, 100]")],
+        checks=[
+            pa.Check(_rates_in_range, error="rates (percentage units) must lie in [0, 100]"),
+            pa.Check(
+                lambda df: bool((df.groupby("indicator")["unit"].nunique() <= 1).all()),
+                error="each indicator must have a single unit (sources with different units were mixed)",
+            ),
+        ],
         unique=PANEL_KEYS,
         strict=True,
         ordered=True,
