@@ -161,3 +161,16 @@ def test_bad_mirror_variable_is_reported(tmp_data, monkeypatch):
 
     monkeypatch.setenv("LOCALISE_DATA_MIRROR", str(tmp_data / "no_such_dir"))
     assert main(["data", "prepare"]) == 1
+
+
+def test_cli_demo_writes_labelled_files(tmp_data):
+    from localise.cli import main
+
+    assert main(["data", "demo", "--seed", "3"]) == 0
+    folder = tmp_data / "processed" / "demo"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names and all("_SYNTHETIC" in n for n in names)
+    meta = json.loads((folder / "metadata_SYNTHETIC.json").read_text())
+    assert meta["seed"] == 3 and meta["synthetic"] is True
+    panel = pd.read_parquet(folder / "regional_panel_SYNTHETIC.parquet")
+    assert list(panel.columns) == list(schemas.PANEL_COLUMNS)
