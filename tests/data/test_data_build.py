@@ -140,6 +140,21 @@ def test_known_cells_and_recoded_regions(built, env):
     assert {"neet_rate", "at_risk_of_poverty_rate"} <= set(country["indicator"])
 
 
+def test_extract_rows_match_the_extract(built, env):
+    """Rows from the 2020 long extract (no flags) equal the extract's values."""
+    from localise.data import load_regional_panel
+    from localise.data.eurostat import read_extract
+
+    p16 = load_regional_panel(nuts_version=2016, allow_synthetic=False)
+    ext = read_extract(built[0] / "raw/eurostat/extract_2020/eurostat_22_tables_long_2020-12.csv.gz", "tepsr_lm220")
+    ext = ext.assign(year=ext["time"].astype(int))
+    mine = p16[p16["indicator"] == "gender_employment_gap"]
+    assert set(mine["source"]) == {"tepsr_lm220:extract_2020"} and (mine["flags"] == "").all()
+    merged = mine.merge(ext[["geo", "year", "value"]], on=["geo", "year"], suffixes=("", "_raw"))
+    assert len(merged) == len(mine) > 4000
+    np.testing.assert_array_equal(merged["value"], merged["value_raw"])
+
+
 def test_spi_eige_names(built, env):
     from localise.data import load_eige, load_spi, nuts_geometries, nuts_names
 

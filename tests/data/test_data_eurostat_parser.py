@@ -194,3 +194,10 @@ def test_mirror_plain_copy_parses_identically(mirror_dir, tmp_path):
     assert read_eurostat_tsv(plain).equals(read_eurostat_tsv(src))
     shutil.copy(src, tmp_path / "copy.tsv.gz")
     assert parse_eurostat_bytes((tmp_path / "copy.tsv.gz").read_bytes()).shape == (2976, 5)
+
+
+def test_crlf_line_endings_and_trailing_blank_lines():
+    raw = (FIXTURES / "old_style_annual.tsv").read_bytes()
+    expected = parse_eurostat_bytes(raw)
+    assert parse_eurostat_bytes(raw.replace(b"\n", b"\r\n")).equals(expected)
+    assert parse_eurostat_bytes(raw + b"\n\n").equals(expected)
