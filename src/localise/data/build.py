@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,12 @@ def _feed_rows(frame: pd.DataFrame, feed: catalogue.Feed, source: str, path: Pat
         if dim in df.columns:
             df = df[df[dim] == code]
     if df.empty:
-        log.warning("%s: no rows for %s with filters %s", path, feed.indicator, feed.filters)
+        available = {d: sorted(frame[d].astype(str).unique())[:8] for d in feed.filters if d in frame.columns}
+        warnings.warn(
+            f"{path}: no rows for indicator {feed.indicator!r} with the catalogue filters {feed.filters}; "
+            f"codes in the file: {available}. Check catalogue.yml.",
+            stacklevel=2,
+        )
     df = df[df["value"].notna()]
     annual = df["time"].str.fullmatch(r"\d{4}")
     df = df[annual]
