@@ -33,6 +33,7 @@ and lets us report the exact line and period of any malformed cell.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import os
@@ -355,6 +356,15 @@ def read_eurostat_tsv(path: str | os.PathLike[str], *, check_flags: bool = True)
     return parse_eurostat_bytes(raw, source=str(path), check_flags=check_flags)
 
 
+@functools.lru_cache(maxsize=2)
+def _read_extract_file(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    """The whole extract as strings, cached per file version (it holds 22 tables)."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (EOFError, OSError, zlib.error, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read the extract ({error}); expected a gzip CSV") from error
+
+
 def read_extract(path: str | os.PathLike[str], table: str) -> pd.DataFrame:
     """Rows of one table of the 2020 long-format extract (``eurostat_22_tables_long_*.csv.gz``).
 
@@ -364,11 +374,10 @@ def read_extract(path: str | os.PathLike[str], table: str) -> pd.DataFrame:
     """
     path = Path(path)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        stat = path.stat()
     except FileNotFoundError:
         raise InputError(f"{path}: file not found; expected the 2020 long-format Eurostat extract") from None
-    except (EOFError, OSError, zlib.error, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read the extract ({error}); expected a gzip CSV") from error
+    df = _read_extract_file(str(path), stat.st_mtime_ns, stat.st_size)
     required = {"geo", "time", "values", "input_var_code"}
     if not required <= set(df.columns):
         raise InputError(f"{path}: columns {sorted(required - set(df.columns))} missing; expected {sorted(required)}")
