@@ -105,15 +105,19 @@ def test_outcome_trends_flag_breaks():
     matplotlib.pyplot.close("all")
 
 
-def test_national_framework_guarded():
-    outcome = national_framework("FR")
-    try:
-        from localise.grid import load_national_frameworks  # noqa: F401
-    except ImportError:
-        assert outcome.table is None and "not available" in outcome.note
-    else:
-        assert outcome.table is not None
-        assert set(outcome.table["country"]) <= {"FR"}
+def test_national_framework_counts_codes_in_force():
+    import pandas as pd
+
+    from localise.grid.frameworks import DEFAULT_FRAMEWORKS
+
+    outcome = national_framework("DE", as_of=2015)
+    table = outcome.table
+    assert set(table["country"]) == {"DE"}
+    assert table["dimension"].is_unique  # one code in force per dimension
+    raw = pd.read_csv(DEFAULT_FRAMEWORKS, dtype=str, keep_default_na=False)
+    raw = raw[(raw["country"] == "DE") & (raw["level"] != "") & (raw["valid_from"].astype(int) <= 2015)]
+    assert table["level"].notna().sum() == raw["dimension"].nunique()
+    assert outcome.note.startswith(f"{raw['dimension'].nunique()} dimension(s) coded in force in 2015 for DE")
 
 
 def test_report_marks_synthetic_matrix(fitted):

@@ -89,22 +89,31 @@ class FrameworkOutcome:
         return self.table is not None and len(self.table) > 0
 
 
-def national_framework(country: str) -> FrameworkOutcome:
-    """Codes of the national governance framework from ``localise.grid.load_national_frameworks()``.
+def national_framework(country: str, *, as_of: int | None = None) -> FrameworkOutcome:
+    """Codes of the national governance framework from the analytical grid.
 
-    Guarded: when the grid package does not (yet) provide the loader, the outcome
-    carries no table and a clear note instead of failing.
+    Parameters
+    ----------
+    country
+        Eurostat country code.
+    as_of
+        Keep, per dimension, the code in force in this year (default: every dated code).
+
+    Returns
+    -------
+    FrameworkOutcome
+        The country's rows of :func:`localise.grid.load_national_frameworks` (``level`` NaN
+        = not assessable) and a note counting the dimensions actually coded.
     """
-    try:
-        from localise.grid import load_national_frameworks  # type: ignore[attr-defined]
-    except ImportError:
-        return FrameworkOutcome(None, "localise.grid.load_national_frameworks is not available in this "
-                                      "version of the package: national framework codes skipped")
-    frameworks = load_national_frameworks()
-    table = frameworks[frameworks["country"] == country].reset_index(drop=True)
-    if table.empty:
-        return FrameworkOutcome(table, f"no national framework codes for {country} in the grid")
-    return FrameworkOutcome(table, f"{len(table)} coded dimension(s) for {country} (analytical grid)")
+    from localise.grid import load_national_frameworks
+
+    table = load_national_frameworks(as_of=as_of, countries=[country]).reset_index(drop=True)
+    coded = table.loc[table["level"].notna(), "dimension"].nunique()
+    if coded == 0:
+        return FrameworkOutcome(table, f"no national framework codes for {country} in the grid (all not assessable)")
+    when = f" in force in {as_of}" if as_of is not None else ""
+    return FrameworkOutcome(table, f"{coded} dimension(s) coded{when} for {country}, "
+                                   f"{table['dimension'].nunique() - coded} not assessable (analytical grid)")
 
 
 def outcome_trends(
