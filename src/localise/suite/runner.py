@@ -379,8 +379,9 @@ def _index_html(manifest: dict[str, Any]) -> str:
             f"<td>{' '.join(links)}</td><td>{detail}</td></tr>"
         )
     synthetic = (
-        "<p class='synthetic'>This run used SYNTHETIC demo data for at least one notebook: "
-        "its results are for teaching and testing, not observations.</p>"
+        "<p class='synthetic'>At least one notebook of this run read SYNTHETIC or illustrative "
+        "data (see manifest.json, inputs): results built on them are for teaching and testing, "
+        "not observations.</p>"
         if manifest.get("synthetic_data_used")
         else ""
     )
