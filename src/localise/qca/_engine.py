@@ -73,15 +73,16 @@ def primes_from_allowed(allowed: np.ndarray, noflevels: Sequence[int]) -> np.nda
     return np.vstack(primes) if primes else np.zeros((0, k), dtype=np.int64)
 
 
-def primes_from_forbidden(positives: np.ndarray, forbidden: np.ndarray, noflevels: Sequence[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+def primes_from_forbidden(positives: np.ndarray, forbidden: np.ndarray, noflevels: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Prime implicants that contain no forbidden configuration and cover a positive one.
 
     Returns
     -------
     cubes : ndarray (n_pi, k)
         Prime implicants (``-1`` = condition eliminated).
-    covered : list of ndarray
-        For each prime implicant, the indices of the positive configurations it covers.
+    indptr, indices : ndarray
+        Coverage in compressed sparse row form: implicant i covers the positive
+        configurations ``indices[indptr[i]:indptr[i + 1]]``.
     """
     P = np.asarray(positives, dtype=np.int64)
     F = np.asarray(forbidden, dtype=np.int64)
@@ -92,9 +93,9 @@ def primes_from_forbidden(positives: np.ndarray, forbidden: np.ndarray, noflevel
             "parsimonious search (memory grows as 2^k); reduce the number of conditions"
         )
     if m == 0:
-        return np.zeros((0, k), dtype=np.int64), []
+        return np.zeros((0, k), dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
     if F.shape[0] == 0:
-        return np.full((1, k), FREE, dtype=np.int64), [np.arange(m)]
+        return np.full((1, k), FREE, dtype=np.int64), np.array([0, m], dtype=np.int64), np.arange(m, dtype=np.int64)
     size = 1 << k
     # words of 64 positives per block, bounded so that one table stays below ~64 MB
     words = max(1, min(math.ceil(m / 64), (64 << 20) // (size * 8)))
@@ -132,12 +133,10 @@ def primes_from_forbidden(positives: np.ndarray, forbidden: np.ndarray, noflevel
         valid = ~inv
         del inv
         # mask padding bits of the last word
-        last = b - 64 * (words - 1)
-        if last < 64:
-            valid[:, words - 1] &= np.uint64((1 << last) - 1) if last > 0 else np.uint64(0)
         for w in range(words):
-            if b <= 64 * w:
-                valid[:, w] = 0
+            nbits = min(max(b - 64 * w, 0), 64)
+            if nbits < 64:
+                valid[:, w] &= np.uint64((1 << nbits) - 1)
         sub = np.zeros_like(valid)
         for j in range(k):
             vv = valid.reshape(size >> (j + 1), 2, 1 << j, words)
@@ -153,150 +152,234 @@ def primes_from_forbidden(positives: np.ndarray, forbidden: np.ndarray, noflevel
         pair_S.append(nz[rr].astype(np.int64))
         pair_p.append(pp.astype(np.int64) + start)
     if not pair_S:
-        return np.zeros((0, k), dtype=np.int64), []
+        return np.zeros((0, k), dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
     S = np.concatenate(pair_S)
     p = np.concatenate(pair_p)
-    fixed = ((S[:, None] >> np.arange(k)) & 1).astype(bool)
-    cubes = np.where(fixed, P[p], FREE)
-    ucubes, inverse = np.unique(cubes, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    order = np.argsort(inverse, kind="stable")
-    splits = np.split(p[order], np.cumsum(np.bincount(inverse, minlength=ucubes.shape[0]))[:-1])
-    return ucubes, [np.unique(s) for s in splits]
+    del pair_S, pair_p
+    levels = np.asarray(noflevels, dtype=np.int64)
+    base = levels + 1
+    if float(np.prod(base.astype(float))) < 2.0**62:
+        weights = np.ones(k, dtype=np.int64)
+        for j in range(1, k):
+            weights[j] = weights[j - 1] * base[j - 1]
+        key = np.zeros(S.size, dtype=np.int64)
+        for j in range(k):
+            fixed_j = ((S >> j) & 1).astype(bool)
+            key += np.where(fixed_j, P[p, j], levels[j]) * weights[j]
+        order = np.lexsort((p, key))
+        key, p = key[order], p[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        ukey = key[starts]
+        digits = (ukey[:, None] // weights[None, :]) % base[None, :]
+        cubes = np.where(digits == levels[None, :], FREE, digits)
+    else:  # very many levels: group rows directly
+        fixed = ((S[:, None] >> np.arange(k)) & 1).astype(bool)
+        rows = np.where(fixed, P[p], FREE)
+        cubes, inverse = np.unique(rows, axis=0, return_inverse=True)
+        order = np.lexsort((p, inverse.ravel()))
+        inv_sorted, p = inverse.ravel()[order], p[order]
+        starts = np.flatnonzero(np.r_[True, inv_sorted[1:] != inv_sorted[:-1]])
+    indptr = np.r_[starts, p.size].astype(np.int64)
+    return cubes.astype(np.int64), indptr, p
 
 
-def _bits(indices) -> int:
-    out = 0
-    for i in indices:
-        out |= 1 << int(i)
-    return out
+def r_order(cubes: np.ndarray) -> np.ndarray:
+    """Permutation sorting implicants as R does: by complexity, then literal by literal
+    in condition order (``~X``/lower value first)."""
+    n, k = cubes.shape
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    fixed = cubes != FREE
+    complexity = fixed.sum(axis=1)
+    pos = np.argsort(~fixed, axis=1, kind="stable")  # fixed positions first, ascending
+    vals = np.take_along_axis(cubes, pos, axis=1)
+    m = int(cubes.max()) + 2
+    big = k * m + m
+    t = np.arange(k)[None, :]
+    Q = np.where(t < complexity[:, None], pos * m + vals, big)
+    keys = [Q[:, c] for c in range(k - 1, -1, -1)] + [complexity]
+    return np.lexsort(keys)
 
 
-def solve_chart(pi_cols: Sequence[int], n_cols: int, *, row_dom: bool = False, all_sol: bool = False, max_models: int = MAX_MODELS) -> list[tuple[int, ...]]:
-    """All minimal covers of the prime implicant chart.
+def coverage_classes(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Group implicants with identical coverage (exact: hashes propose groups, the
+    coverage sets are then compared element by element).
+
+    Returns (class id per implicant, members of each class in implicant order); classes
+    are numbered in the order of their first member.
+    """
+    n = indptr.size - 1
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), []
+    lengths = np.diff(indptr)
+    rng = np.random.default_rng(12345)
+    maxc = int(indices.max()) + 1 if indices.size else 1
+    nonempty = lengths > 0
+    sigs = []
+    for _ in range(2):
+        h = rng.integers(1, 2**62, size=maxc, dtype=np.int64)
+        acc = np.zeros(n, dtype=np.int64)
+        if indices.size:
+            with np.errstate(over="ignore"):
+                acc[nonempty] = np.add.reduceat(h[indices], indptr[:-1][nonempty])
+        sigs.append(acc)
+    order = np.lexsort((np.arange(n), sigs[1], sigs[0], lengths))
+    l_s, a_s, b_s = lengths[order], sigs[0][order], sigs[1][order]
+    new_group = np.r_[True, (l_s[1:] != l_s[:-1]) | (a_s[1:] != a_s[:-1]) | (b_s[1:] != b_s[:-1])]
+    group = np.cumsum(new_group) - 1
+    first = order[np.flatnonzero(new_group)][group]  # first member (in sort order) of each one's group
+    # verify: coverage of each implicant equals that of its group's first member
+    rep_len = lengths[order]
+    offs = np.repeat(indptr[order], rep_len)
+    offs_first = np.repeat(indptr[first], rep_len)
+    t = np.arange(rep_len.sum()) - np.repeat(np.r_[0, np.cumsum(rep_len)[:-1]], rep_len)
+    if not np.array_equal(indices[offs + t], indices[offs_first + t]):  # pragma: no cover - hash collision
+        keyed: dict[tuple, list[int]] = {}
+        for i in range(n):
+            keyed.setdefault(tuple(indices[indptr[i] : indptr[i + 1]].tolist()), []).append(i)
+        groups = sorted(keyed.values(), key=lambda g: g[0])
+    else:
+        # renumber groups by their smallest member; members sorted within groups
+        gmin = np.full(int(group.max()) + 1, n, dtype=np.int64)
+        np.minimum.at(gmin, group, order)
+        rank = np.empty_like(gmin)
+        rank[np.argsort(gmin, kind="stable")] = np.arange(gmin.size)
+        cls = np.empty(n, dtype=np.int64)
+        cls[order] = rank[group]
+        srt = np.lexsort((np.arange(n), cls))
+        bounds = np.flatnonzero(np.r_[True, cls[srt][1:] != cls[srt][:-1]])
+        return cls, np.split(srt, bounds[1:])
+    cls = np.empty(n, dtype=np.int64)
+    members = []
+    for c, g in enumerate(groups):
+        arr = np.sort(np.asarray(g, dtype=np.int64))
+        cls[arr] = c
+        members.append(arr)
+    return cls, members
+
+
+def solve_chart(indptr: np.ndarray, indices: np.ndarray, n_cols: int, *, row_dom: bool = False, all_sol: bool = False, max_models: int = MAX_MODELS) -> list[tuple[int, ...]]:
+    """All minimal covers of a prime implicant chart given in compressed sparse rows.
 
     Parameters
     ----------
-    pi_cols
-        For each prime implicant, the bitset (Python int) of the columns it covers.
+    indptr, indices
+        Implicant i covers columns ``indices[indptr[i]:indptr[i + 1]]``; implicants
+        should have distinct coverage (see :func:`coverage_classes`).
     n_cols
         Number of columns (positive configurations).
     row_dom
-        Drop implicants whose columns are a subset of another implicant's
-        (for equal column sets the later one is dropped).
+        Drop implicants whose columns are a proper subset of another implicant's.
     all_sol
         Every irredundant cover instead of the minimum-cardinality ones.
 
     Returns
     -------
     list of tuple of int
-        Covers as sorted tuples of implicant indices, sorted lexicographically.
+        Covers as sorted tuples of implicant indices.
+
+    Notes
+    -----
+    Depth-first branching on the uncovered column with the fewest candidates; in
+    branch j the candidates tried before j are excluded, so every cover is produced
+    once. Minimum covers are searched with increasing size (iterative deepening)
+    and pruned by the bound ``budget * max(uncovered columns per implicant)``.
+    Each node costs O(nnz) numpy work, independent of Python-level loops over
+    implicants.
     """
-    full = (1 << n_cols) - 1
+    n_pi = indptr.size - 1
     if n_cols == 0:
         return [()]
-    active = list(range(len(pi_cols)))
-    if row_dom:
-        keep = []
-        for i in active:
-            ci = pi_cols[i]
-            dominated = False
-            for j in active:
-                if j == i:
-                    continue
-                cj = pi_cols[j]
-                if ci | cj == cj and (ci != cj or j < i):
-                    dominated = True
-                    break
-            if not dominated:
-                keep.append(i)
-        active = keep
-    union = 0
-    for i in active:
-        union |= pi_cols[i]
-    if union != full:
+    lengths = np.diff(indptr)
+    owner = np.repeat(np.arange(n_pi), lengths)
+    active = np.ones(n_pi, dtype=bool)
+    if row_dom and n_pi > 1:
+        from scipy import sparse
+
+        C = sparse.csr_matrix((np.ones(indices.size, dtype=np.int32), indices, indptr), shape=(n_pi, n_cols))
+        overlap = (C @ C.T).tocoo()
+        sub = (overlap.data == lengths[overlap.row]) & (overlap.row != overlap.col) & (lengths[overlap.col] > lengths[overlap.row])
+        active[np.unique(overlap.row[sub])] = False
+    covered_any = np.zeros(n_cols, dtype=bool)
+    covered_any[indices[active[owner]]] = True
+    if not covered_any.all():
         raise InputError("prime implicant chart: some positive configurations cannot be covered")
-    # candidates per column (bitset over implicant positions)
-    col_pis = [0] * n_cols
-    for i in active:
-        c = pi_cols[i]
-        while c:
-            low = c & -c
-            col_pis[low.bit_length() - 1] |= 1 << i
-            c ^= low
-    # column dominance: drop column b if some column a has candidates(a) subset of candidates(b)
-    cols = sorted(range(n_cols), key=lambda c: (bin(col_pis[c]).count("1"), c))
-    kept: list[int] = []
-    for c in cols:
-        if any(col_pis[a] | col_pis[c] == col_pis[c] for a in kept):
-            continue
-        kept.append(c)
-    req = _bits(kept)
+    # column -> implicants (CSC)
+    order = np.argsort(indices, kind="stable")
+    col_owner = owner[order]
+    col_size = np.bincount(indices, minlength=n_cols)
+    col_ptr = np.r_[0, np.cumsum(col_size)]
+    starts = indptr[:-1]
+    nonempty = lengths > 0
     results: list[tuple[int, ...]] = []
 
-    def candidates(col: int, excluded: int) -> list[int]:
-        cand = col_pis[col] & ~excluded
-        out = []
-        while cand:
-            low = cand & -cand
-            out.append(low.bit_length() - 1)
-            cand ^= low
+    def per_pi_counts(uncovered: np.ndarray) -> np.ndarray:
+        vals = uncovered[indices].astype(np.int64)
+        out = np.zeros(n_pi, dtype=np.int64)
+        if vals.size:
+            out[nonempty] = np.add.reduceat(vals, starts[nonempty])
         return out
 
-    def pick(uncovered: int, excluded: int) -> tuple[int, list[int]]:
-        best, best_c = -1, None
-        c = uncovered
-        while c:
-            low = c & -c
-            col = low.bit_length() - 1
-            c ^= low
-            cand = candidates(col, excluded)
-            if best_c is None or len(cand) < len(best_c):
-                best, best_c = col, cand
-                if len(cand) <= 1:
-                    break
-        return best, best_c or []
-
-    def search(uncovered: int, chosen: list[int], excluded: int, budget: int | None) -> None:
+    def search(uncovered: np.ndarray, chosen: list[int], allowed: np.ndarray, budget: int | None) -> None:
         if len(results) > max_models:
             raise InputError(f"prime implicant chart: more than {max_models} models; restrict the search (e.g. row_dom=True)")
-        if not uncovered:
+        n_unc = int(uncovered.sum())
+        if n_unc == 0:
             results.append(tuple(sorted(chosen)))
             return
         if budget is not None and budget <= 0:
             return
-        col, cand = pick(uncovered, excluded)
-        if not cand:
-            return
         if budget == 1:
-            for i in cand:
-                if pi_cols[i] & uncovered == uncovered:
-                    results.append(tuple(sorted(chosen + [i])))
+            # a single implicant must cover every uncovered column: it is among the
+            # candidates of the uncovered column with the fewest implicants
+            unc_cols = np.flatnonzero(uncovered)
+            u = int(unc_cols[np.argmin(col_size[unc_cols])])
+            cand = col_owner[col_ptr[u] : col_ptr[u + 1]]
+            cand = cand[allowed[cand] & (lengths[cand] >= n_unc)]
+            if cand.size:
+                cl = lengths[cand]
+                gathered = np.repeat(indptr[cand] - np.r_[0, np.cumsum(cl)[:-1]], cl) + np.arange(int(cl.sum()))
+                hit = np.add.reduceat(uncovered[indices[gathered]].astype(np.int64), np.r_[0, np.cumsum(cl)[:-1]])
+                for i in cand[hit == n_unc].tolist():
+                    results.append(tuple(sorted(chosen + [int(i)])))
             return
-        ex = excluded
-        for i in cand:
-            search(uncovered & ~pi_cols[i], chosen + [i], ex, None if budget is None else budget - 1)
-            ex |= 1 << i
+        counts = per_pi_counts(uncovered)
+        counts[~allowed] = 0
+        if budget is not None and counts.max() * budget < n_unc:
+            return
+        # column with the fewest allowed candidates
+        useful = allowed[owner] & uncovered[indices]
+        col_counts = np.bincount(indices[useful], minlength=n_cols)
+        unc_cols = np.flatnonzero(uncovered)
+        cc = col_counts[unc_cols]
+        if cc.min() == 0:
+            return
+        col = int(unc_cols[np.argmin(cc)])
+        cand = col_owner[col_ptr[col] : col_ptr[col + 1]]
+        cand = cand[allowed[cand]]
+        # most covering candidates first (finds covers early); order does not change the set
+        cand = cand[np.argsort(-counts[cand], kind="stable")]
+        allowed_here = allowed.copy()
+        for i in cand.tolist():
+            new_unc = uncovered.copy()
+            new_unc[indices[indptr[i] : indptr[i + 1]]] = False
+            search(new_unc, chosen + [i], allowed_here.copy(), None if budget is None else budget - 1)
+            allowed_here[i] = False
 
+    start_unc = np.ones(n_cols, dtype=bool)
     if all_sol:
-        search(req, [], 0, None)
+        search(start_unc, [], active.copy(), None)
         found = []
         for cover in set(results):
-            # irredundant with respect to all columns
-            ok = True
+            cnt = np.zeros(n_cols, dtype=np.int64)
             for i in cover:
-                rest = 0
-                for j in cover:
-                    if j != i:
-                        rest |= pi_cols[j]
-                if rest & full == full:
-                    ok = False
-                    break
-            if ok:
+                cnt[indices[indptr[i] : indptr[i + 1]]] += 1
+            # irredundant: every implicant covers some column alone
+            if all(np.any(cnt[indices[indptr[i] : indptr[i + 1]]] == 1) for i in cover):
                 found.append(cover)
         return sorted(found, key=lambda c: (len(c), c))
-    for size in range(1, len(kept) + 1):
-        search(req, [], 0, size)
+    for size in range(1, n_cols + 1):
+        search(start_unc, [], active.copy(), size)
         if results:
             break
     return sorted(set(results))

@@ -14,6 +14,7 @@ prime implicant chart (R's ``row.dom`` and ``all.sol`` semantics); see
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,8 +74,8 @@ class Solution:
     include: str
     models: list[list[str]]
     essential: list[str]
-    prime_implicants: list[str]
-    pi_chart: pd.DataFrame
+    chart: Any = field(repr=False)
+    positive_rows: list[int]
     initials: list[str]
     negatives: list[int]
     fit: ModelFit
@@ -82,6 +83,21 @@ class Solution:
     intermediate: list[IntermediateSolution]
     settings: dict[str, Any]
     model_cubes: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    @property
+    def prime_implicants(self) -> list[str]:
+        """All prime implicants, in R's order."""
+        if not hasattr(self, "_pi_names"):
+            self._pi_names = [_cube_str(c, self.truth_table) for c in self.chart.cubes]
+        return self._pi_names
+
+    @property
+    def pi_chart(self) -> pd.DataFrame:
+        """Prime implicant chart: implicants x positive rows (True = covers)."""
+        n = self.chart.cubes.shape[0] * len(self.positive_rows)
+        if n > 5e7:
+            raise InputError(f"pi_chart: {self.chart.cubes.shape[0]} implicants are too many to tabulate")
+        return pd.DataFrame(self.chart.dense(len(self.positive_rows)), index=self.prime_implicants, columns=self.positive_rows)
 
     @property
     def solution_type(self) -> str:
@@ -303,12 +319,14 @@ def _expand_cube(cube: np.ndarray, noflevels: Sequence[int], allowed: list[list[
     return np.stack([g.ravel() for g in grids], axis=1) if grids else np.zeros((1, 0), dtype=np.int64)
 
 
-def _model_fit(tt: TruthTable, models: list[list[int]], cubes: np.ndarray, names: list[str], pos_rows: np.ndarray, pos_cov: np.ndarray) -> ModelFit:
+def _model_fit(tt: TruthTable, chart: "_Chart", pos_rows: np.ndarray) -> ModelFit:
     mv = {c: tt.kinds[c] == "mv" for c in tt.conditions}
     cases_by_row = tt.observed["cases"].to_dict()
+    models, cubes = chart.models, chart.cubes
+    names = {i: _cube_str(cubes[i], tt) for m in models for i in m}
 
     def cases_of(i: int) -> str:
-        rows = pos_rows[pos_cov[i]]
+        rows = pos_rows[chart.covered(i)]
         return "; ".join(",".join(cases_by_row[int(r)]) for r in sorted(rows))
 
     memb = {i: term_membership(tt.data, _cube_term(cubes[i], tt.conditions), mv) for m in models for i in m}
@@ -318,7 +336,7 @@ def _model_fit(tt: TruthTable, models: list[list[int]], cubes: np.ndarray, names
         frame["cases"] = [cases_of(i) for i in m]
         sol = pd.DataFrame([{"term": "M1", **total}])
         return ModelFit(multiple_models=False, terms=frame, solution=sol)
-    used = sorted({i for m in models for i in m}, key=lambda i: _sort_key(cubes[i]))
+    used = sorted({i for m in models for i in m})
     overall, total = model_fit_table({names[i]: memb[i] for i in used}, tt.y)
     overall["cases"] = [cases_of(i) for i in used]
     fit = ModelFit(
@@ -332,26 +350,68 @@ def _model_fit(tt: TruthTable, models: list[list[int]], cubes: np.ndarray, names
     return fit
 
 
-def _solve(cubes: np.ndarray, pos: np.ndarray, row_dom: bool, all_sol: bool, covered: list[np.ndarray] | None = None):
-    """Sort implicants R-like, build the chart, return (cubes, coverage matrix, models)."""
-    if covered is None:
-        cov = _engine.covers(cubes, pos)
+@dataclass
+class _Chart:
+    """Prime implicants (R order) with their coverage of the positive configurations."""
+
+    cubes: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    models: list[list[int]]
+
+    def covered(self, i: int) -> np.ndarray:
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
+
+    def dense(self, n_pos: int) -> np.ndarray:
+        out = np.zeros((self.cubes.shape[0], n_pos), dtype=bool)
+        rows = np.repeat(np.arange(self.cubes.shape[0]), np.diff(self.indptr))
+        out[rows, self.indices] = True
+        return out
+
+
+def _csr_from_dense(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    counts = cov.sum(axis=1)
+    indptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    indices = np.nonzero(cov)[1].astype(np.int64)
+    return indptr, indices
+
+
+def _solve(cubes: np.ndarray, pos: np.ndarray, row_dom: bool, all_sol: bool, csr: tuple[np.ndarray, np.ndarray] | None = None) -> _Chart:
+    """Sort implicants R-like, solve the chart, return all minimal models.
+
+    Implicants with identical coverage are solved as one class and the models are
+    expanded over the class members afterwards (exact; much smaller charts).
+    """
+    if csr is None:
+        indptr, indices = _csr_from_dense(_engine.covers(cubes, pos))
     else:
-        cov = np.zeros((cubes.shape[0], pos.shape[0]), dtype=bool)
-        for i, c in enumerate(covered):
-            cov[i, c] = True
-    keep = cov.any(axis=1)
-    cubes, cov = cubes[keep], cov[keep]
-    order = sorted(range(cubes.shape[0]), key=lambda i: _sort_key(cubes[i]))
-    cubes, cov = cubes[order], cov[order]
-    bitsets = []
-    for row in cov:
-        b = 0
-        for j in np.flatnonzero(row):
-            b |= 1 << int(j)
-        bitsets.append(b)
-    models = _engine.solve_chart(bitsets, pos.shape[0], row_dom=row_dom, all_sol=all_sol)
-    return cubes, cov, [list(m) for m in models]
+        indptr, indices = csr
+    lengths = np.diff(indptr)
+    order = _engine.r_order(cubes)
+    order = order[lengths[order] > 0]
+    # permute CSR
+    new_lengths = lengths[order]
+    new_indptr = np.r_[0, np.cumsum(new_lengths)].astype(np.int64)
+    total = int(new_lengths.sum())
+    gather = np.repeat(indptr[order] - new_indptr[:-1], new_lengths) + np.arange(total, dtype=np.int64)
+    indices = indices[gather]
+    indptr = new_indptr
+    cubes = cubes[order]
+    cls, members = _engine.coverage_classes(indptr, indices)
+    reps = np.asarray([int(m[0]) for m in members], dtype=np.int64)
+    rep_len = np.diff(indptr)[reps]
+    rep_ptr = np.r_[0, np.cumsum(rep_len)].astype(np.int64)
+    rep_idx = indices[np.repeat(indptr[reps] - rep_ptr[:-1], rep_len) + np.arange(int(rep_len.sum()), dtype=np.int64)]
+    class_models = _engine.solve_chart(rep_ptr, rep_idx, pos.shape[0], row_dom=row_dom, all_sol=all_sol)
+    models: list[tuple[int, ...]] = []
+    for cm in class_models:
+        choices = [[int(members[c][0])] if row_dom else members[c].tolist() for c in cm]
+        for combo in itertools.product(*choices):
+            models.append(tuple(sorted(combo)))
+            if len(models) > _engine.MAX_MODELS:
+                raise InputError(f"prime implicant chart: more than {_engine.MAX_MODELS} models; use row_dom=True")
+    models = sorted(set(models), key=lambda m: (len(m), m)) if all_sol else sorted(set(models))
+    return _Chart(cubes=cubes, indptr=indptr, indices=indices, models=[list(m) for m in models])
 
 
 def minimize(
@@ -410,19 +470,25 @@ def minimize(
         return [_cube_str(c, tt) for c in cubes]
 
     # --- conservative (always needed: output or intermediate input)
-    cons_allowed = pos if "C" not in inc else np.vstack([pos, tt.configs(tt.contradiction_rows)]) if tt.contradiction_rows else pos
-    c_cubes, c_cov, c_models = _solve(_engine.primes_from_allowed(cons_allowed, tt.noflevels), pos, row_dom, all_sol)
+    wants_intermediate = "?" in inc and dir_exp not in (None, "")
+    if "?" not in inc or wants_intermediate:
+        cons_allowed = pos
+        if "C" in inc and tt.contradiction_rows:
+            cons_allowed = np.vstack([pos, tt.configs(tt.contradiction_rows)])
+        c_chart = _solve(_engine.primes_from_allowed(cons_allowed, tt.noflevels), pos, row_dom, all_sol)
+        c_cubes, c_models = c_chart.cubes, c_chart.models
     if "?" in inc:
         forbidden = tt.configs(np.union1d(forb_rows, remainder_excl)) if (forb_rows.size or remainder_excl.size) else np.zeros((0, len(tt.conditions)), dtype=np.int64)
-        raw, covered = _engine.primes_from_forbidden(pos, forbidden, tt.noflevels)
-        cubes, cov, models = _solve(raw, pos, row_dom, all_sol, covered)
+        raw, indptr, indices = _engine.primes_from_forbidden(pos, forbidden, tt.noflevels)
+        chart = _solve(raw, pos, row_dom, all_sol, (indptr, indices))
     else:
-        cubes, cov, models = c_cubes, c_cov, c_models
-    names = names_of(cubes)
+        chart = c_chart
+    cubes, models = chart.cubes, chart.models
+    used = sorted({i for m in models for i in m})
+    names = {i: _cube_str(cubes[i], tt) for i in used}
     model_names = [[names[i] for i in m] for m in models]
     essential = [names[i] for i in sorted(set.intersection(*[set(m) for m in models]))] if models else []
-    chart = pd.DataFrame(cov, index=names, columns=pos_rows.tolist())
-    fit = _model_fit(tt, models, cubes, names, pos_rows, cov)
+    fit = _model_fit(tt, chart, pos_rows)
     sa: dict[str, list[int]] | None = None
     if "?" in inc and simplifying_assumptions:
         sa = {}
@@ -435,7 +501,7 @@ def minimize(
     elif simplifying_assumptions:
         sa = {f"M{mi}": [] for mi in range(1, len(models) + 1)}
     intermediates: list[IntermediateSolution] = []
-    if dirs or (dir_exp not in (None, "") and "?" in inc):
+    if wants_intermediate:
         if sa is None:
             raise InputError("dir_exp: too many simplifying assumptions to derive easy counterfactuals")
         for ci, cm in enumerate(c_models, start=1):
@@ -456,8 +522,9 @@ def minimize(
                 easy = np.intersect1d(sa_rows, exp_rows)
                 difficult = np.setdiff1d(sa_rows, easy)
                 allowed_cfg = np.vstack([pos, tt.configs(easy)]) if easy.size else pos
-                i_cubes, i_cov, i_models = _solve(_engine.primes_from_allowed(allowed_cfg, tt.noflevels), pos, row_dom, all_sol)
-                i_names = names_of(i_cubes)
+                i_chart = _solve(_engine.primes_from_allowed(allowed_cfg, tt.noflevels), pos, row_dom, all_sol)
+                i_models = i_chart.models
+                i_names = names_of(i_chart.cubes)
                 intermediates.append(
                     IntermediateSolution(
                         name=f"C{ci}P{pi_}",
@@ -468,7 +535,7 @@ def minimize(
                         prime_implicants=i_names,
                         easy_counterfactuals=easy.tolist(),
                         difficult_counterfactuals=difficult.tolist(),
-                        fit=_model_fit(tt, i_models, i_cubes, i_names, pos_rows, i_cov),
+                        fit=_model_fit(tt, i_chart, pos_rows),
                     )
                 )
     return Solution(
@@ -476,8 +543,8 @@ def minimize(
         include=",".join(sorted(inc)),
         models=model_names,
         essential=essential,
-        prime_implicants=names,
-        pi_chart=chart,
+        chart=chart,
+        positive_rows=pos_rows.tolist(),
         initials=[format_term(_cube_term(p, tt.conditions), mv=mv) for p in pos],
         negatives=neg_rows.tolist(),
         fit=fit,
