@@ -1,0 +1,61 @@
+"""``localise qca``: check the engine against the R reference cases; minimise a CSV."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("qca", help="QCA engine: reference check, truth table and minimisation")
+    sub = parser.add_subparsers(dest="qca_command", metavar="ACTION")
+    check = sub.add_parser("check", help="run every R QCA reference case and compare")
+    check.add_argument("--reference", default=None, help="reference folder (default LOCALISE_QCA_REFERENCE)")
+    check.set_defaults(func=_check)
+    mini = sub.add_parser("minimize", help="truth table and minimisation of a CSV (first column = case names)")
+    mini.add_argument("csv")
+    mini.add_argument("--outcome", required=True)
+    mini.add_argument("--conditions", default=None, help="comma-separated (default: all other columns)")
+    mini.add_argument("--incl-cut", type=float, nargs="+", default=[1.0])
+    mini.add_argument("--n-cut", type=int, default=1)
+    mini.add_argument("--pri-cut", type=float, default=0.0)
+    mini.add_argument("--include", default="", help="'' conservative, '?' parsimonious")
+    mini.add_argument("--dir-exp", default=None, help="directional expectations, e.g. 'A, ~B'")
+    mini.set_defaults(func=_minimize)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from localise.qca.reference import check_directory
+
+    folder = Path(args.reference) if args.reference else None
+    results = check_directory(folder)
+    if not results:
+        print("no reference cases found")
+        return 1
+    failed = {k: v for k, v in results.items() if v}
+    for case, diffs in sorted(results.items()):
+        print(f"{'FAIL' if diffs else 'ok  '} {case}" + (f": {diffs[0]}" if diffs else ""))
+    print(f"{len(results) - len(failed)} of {len(results)} reference cases identical")
+    return 1 if failed else 0
+
+
+def _minimize(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from localise.errors import InputError
+    from localise.qca import minimize, truth_table
+
+    path = Path(args.csv)
+    if not path.is_file():
+        raise InputError(f"csv: {path} not found")
+    data = pd.read_csv(path, index_col=0)
+    data.index = data.index.astype(str)
+    tt = truth_table(data, args.outcome, args.conditions, incl_cut=args.incl_cut, n_cut=args.n_cut, pri_cut=args.pri_cut)
+    print(tt)
+    print()
+    print(minimize(tt, include=args.include, dir_exp=args.dir_exp))
+    return 0
