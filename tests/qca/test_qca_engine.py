@@ -163,6 +163,14 @@ def test_parsimonious_uses_remainders_and_exclude():
         minimize(tt, include="?", dir_exp="A, Z")
 
 
+def test_tautology_is_written_1():
+    # the only observed rows are positive; everything else is a remainder
+    tt = truth_table(_table_from_function(2, {3}, set()), "Y")
+    sol = minimize(tt, include="?")
+    assert sol.models == [["1"]]
+    assert sol.membership(0).tolist() == [1.0]
+
+
 def _brute_primes(k, pos, forb):
     cubes = []
     for cube in itertools.product([-1, 0, 1], repeat=k):

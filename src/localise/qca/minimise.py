@@ -231,7 +231,9 @@ def _cube_term(cube: np.ndarray, conditions: Sequence[str]) -> Term:
 
 
 def _cube_str(cube: np.ndarray, tt: TruthTable) -> str:
-    return format_term(_cube_term(cube, tt.conditions), mv=tt.multivalue)
+    """R's notation; the empty conjunction (every case) is written ``1``."""
+    term = _cube_term(cube, tt.conditions)
+    return format_term(term, mv=tt.multivalue) if term else "1"
 
 
 def _sort_key(cube: np.ndarray) -> tuple:
@@ -241,6 +243,8 @@ def _sort_key(cube: np.ndarray) -> tuple:
 
 
 def _parse(term: str, tt: TruthTable) -> Term:
+    if term.strip() == "1":
+        return ()
     lits = []
     for part in term.split("*"):
         name, value, neg = parse_literal(part)

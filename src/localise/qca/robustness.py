@@ -79,6 +79,7 @@ def robustness(
     pri_cut: float = 0.0,
     include: str = "?",
     dir_exp: Any = None,
+    baseline_incl_cut: float | None = None,
 ) -> RobustnessResult:
     """Re-run the analysis over a grid of settings.
 
@@ -94,7 +95,8 @@ def robustness(
     anchor_shifts
         Shifts of all anchors as fractions of each column's range (e.g. -0.1, 0, 0.1).
     incl_cuts, n_cuts
-        Cut-offs to try. The baseline is shift 0 (or the first), the first incl/n cut.
+        Cut-offs to try. The baseline is shift 0 (or the first shift), ``baseline_incl_cut``
+        (default the first inclusion cut) and the first frequency cut.
     include, dir_exp
         Passed to :func:`~localise.qca.minimise.minimize`.
     """
@@ -129,7 +131,10 @@ def robustness(
             rec.update(solution=None, n_models=0, inclS=np.nan, covS=np.nan, positive_rows=0, cases_covered="", error=str(error))
         rows.append(rec)
     table = pd.DataFrame(rows)
-    base = table[(table["anchor_shift"] == base_shift) & (table["incl_cut"] == incl_cuts[0]) & (table["n_cut"] == n_cuts[0])].iloc[0]
+    base_ic = incl_cuts[0] if baseline_incl_cut is None else baseline_incl_cut
+    if base_ic not in incl_cuts:
+        raise InputError(f"baseline_incl_cut: {base_ic} is not among incl_cuts {list(incl_cuts)}")
+    base = table[(table["anchor_shift"] == base_shift) & (table["incl_cut"] == base_ic) & (table["n_cut"] == n_cuts[0])].iloc[0]
     table["same_solution"] = table["solution"] == base["solution"]
     base_cases = set(filter(None, str(base["cases_covered"]).split(",")))
 
