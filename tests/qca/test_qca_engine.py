@@ -294,3 +294,14 @@ def test_xy_plot_returns_axes():
     plt.close("all")
     with pytest.raises(InputError):
         xy_plot([0.1, 1.2], [0.2, 0.3])
+
+
+def test_too_many_conditions_for_parsimonious_search():
+    with pytest.raises(InputError, match="conditions"):
+        _engine.primes_from_forbidden(np.zeros((1, 25), dtype=int), np.ones((1, 25), dtype=int), [2] * 25)
+
+
+def test_no_positive_rows_is_an_error():
+    tt = truth_table(_table_from_function(2, set(), {0, 1}), "Y")
+    with pytest.raises(InputError, match="positive"):
+        minimize(tt)
