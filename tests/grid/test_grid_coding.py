@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -54,6 +56,33 @@ def test_template_csv_and_xlsx_with_validation(tmp_path, inputs):
     formulas = sorted(v.formula1 for v in book["coding"].data_validations.dataValidation)
     assert '"0,1,2,3,NA"' in formulas and '"hierarchical,market,network,NA"' in formulas and '"TRUE,FALSE"' in formulas
     assert len(read_sheet(xlsx)) == len(sheet)
+
+
+def test_template_xlsx_is_byte_identical_across_writes(tmp_path, inputs, monkeypatch):
+    # openpyxl stamps the current time into docProps/core.xml and each zip entry; the
+    # second write runs with the clock moved on by a year, so only fixed stamps make it equal.
+    import datetime
+    import time
+
+    import openpyxl.writer.excel
+
+    codebook, registry, _ = inputs
+    first = write_template(CASES, ["anna"], codebook=codebook, registry=registry, xlsx_path=tmp_path / "a.xlsx")[0]
+
+    later = time.time() + 366 * 86400
+
+    class _Later(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime.fromtimestamp(later, tz)
+
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(openpyxl.writer.excel, "datetime", SimpleNamespace(datetime=_Later, timezone=datetime.timezone))
+    second = write_template(CASES, ["anna"], codebook=codebook, registry=registry, xlsx_path=tmp_path / "b.xlsx")[0]
+    assert first.read_bytes() == second.read_bytes()
+    import openpyxl
+
+    assert openpyxl.load_workbook(second).properties.modified == datetime.datetime(1980, 1, 1)
 
 
 def test_template_unknown_case_writes_nothing(tmp_path, inputs):

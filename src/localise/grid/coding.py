@@ -11,7 +11,10 @@ Row numbers in messages are spreadsheet rows: the header is row 1.
 
 from __future__ import annotations
 
+import io
 import os
+import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,7 +183,36 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, *, codebook: Codebook, registry
     for row in registry[columns].itertuples(index=False):
         cases.append(list(row))
     book.properties.creator = "localise"
-    book.save(path)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(_deterministic_xlsx(buffer.getvalue()))
+
+
+#: Time stamped into the XLSX document properties and zip entries, so that two writes
+#: of the same template give identical bytes (openpyxl stamps the current time).
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_CORE_TIME = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def _deterministic_xlsx(data: bytes) -> bytes:
+    """Rewrite an XLSX archive with fixed creation/modification times.
+
+    openpyxl always sets ``modified`` to the current time on save and zips each part
+    with the current time; both are replaced by :data:`_FIXED_TIME`. Parts and their
+    order are kept.
+    """
+    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*_FIXED_TIME).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "docProps/core.xml":
+                content = _CORE_TIME.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
+            info = zipfile.ZipInfo(item.filename, date_time=_FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = item.external_attr
+            target.writestr(info, content)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- reading
