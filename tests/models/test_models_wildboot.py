@@ -74,6 +74,15 @@ def test_bootstrap_se_equals_panel_cr1_and_is_deterministic():
     assert a.std_error == pytest.approx(fe.std_errors["treated"], rel=1e-8)
     assert a.estimate == pytest.approx(fe.params["treated"], rel=1e-10)
     assert (a.pvalue, a.ci_low, a.ci_high) == (b.pvalue, b.ci_low, b.ci_high)
+    # the results method runs the same test; its standard error is linearmodels' CR1
+    c = fe.wild_bootstrap("treated", reps=199, seed=5)
+    assert c.std_error == pytest.approx(fe.std_errors["treated"], rel=1e-8)
+    assert (c.pvalue, c.ci_low, c.ci_high) == (a.pvalue, a.ci_low, a.ci_high)
+    with pytest.raises(InputError, match="not a regressor"):
+        fe.wild_bootstrap("z", reps=99)
+    pooled = PanelRegression("y", ["x"], effects="pooled", cluster="country").fit(df)
+    with pytest.raises(InputError, match="effects='twoway'"):
+        pooled.wild_bootstrap(reps=99)
 
 
 def test_bad_input():

@@ -30,12 +30,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+
+if TYPE_CHECKING:
+    from localise.models.wildboot import WildBootResult
 
 __all__ = ["prepare_panel", "PanelRegression", "PanelResults", "Effects"]
 
@@ -198,6 +201,8 @@ class PanelResults:
     raw: Any = field(repr=False)
     sample: str = ""
     synthetic: bool = False
+    entity: str = "geo"
+    time: str = "year"
 
     @property
     def cov_label(self) -> str:
@@ -249,6 +254,50 @@ class PanelResults:
         from localise.models.tables import RegressionTable
 
         return RegressionTable({self.model_name: self}).to_latex()
+
+    def wild_bootstrap(
+        self,
+        term: str | None = None,
+        *,
+        null: float = 0.0,
+        reps: int = 999,
+        weights: Literal["webb", "rademacher"] = "webb",
+        seed: int = 0,
+        level: float = 0.95,
+    ) -> WildBootResult:
+        """Wild cluster bootstrap test and interval for one coefficient of a two-way FE fit.
+
+        Entity and time effects are absorbed (:func:`~localise.models.wildboot.absorb_twoway`)
+        and the restricted wild cluster bootstrap is run on the model's clusters, with the
+        CR1 factor counting only the slope coefficients, so its standard error equals
+        :attr:`std_errors` of this fit.
+
+        Parameters
+        ----------
+        term
+            Regressor to test; default the first of :attr:`x`.
+        null, reps, weights, seed, level
+            Passed to :func:`~localise.models.wildboot.wild_cluster_bootstrap`.
+
+        Returns
+        -------
+        WildBootResult
+        """
+        from localise.models.wildboot import absorb_twoway, wild_cluster_bootstrap
+
+        if self.effects != "twoway":
+            raise InputError(f"{self.model_name}: wild_bootstrap needs effects='twoway' (got {self.effects!r})")
+        if self.cov_type != "clustered" or self.cluster is None:
+            raise InputError(f"{self.model_name}: wild_bootstrap needs a clustered fit (cov_type={self.cov_type!r})")
+        term = self.x[0] if term is None else term
+        if term not in self.x:
+            raise InputError(f"{self.model_name}: term={term!r} is not a regressor; expected one of {self.x}")
+        design = absorb_twoway(self.data, [self.y, *self.x], entity=self.entity, time=self.time)
+        outcome = design.pop(self.y)
+        return wild_cluster_bootstrap(
+            outcome, design, self.data[self.cluster], contrast=term, null=null, reps=reps, weights=weights,
+            seed=seed, level=level, k_small_sample=len(self.x),
+        )
 
 
 class PanelRegression:
@@ -381,4 +430,6 @@ class PanelRegression:
             raw=res,
             sample=sample or f"{int(times.min())}-{int(times.max())}",
             synthetic=bool(panel.attrs.get("synthetic", False)),
+            entity=self.entity,
+            time=self.time,
         )
