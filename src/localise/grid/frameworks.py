@@ -33,6 +33,23 @@ LOCALISE_COUNTRIES = ("FR", "DE", "IT", "PL", "SE", "UK")
 NOT_CODED = "not assessable: no code supported by a named source in this file"
 
 
+def _read_csv(file: Path, columns: list[str]) -> tuple[pd.DataFrame, ProblemCollector]:
+    """Read ``file`` as strings; raise InputError if it is missing or lacks one of ``columns``.
+
+    Returns the raw table and the collector to which row checks add their problems.
+    """
+    problems = ProblemCollector(file)
+    if not file.is_file():
+        problems.add(None, None, "file not found")
+        problems.raise_if_any()
+    raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        problems.add(1, ",".join(missing), f"missing column(s); expected {columns}")
+        problems.raise_if_any()
+    return raw, problems
+
+
 def load_national_frameworks(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -66,16 +83,8 @@ def load_national_frameworks(
     from localise.grid.codebook import load_codebook
 
     file = Path(path) if path is not None else DEFAULT_FRAMEWORKS
-    problems = ProblemCollector(file)
-    if not file.is_file():
-        problems.add(None, None, "file not found")
-        problems.raise_if_any()
-    raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     columns = ["country", "dimension", "level", "valid_from", "rationale", "reference"]
-    missing = [c for c in columns if c not in raw.columns]
-    if missing:
-        problems.add(1, ",".join(missing), f"missing column(s); expected {columns}")
-        problems.raise_if_any()
+    raw, problems = _read_csv(file, columns)
     codebook = load_codebook()
     ordinal = codebook.ordinal_ids
     levels, years = [], []
@@ -157,16 +166,8 @@ def load_reforms(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     from localise.grid.codebook import load_codebook
 
     file = Path(path) if path is not None else DEFAULT_REFORMS
-    problems = ProblemCollector(file)
-    if not file.is_file():
-        problems.add(None, None, "file not found")
-        problems.raise_if_any()
-    raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     columns = ["country", "reform", "year", "dimensions", "description", "reference"]
-    missing = [c for c in columns if c not in raw.columns]
-    if missing:
-        problems.add(1, ",".join(missing), f"missing column(s); expected {columns}")
-        problems.raise_if_any()
+    raw, problems = _read_csv(file, columns)
     ids = set(load_codebook().ids)
     years = []
     for i, row in enumerate(raw.to_dict("records")):
