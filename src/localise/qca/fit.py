@@ -79,20 +79,28 @@ def model_fit_table(memberships: Mapping[str, np.ndarray], y: np.ndarray, *, mod
     return frame, total
 
 
+class _TableResult:
+    """``to_frame``/``to_latex`` for results whose content is the data frame ``self.table``."""
+
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the result table."""
+        return self.table.copy()
+
+    def to_latex(self, *, caption: str | None = None, digits: int = 3) -> str:
+        """The result table as LaTeX, numbers to ``digits`` decimals, missing as ``-``."""
+        return self.table.to_latex(index=False, float_format=f"%.{digits}f", caption=caption, na_rep="-")
+
+
 @dataclass
-class FitResult:
+class FitResult(_TableResult):
     """Parameters of fit of one or more sets (R ``pof``)."""
 
     table: pd.DataFrame
     relation: str
     outcome: str
     settings: dict[str, Any] = field(default_factory=dict)
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
-
-    def to_latex(self, *, caption: str | None = None, digits: int = 3) -> str:
-        return self.table.to_latex(index=False, float_format=f"%.{digits}f", caption=caption, na_rep="-")
 
     def summary(self) -> str:
         return str(self)

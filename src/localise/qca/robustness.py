@@ -18,6 +18,7 @@ import pandas as pd
 
 from localise.errors import InputError
 from localise.qca.calibrate import calibrate, parse_thresholds
+from localise.qca.fit import _TableResult
 from localise.qca.minimise import minimize
 from localise.qca.truthtable import truth_table
 
@@ -25,18 +26,12 @@ __all__ = ["robustness", "RobustnessResult"]
 
 
 @dataclass
-class RobustnessResult:
+class RobustnessResult(_TableResult):
     """One row per setting: solution, fit, cases covered and agreement with the baseline."""
 
     table: pd.DataFrame
     baseline: dict[str, Any]
     settings: dict[str, Any] = field(default_factory=dict)
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
-
-    def to_latex(self, *, caption: str | None = None, digits: int = 3) -> str:
-        return self.table.to_latex(index=False, float_format=f"%.{digits}f", caption=caption, na_rep="-")
 
     def summary(self) -> str:
         t = self.table
