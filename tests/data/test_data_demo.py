@@ -51,6 +51,8 @@ def test_demo_schema_and_coverage(tables):
     assert set(regional.loc[regional["indicator"] == "unemployment_rate", "sex"]) == {"F", "M", "T"}
     assert "EU28" in set(country["geo"]) and set(country.loc[country["geo"] == "EU28", "country"]) == {"EU"}
     assert meta["synthetic"] is True and "SYNTHETIC" in meta["source_note"]
+    with pytest.raises(InputError, match=r"regional_panel: columns \['flags'\] missing; expected \['geo'"):
+        schemas.validate_panel(t["regional_panel"].drop(columns="flags"), name="regional_panel")
 
 
 def test_demo_counts_add_up(tables):

@@ -160,11 +160,20 @@ def eige_schema() -> pa.DataFrameSchema:
     )
 
 
-def coerce_panel(df: pd.DataFrame) -> pd.DataFrame:
-    """Return ``df`` with exactly the panel columns, in order, with the panel dtypes."""
+def coerce_panel(df: pd.DataFrame, *, name: str = "panel") -> pd.DataFrame:
+    """Return ``df`` with exactly the panel columns, in order, with the panel dtypes.
+
+    Raises
+    ------
+    localise.errors.InputError
+        When a panel column is missing; the message names ``name``, the missing
+        columns and the expected ones.
+    """
     missing = [c for c in PANEL_COLUMNS if c not in df.columns]
     if missing:
-        raise KeyError(f"panel lacks columns {missing}")
+        from localise.errors import InputError
+
+        raise InputError(f"{name}: columns {missing} missing; expected {list(PANEL_COLUMNS)}")
     out = df[list(PANEL_COLUMNS)].copy()
     for column, dtype in PANEL_COLUMNS.items():
         if dtype == "str":
@@ -178,7 +187,7 @@ def validate_panel(df: pd.DataFrame, *, nuts_level: int | None = None, name: str
     """Coerce and validate a panel; raise :class:`localise.errors.InputError` on failure."""
     from localise.errors import InputError
 
-    coerced = coerce_panel(df)
+    coerced = coerce_panel(df, name=name)
     try:
         return panel_schema(nuts_level=nuts_level, name=name).validate(coerced, lazy=True)
     except (pa.errors.SchemaErrors, pa.errors.SchemaError) as error:
