@@ -37,6 +37,8 @@ def test_demo_is_deterministic_and_seed_dependent(tables):
         pd.testing.assert_frame_equal(frame, again[name])
     assert tables[1] == meta_again
     assert not tables[0]["regional_panel"]["value"].equals(other["regional_panel"]["value"])
+    with pytest.raises(InputError, match=r"treatment_years names countries \['XX'\]"):
+        demo.generate_demo(7, treatment_years={"XX": 2010})
 
 
 def test_demo_schema_and_coverage(tables):

@@ -52,6 +52,7 @@ import pandas as pd
 
 from localise import paths
 from localise.atomic import atomic_path, atomic_write_text
+from localise.errors import InputError
 
 __all__ = [
     "DEFAULT_SEED",
@@ -228,7 +229,9 @@ def generate_demo(
     treat = dict(DEFAULT_TREATMENT_YEARS if treatment_years is None else treatment_years)
     unknown = sorted(set(treat) - set(DEMO_COUNTRIES))
     if unknown:
-        raise ValueError(f"treatment_years names countries {unknown} that are not in the demo {DEMO_COUNTRIES}")
+        raise InputError(
+            f"treatment_years names countries {unknown} that are not in the demo; expected codes among {DEMO_COUNTRIES}"
+        )
 
     regions = pd.DataFrame(
         [(geo, c) for c, geos in DEMO_REGIONS.items() for geo in geos], columns=["geo", "country"]
