@@ -92,15 +92,32 @@ def load_coding_key(version: str = "guide-2010-8", *, path: str | os.PathLike[st
 
 
 def _read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path, dtype=str).fillna("")
-    raise InputError(f"{path}: expected a .csv or .xlsx sheet")
+    """Read a CSV/XLSX sheet as strings (blank cells as ``""``) with the grid's sheet reader."""
+    from localise.grid.coding import read_sheet
+
+    return read_sheet(path)
+
+
+def _open_sheet(
+    path: str | os.PathLike[str] | pd.DataFrame, source: str | None, default_name: str, columns: list[str]
+) -> tuple[pd.DataFrame, str, Any]:
+    """Read a sheet (or copy a frame), check its required ``columns``.
+
+    Returns the sheet as strings, the name used in messages and a problem collector;
+    raises :class:`InputError` at once when required columns are missing.
+    """
+    from localise.grid.problems import ProblemCollector
+
+    if isinstance(path, pd.DataFrame):
+        sheet, name = path.astype(str).copy(), source or default_name
+    else:
+        sheet, name = _read_table(path), source or str(path)
+    problems = ProblemCollector(name)
+    missing = [c for c in columns if c not in sheet.columns]
+    if missing:
+        problems.add(1, None, f"missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
+        problems.raise_if_any()
+    return sheet, name, problems
 
 
 def _blank(value: Any) -> bool:
@@ -127,17 +144,7 @@ def read_criteria_sheet(
     InputError
         Listing every problem as ``file:row:column: message`` (row 1 = header).
     """
-    from localise.grid.problems import ProblemCollector
-
-    if isinstance(path, pd.DataFrame):
-        sheet, name = path.astype(str).copy(), source or "<criteria sheet>"
-    else:
-        sheet, name = _read_table(path), source or str(path)
-    problems = ProblemCollector(name)
-    missing = [c for c in CRITERIA_COLUMNS if c not in sheet.columns]
-    if missing:
-        problems.add(1, None, f"missing column(s) {', '.join(missing)}; expected {', '.join(CRITERIA_COLUMNS)}")
-        problems.raise_if_any()
+    sheet, name, problems = _open_sheet(path, source, "<criteria sheet>", CRITERIA_COLUMNS)
     key = load_coding_key(key_version)
     families = set(key["family"])
     themes = dict(zip(key["theme"], key["family"]))
@@ -235,17 +242,7 @@ def read_assessments(
     ``level`` (1-5; blank = not assessed), optional ``theme``, ``respondent``.
     Each indicator belongs to one family.
     """
-    from localise.grid.problems import ProblemCollector
-
-    if isinstance(path, pd.DataFrame):
-        sheet, name = path.astype(str).copy(), source or "<assessments>"
-    else:
-        sheet, name = _read_table(path), source or str(path)
-    problems = ProblemCollector(name)
-    missing = [c for c in ASSESSMENT_COLUMNS if c not in sheet.columns]
-    if missing:
-        problems.add(1, None, f"missing column(s) {', '.join(missing)}; expected {', '.join(ASSESSMENT_COLUMNS)}")
-        problems.raise_if_any()
+    sheet, name, problems = _open_sheet(path, source, "<assessments>", ASSESSMENT_COLUMNS)
     families = set(load_coding_key(key_version)["family"])
     fam_of: dict[str, str] = {}
     levels, rounds = [], []
@@ -372,17 +369,7 @@ def read_actions(path: str | os.PathLike[str] | pd.DataFrame, *, key_version: st
     Optional columns: ``groups`` (``;``-separated homogeneous groups involved; blank = all),
     ``start_round``, ``stakeholders``.
     """
-    from localise.grid.problems import ProblemCollector
-
-    if isinstance(path, pd.DataFrame):
-        sheet, name = path.astype(str).copy(), source or "<actions>"
-    else:
-        sheet, name = _read_table(path), source or str(path)
-    problems = ProblemCollector(name)
-    missing = [c for c in ACTION_COLUMNS if c not in sheet.columns]
-    if missing:
-        problems.add(1, None, f"missing column(s) {', '.join(missing)}; expected {', '.join(ACTION_COLUMNS)}")
-        problems.raise_if_any()
+    sheet, name, problems = _open_sheet(path, source, "<actions>", ACTION_COLUMNS)
     families = set(load_coding_key(key_version)["family"])
     ids = set()
     for i, rec in enumerate(sheet.to_dict("records")):
