@@ -46,3 +46,30 @@ def test_catalogue_covers_the_contract_and_rejects_unknown_codes():
         assert dataset(code).mirror is None  # online-only codes are catalogued
     with pytest.raises(InputError, match="unknown catalogue code 'nope'"):
         dataset("nope")
+
+
+def test_indicator_table_counts_a_hand_made_panel():
+    import pandas as pd
+
+    from localise.data.summary import indicator_table
+
+    panel = pd.DataFrame(
+        {
+            "geo": ["AT11", "AT11", "AT12", "AT11", "AT11"],
+            "indicator": ["arope", "arope", "arope", "gdp", "gdp"],
+            "year": [2012, 2014, 2013, 2010, 2010],
+            "sex": ["T", "T", "T", "T", "T"],
+            "unit": ["PC", "PC", "PC", "EUR_HAB", "EUR_HAB"],
+            "value": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "source": ["ilc_peps11", "tgs00107", "tgs00107", "nama_10r_2gdp", "nama_10r_2gdp"],
+        }
+    )
+    panel.attrs["synthetic"] = True
+    table = indicator_table(panel)
+    assert table.to_dict("index") == {
+        "arope": {"rows": 3, "regions": 2, "first_year": 2012, "last_year": 2014, "unit": "PC",
+                  "sources": "ilc_peps11, tgs00107"},
+        "gdp": {"rows": 2, "regions": 1, "first_year": 2010, "last_year": 2010, "unit": "EUR_HAB",
+                "sources": "nama_10r_2gdp"},
+    }
+    assert table.attrs["synthetic"] is True

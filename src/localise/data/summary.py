@@ -13,7 +13,7 @@ from localise.data import catalogue
 from localise.data.eurostat import FLAG_CODES
 
 __all__ = ["catalogue_table", "coverage", "flag_counts", "series_breaks", "load_recode_log", "recode_summary",
-           "flag_legend"]
+           "flag_legend", "indicator_table"]
 
 
 def _keep_attrs(out: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
@@ -41,6 +41,33 @@ def catalogue_table() -> pd.DataFrame:
 def flag_legend() -> pd.DataFrame:
     """Eurostat flag letters and their meaning."""
     return pd.DataFrame({"flag": list(FLAG_CODES), "meaning": list(FLAG_CODES.values())})
+
+
+def indicator_table(panel: pd.DataFrame) -> pd.DataFrame:
+    """One row per indicator: rows, regions, first and last year, unit and the source datasets.
+
+    Parameters
+    ----------
+    panel
+        Tidy panel of the data contract (e.g. from :func:`localise.data.load_regional_panel`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by indicator, with columns ``rows``, ``regions``, ``first_year``,
+        ``last_year``, ``unit`` (the first unit seen) and ``sources`` (sorted dataset
+        codes, comma-separated); the panel's ``synthetic`` flag is kept in ``attrs``.
+    """
+    grouped = panel.groupby("indicator")
+    out = grouped.agg(
+        rows=("value", "size"),
+        regions=("geo", "nunique"),
+        first_year=("year", "min"),
+        last_year=("year", "max"),
+        unit=("unit", "first"),
+    )
+    out["sources"] = grouped["source"].unique().map(sorted).map(", ".join)
+    return _keep_attrs(out, panel)
 
 
 def coverage(panel: pd.DataFrame, indicator: str, *, sex: str = "T") -> pd.DataFrame:
