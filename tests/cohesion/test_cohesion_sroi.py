@@ -110,7 +110,10 @@ def test_sensitivity_switching_value_brings_ratio_to_one():
     assert row["ratio_at_low"] > m.fit().sroi_ratio > row["ratio_at_high"]
     sv = row["switching_value"]
     assert 0 < sv < 1
-    assert m._ratio_with("a", "deadweight", sv) == pytest.approx(1.0, abs=1e-8)
+    # analytical: outcome a's present value is proportional to (1 - deadweight), b's is 1000/1.035;
+    # ratio 1 when PV_a(sv) + PV_b = 10 000 (PVs from the worked example in _worked_example)
+    pv_b = 1000 / 1.035
+    assert sv == pytest.approx(1 - 0.8 * (10000 - pv_b) / (14665.5342775997 - pv_b), rel=1e-8)
     assert plot_tornado(sens) is not None
 
 
