@@ -85,6 +85,7 @@ def test_situation_indicators_by_hand():
     # i1 mean score (0 + 25)/2 = 12.5; i2 (50 + 100)/2 = 75; family = 43.75
     assert r1["score"] == pytest.approx(43.75)
     assert (1, "territory", "A") in t.index
+    assert situation_indicators(a).scores("group", round_=2).loc["g", "A"] == pytest.approx(87.5)  # (75 + 100)/2
     p = progress(a, round_from=1, round_to=2).set_index(["group", "family"])
     assert p.loc[("g", "A"), "change_score"] == pytest.approx(87.5 - 43.75)
     acts = read_actions(pd.DataFrame([dict(action_id="x", action="y", families="A;D", groups="g")]))

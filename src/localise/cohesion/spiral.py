@@ -293,10 +293,17 @@ class SituationIndicators:
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
-    def scores(self, unit: str | None = None) -> pd.DataFrame:
-        """Wide table of 0-100 scores: rows = groups (or ``unit``), columns = families/themes."""
+    def scores(self, unit: str | None = None, *, round_: int | None = None) -> pd.DataFrame:
+        """Wide table of 0-100 scores: rows = ``unit`` (default the first ``by`` column),
+        columns = families/themes; ``round_`` keeps one assessment round (otherwise the
+        scores of all rounds are averaged)."""
         unit = unit or self.by[0]
-        return self.table.pivot_table(index=unit, columns=self.level, values="score", aggfunc="mean")
+        table = self.table
+        if round_ is not None:
+            if "round" not in table.columns:
+                raise InputError("SituationIndicators.scores: round_ given but the indicators are not by round")
+            table = table[table["round"] == round_]
+        return table.pivot_table(index=unit, columns=self.level, values="score", aggfunc="mean")
 
     def summary(self) -> str:
         return (
