@@ -200,3 +200,55 @@ def test_dask_real_scheduler_and_worker(tmp_path):
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def test_cell_timeout_fails_that_notebook_only(tmp_path):
+    registry = make_suite(
+        tmp_path / "notebooks",
+        "notebooks:\n  50_sleep:\n    notebook: 50_sleep.ipynb\n    parameters: {seconds: 30.0}\n"
+        "  40_independent:\n    notebook: 40_independent.ipynb\n",
+        tmp_path / "data",
+    )
+    started = time.perf_counter()
+    result = run_suite(build_plan(registry), workers=1, timeout=2, reports=tmp_path / "r", progress=False,
+                       html_output=False)
+    assert time.perf_counter() - started < 25  # the 30 s cell was stopped
+    status = {r["output"]: r["status"] for r in result.records}
+    assert status == {"50_sleep": "failed", "40_independent": "ok"}
+    error = result.records[0]["error"]
+    assert "timed out" in f"{error['ename']} {error['evalue']}".lower() or "timeout" in error["ename"].lower()
+
+
+def test_kernel_start_is_retried_once(tmp_path, monkeypatch):
+    import papermill
+
+    from localise.suite import executor
+
+    registry = make_suite(tmp_path / "notebooks", "notebooks:\n  40_independent:\n    notebook: 40_independent.ipynb\n",
+                          tmp_path / "data")
+    calls = []
+    real = papermill.execute_notebook
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    plan = build_plan(registry)
+    task = {"notebook": str(plan.executions[0].notebook), "output": "40_independent", "run_dir": str(tmp_path / "r"),
+            "parameters": {}, "timeout": None, "cwd": str(tmp_path / "notebooks"), "html": False}
+    (tmp_path / "r").mkdir()
+    record = executor.execute(task)
+    assert record["status"] == "ok" and record["attempts"] == 2 and len(calls) == 2
+
+    def always_dies(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", always_dies)
+    record = executor.execute(task)
+    assert record["status"] == "failed" and record["attempts"] == 2 and len(calls) == 2
+    assert "Kernel died" in record["error"]["evalue"]
