@@ -216,7 +216,9 @@ def test_cell_timeout_fails_that_notebook_only(tmp_path):
     status = {r["output"]: r["status"] for r in result.records}
     assert status == {"50_sleep": "failed", "40_independent": "ok"}
     error = result.records[0]["error"]
-    assert "timed out" in f"{error['ename']} {error['evalue']}".lower() or "timeout" in error["ename"].lower()
+    assert error["ename"] == "CellTimeoutError" and "timed out" in error["evalue"]
+    assert error["cell_index"] == 2  # 0 markdown, 1 parameters, 2 the sleeping cell
+    assert (result.run_dir / "50_sleep.ipynb").is_file()  # the notebook as executed so far is kept
 
 
 def test_kernel_start_is_retried_once(tmp_path, monkeypatch):

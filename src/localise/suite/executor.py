@@ -128,6 +128,7 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
     complete. A kernel that fails to start is retried once.
     """
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     run_dir = Path(task["run_dir"])
@@ -187,6 +188,18 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
                         located = _error_from_notebook(partial)
                         if located:
                             record["error"]["cell_index"] = located["cell_index"]
+                    except (CellTimeoutError, DeadKernelError) as error:
+                        # A cell ran out of time or killed its kernel: keep the notebook as executed
+                        # so far; papermill has written the error into the cell concerned.
+                        record["status"] = "failed"
+                        located = _error_from_notebook(partial) or {}
+                        record["error"] = {
+                            "cell_index": located.get("cell_index"),
+                            "execution_count": located.get("execution_count"),
+                            "ename": type(error).__name__,
+                            "evalue": _ANSI.sub("", str(error))[:500],
+                            "traceback": located.get("traceback", ""),
+                        }
                 break
             except (RuntimeError, TimeoutError) as error:
                 message = str(error)
