@@ -22,8 +22,6 @@ PLUGIN_MODULES = (
     "localise.qca.cli",
     "localise.indicators.cli",
     "localise.cohesion.cli",
-    "localise.context.cli",
-    "localise.models.cli",
 )
 
 
