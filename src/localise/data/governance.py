@@ -37,7 +37,13 @@ Choices worth knowing:
   social-protection share and another sector's can sum to more than one); read the codebook.
 * EQI: every wave is standardised within the wave (mean 0), so compare positions, not
   levels, across waves. The 2024 long file codes every wave in NUTS 2021 (checked per wave
-  against the NUTS code lists; the version is detected, not assumed).
+  against the NUTS code lists; the version is detected, not assumed). The sub-indices
+  ``corruption_subPer``/``corruption_subExp`` are not carried over: they are empty for 2010
+  and 2013, and in 2017 ``corruption_subExp`` equals ``EQI_me`` on 94 % of the rows of this
+  file, which points to a column mix-up in the published long file.
+* Countries outside the European scope of :mod:`localise.data.crosswalk` (e.g. the United
+  States in RAI, IMF and CWS) are left out and listed, with their codes, in
+  ``governance_unmatched``; they are logged at build time, never dropped silently.
 """
 
 from __future__ import annotations
@@ -606,6 +612,9 @@ def build_governance(raw: Path | None = None) -> dict[str, pd.DataFrame]:
     table = _validate(table, country_year_schema(table.columns), "governance_country_year")
     eqi = _validate(eqi, eqi_schema(), "eqi_region_wave")
     unmatched = pd.concat([rai_out, lai_out, imf_out, cws_out, eqi_out], ignore_index=True)
+    for source, codes in unmatched.groupby("source")["code"]:
+        log.info("governance %s: %d codes not carried one to one (see governance_unmatched): %s",
+                 source, len(codes), ", ".join(codes))
     codebook = _codebook(table, eqi, imf_indicator_names(file["imf_meta"]))
     log.info("governance: %d country-years (%d countries), %d EQI rows, %d codes reported",
              len(table), table["country"].nunique(), len(eqi), len(unmatched))
