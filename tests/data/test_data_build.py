@@ -194,6 +194,20 @@ def test_spi_eige_names(built, env):
     assert gdf is not None and len(gdf) == 334 and "geo" in gdf.columns
 
 
+def test_build_writes_the_governance_tables(built, env):
+    """`localise data prepare` with a mirror also builds the governance tables (see test_governance.py)."""
+    import json
+
+    from localise.data import has_governance_data, load_eqi_regions
+
+    root = built[0]
+    assert has_governance_data()
+    meta = json.loads((root / "processed" / "build_metadata.json").read_text())
+    assert meta["rows"]["eqi_region_wave"] == 1050 == len(load_eqi_regions())  # 210 regions x 5 waves
+    assert sorted(meta["governance_sources"]) == ["cws", "eqi", "imf_fd", "lai", "rai"]
+    assert "governance/rai/RAI_country-april-2021.csv" in fetch.read_manifest()
+
+
 def test_build_is_idempotent(built, tmp_path, monkeypatch):
     root = _copy_env(built, tmp_path, monkeypatch)
     before = _snapshot(root / "processed")
