@@ -293,7 +293,8 @@ def _rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
         ("rai", ",n_RAI,", ",n_rai,", r"RAI_country-april-2021\.csv.*\['n_RAI'\] missing"),
         ("lai", "Sweden,SWE,", "Sweden,SWX,", r"LAI_2014_aggregate\.csv.*\['SWX'\].*'country_code'"),
         ("eqi", "Austria,AT12,", "Austria,AT19,", r"qog_eqi_long_24\.csv.*'AT19'.*'region_code'"),
-        ("imf", '"Sweden","144"', '"Sweden","999"', r"imf_fiscal_decentralization_time_series\.csv.*'999'.*'Country Code'"),
+        ("imf", '"Sweden","144"', '"Sweden","999"',
+         r"imf_fiscal_decentralization_time_series\.csv.*'999'.*'Country Code'"),
     ],
 )
 def test_bad_input_names_file_column_code_and_writes_nothing(built, tmp_path, monkeypatch, source, old, new, pattern):

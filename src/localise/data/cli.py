@@ -26,7 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="fetch only these catalogue codes (Eurostat codes or eqi, rai, lai, imf_fd, cws)")
     p.set_defaults(func=_fetch)
 
-    p = actions.add_parser("build", help="build the processed panels and governance tables in data/processed/ from data/raw/")
+    p = actions.add_parser(
+        "build", help="build the processed panels and governance tables in data/processed/ from data/raw/"
+    )
     p.add_argument(
         "--nuts-version", type=int, nargs="*", default=None, help="NUTS version(s) of the regional panel"
     )

@@ -156,7 +156,9 @@ def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
 def _require(df: pd.DataFrame, columns: Iterable[str], path: Path) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise InputError(f"{path}: column(s) {missing} missing; expected {list(columns)} (found {list(df.columns)[:12]} ...)")
+        raise InputError(
+            f"{path}: column(s) {missing} missing; expected {list(columns)} (found {list(df.columns)[:12]} ...)"
+        )
 
 
 def _numeric(series: pd.Series, path: Path, column: str) -> pd.Series:
@@ -289,7 +291,9 @@ def read_imf(path: Path, meta_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     sectors = df["Sector Code"].str.strip()
     bad = sorted(set(sectors) - set(IMF_SECTORS))
     if bad:
-        raise InputError(f"{path}: unknown sector code(s) {bad} in column 'Sector Code'; expected {sorted(IMF_SECTORS)}")
+        raise InputError(
+            f"{path}: unknown sector code(s) {bad} in column 'Sector Code'; expected {sorted(IMF_SECTORS)}"
+        )
     df = df[codes.isin(mapping)]
     long = df.melt(id_vars=ids, value_vars=year_cols, var_name="year", value_name="value")
     long = long[long["value"].notna() & (long["value"].str.strip() != "")]
