@@ -342,7 +342,7 @@ def _case_status(code: str, records: pd.DataFrame, names: dict[str, str], name: 
     short = code[:6]
     listed = names.get(short)
     in_list = (f"2019 list: {short}* = {listed}" if listed
-               else f"{code} is not in the 2019 code list")
+               else f"{code} is not in the 2019 code list" if names else "2019 code list not checked")
     hit = records[records["city_code"] == short]
     if hit.empty:
         own = [f"{c}: {note}" for c, note in UNVERIFIED_CODES.items() if name and name.lower() in note.lower()]
@@ -390,7 +390,8 @@ def check_cases(records: pd.DataFrame, registry: pd.DataFrame, code_list: pd.Dat
 def build_tables(raw: Path) -> dict[str, pd.DataFrame]:
     """Processed tables from ``raw`` (the fetched mirror files); ``{}`` when the extract is absent.
 
-    Returns ``urban_audit_cities``, ``urban_audit_city_records`` and ``urban_audit_regions``.
+    Returns ``urban_audit_cities``, ``urban_audit_city_records``, ``urban_audit_regions`` and,
+    when fetched, ``urban_audit_code_list_2019`` (the 2019 code list, unchanged).
     """
     raw = Path(raw)
     if not (raw / CITIES_FILE).is_file() or not (raw / REGIONS_FILE).is_file():
@@ -400,11 +401,12 @@ def build_tables(raw: Path) -> dict[str, pd.DataFrame]:
         "urban_audit_cities": read_cities(raw / CITIES_FILE, code_list),
         "urban_audit_city_records": city_records(raw / CITIES_FILE, code_list),
         "urban_audit_regions": read_regions(raw / REGIONS_FILE),
+        **({"urban_audit_code_list_2019": code_list} if code_list is not None else {}),
     }
 
 
 def load_urban_audit(kind: str = "cities") -> pd.DataFrame:
-    """Load a processed Urban Audit extract table (``cities``, ``city_records`` or ``regions``).
+    """Load a processed Urban Audit table (``cities``, ``city_records``, ``regions``, ``code_list_2019``).
 
     Reads ``data/processed/urban_audit_<kind>.parquet`` (written by ``localise data
     build``). There is no synthetic fallback: without the file this raises
@@ -413,7 +415,7 @@ def load_urban_audit(kind: str = "cities") -> pd.DataFrame:
     """
     from localise import paths, report
 
-    kinds = ("cities", "city_records", "regions")
+    kinds = ("cities", "city_records", "regions", "code_list_2019")
     if kind not in kinds:
         raise InputError(f"load_urban_audit(kind={kind!r}); expected one of {kinds}")
     path = paths.data_processed() / f"urban_audit_{kind}.parquet"
