@@ -260,7 +260,7 @@ def read_cities(path: str | Path, code_list: pd.DataFrame | None = None) -> pd.D
     for key, rec in doc.items():
         rows += _city_rows(path, key, _record(path, key, rec, required))
     frame = pd.DataFrame(rows, columns=[c for c in _CITY_COLUMNS if c != "city_name"])
-    frame.insert(1, "city_name", frame["city_code"].map(_names_2019(code_list)))
+    frame.insert(1, "city_name", frame["city_code"].map(_names_2019(code_list)).astype("str"))
     frame["year"] = frame["year"].astype("Int64")
     frame["value"] = frame["value"].astype(float)
     frame = frame.sort_values(["city_code", "indicator_code", "year"], kind="stable").reset_index(drop=True)
