@@ -420,7 +420,7 @@ def plot_trends(profile: ActiveInclusionProfile, *, sex: str = "T", ncols: int =
         for level in _ordered(sub["level"].unique()):
             g = sub[sub["level"] == level].sort_values("year")
             color, ls = _STYLES.get(level, ("black", "-"))
-            ax.plot(g["year"], g["value"], ls, color=color, label=level)
+            ax.plot(g["year"], g["value"], ls, color=color, label=level, marker="o" if level == "city" else None, ms=2.5)
             br = g[g["break"]]
             ax.plot(br["year"], br["value"], "x", color="black", ms=7)
         ax.set_title(ind, fontsize=9)
