@@ -11,6 +11,8 @@ and writes to ``data/processed/``:
 * ``governance_country_year.parquet``, ``eqi_region_wave.parquet``, ``governance_codebook.parquet``,
   ``governance_unmatched.parquet`` -- see :mod:`localise.data.governance` (only when the
   governance raw files were fetched from a mirror);
+* ``urban_audit_{cities,city_records,regions}.parquet`` -- the third-party Urban Audit
+  extract (:mod:`localise.data.urban_audit`), when it was fetched;
 * ``nuts_recode_log_nuts{V}.parquet`` -- every source code, its target and status;
 * ``build_metadata.json`` -- sources, vintages, raw checksums, row counts.
 
@@ -46,7 +48,7 @@ from localise.data.schemas import PANEL_COLUMNS, eige_schema, spi_schema, valida
 from localise.errors import DataUnavailableError, InputError
 
 __all__ = ["DEFAULT_NUTS_VERSIONS", "build_all", "build_panels", "build_spi", "build_eige", "build_nuts_names",
-           "prepare"]
+           "build_urban_audit", "prepare"]
 
 log = logging.getLogger(__name__)
 DEFAULT_NUTS_VERSIONS = (2016, 2021)
@@ -334,6 +336,23 @@ def build_nuts_names(raw: Path | None = None) -> pd.DataFrame:
     return out.sort_values(["nuts_level", "geo"]).reset_index(drop=True)
 
 
+# ----------------------------------------------------------------------------- Urban Audit extract
+def build_urban_audit(raw: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Urban Audit city and region tables of the third-party extract (``{}`` when not fetched).
+
+    See :mod:`localise.data.urban_audit`; raw files are checked against the manifest first.
+    """
+    from localise.data import urban_audit
+    from localise.data.fetch import verify_manifest
+
+    raw = paths.data_raw() if raw is None else raw
+    verify_manifest([urban_audit.CITIES_FILE, urban_audit.REGIONS_FILE])
+    tables = urban_audit.build_tables(raw)
+    if not tables:
+        log.warning("%s: Urban Audit extract not fetched; city tables skipped", raw / urban_audit.CITIES_FILE)
+    return tables
+
+
 # ----------------------------------------------------------------------------- orchestration
 def _write_parquet(frame: pd.DataFrame, target: Path) -> None:
     with atomic_path(target) as tmp:
@@ -363,6 +382,7 @@ def build_all(*, nuts_versions: Iterable[int] | None = None) -> dict[str, Path]:
         tables.update(governance.build_governance(raw))
     else:
         log.warning("no governance raw files in %s (they come from a data mirror); governance tables not built", raw)
+    tables.update(build_urban_audit(raw))
 
     out_dir = paths.data_processed()
     written = {}
