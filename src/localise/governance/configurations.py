@@ -48,6 +48,9 @@ __all__ = [
     "case_roles",
     "term_case_roles",
     "robustness_overview",
+    "solutions_table",
+    "plot_anchors",
+    "robustness_runs",
 ]
 
 ROLES = (
@@ -320,7 +323,8 @@ def robustness_overview(table: pd.DataFrame, baseline_solution: str) -> dict[str
     number of variants whose solution contains it) and ``errors``.
     """
     ok = table[table["error"].isna()]
-    terms = [t.strip() for t in str(baseline_solution).split("+") if t.strip()]
+    has_baseline = isinstance(baseline_solution, str) and bool(baseline_solution)
+    terms = [t.strip() for t in baseline_solution.split("+") if t.strip()] if has_baseline else []
     term_counts = {
         t: int(sum(t in {p.strip() for m in str(s).split("|") for p in m.split("+")} for s in ok["solution"]))
         for t in terms
@@ -329,7 +333,90 @@ def robustness_overview(table: pd.DataFrame, baseline_solution: str) -> dict[str
         "settings": int(len(table)),
         "ran": int(len(ok)),
         "distinct_solutions": int(ok["solution"].nunique()),
-        "baseline_holds": int((ok["solution"] == baseline_solution).sum()),
+        "baseline_holds": int((ok["solution"] == baseline_solution).sum()) if has_baseline else 0,
         "terms": term_counts,
         "errors": int(table["error"].notna().sum()),
     }
+
+
+def _model_fit_row(fit: Any, model_index: int) -> dict[str, float]:
+    frame = fit.solution if not fit.multiple_models else fit.per_model[f"M{model_index + 1}"][1]
+    r = frame.iloc[0]
+    return {"inclS": float(r["inclS"]), "PRI": float(r["PRI"]), "covS": float(r["covS"])}
+
+
+def solutions_table(solutions: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per solution type and model: formula, inclS, PRI, covS.
+
+    Parameters
+    ----------
+    solutions
+        ``{label: Solution}`` from :func:`localise.qca.minimize`; a solution with
+        intermediate results contributes one row per intermediate model (``C1P1`` ...).
+    """
+    rows = []
+    for label, sol in solutions.items():
+        outcome = sol.truth_table.outcome
+        if sol.intermediate:
+            for inter in sol.intermediate:
+                for i, terms in enumerate(inter.models):
+                    rows.append({"solution": label, "model": f"{inter.name} M{i + 1}", "formula": " + ".join(terms),
+                                 "outcome": outcome, **_model_fit_row(inter.fit, i)})
+        else:
+            for i, terms in enumerate(sol.models):
+                rows.append({"solution": label, "model": f"M{i + 1}", "formula": " + ".join(terms),
+                             "outcome": outcome, **_model_fit_row(sol.fit, i)})
+    return pd.DataFrame(rows, columns=["solution", "model", "formula", "outcome", "inclS", "PRI", "covS"])
+
+
+def plot_anchors(raw: pd.DataFrame, anchors: Mapping[str, Any], *, labels: Mapping[str, str] | None = None) -> Any:
+    """One strip per calibrated variable: the cases' raw values and the e, c, i anchors."""
+    import matplotlib.pyplot as plt
+
+    labels = dict(labels or {})
+    cols = list(anchors)
+    fig, axes = plt.subplots(len(cols), 1, figsize=(8, 1.25 * len(cols) + 0.4))
+    for ax, col in zip(np.atleast_1d(axes), cols):
+        th = _named_anchors(anchors[col], col)
+        s = raw[col].dropna().sort_values()
+        ax.scatter(s, np.zeros(len(s)), s=14, color="0.2", zorder=3)
+        for k, (case, v) in enumerate(s.items()):
+            ax.annotate(str(case), (v, 0), xytext=(0, 6 if k % 2 else -11), textcoords="offset points",
+                        fontsize=6, ha="center")
+        for key, style in (("e", ":"), ("c", "-"), ("i", "--")):
+            ax.axvline(th[key], color="crimson", ls=style, lw=1)
+        ax.set_yticks([])
+        ax.set_ylim(-1, 1)
+        ax.set_title(f"{labels.get(col, col)}: e = {th['e']:g}, c = {th['c']:g}, i = {th['i']:g}", fontsize=8, loc="left")
+        ax.tick_params(axis="x", labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def robustness_runs(
+    raw: pd.DataFrame,
+    anchors: Mapping[str, Any],
+    outcome: str,
+    conditions: Sequence[str],
+    *,
+    names: Mapping[str, str] | None = None,
+    anchor_shifts: Sequence[float] = (0.0,),
+    incl_cuts: Sequence[float] = (0.8,),
+    n_cuts: Sequence[int] = (1,),
+    pri_cut: float = 0.0,
+    include: str = "?",
+    baseline_incl_cut: float | None = None,
+):
+    """:func:`localise.qca.robustness.robustness` recalibrating the raw table with ``anchors``.
+
+    ``names`` renames raw columns to set names first (as in :func:`calibrate_sets`), so the
+    outcome set can be named differently from its raw measure.
+    """
+    from localise.qca.robustness import robustness
+
+    names = dict(names or {})
+    renamed = raw.rename(columns=names)
+    set_anchors = {names.get(k, k): v for k, v in anchors.items()}
+    return robustness(renamed, outcome, list(conditions), anchors=set_anchors, anchor_shifts=list(anchor_shifts),
+                      incl_cuts=list(incl_cuts), n_cuts=list(n_cuts), pri_cut=pri_cut, include=include,
+                      baseline_incl_cut=baseline_incl_cut)
