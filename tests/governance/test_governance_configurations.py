@@ -88,6 +88,10 @@ def test_country_conditions_means_and_drops():
     assert list(raw.index) == ["AA"]
     assert raw.loc["AA"].to_dict() == {"LAI": 60.0, "RAI": 4.0, "SPLOC": 0.2, "QOG": 0.5, "AROPE": 21.0}
     assert raw.attrs["dropped"] == {"BB": ["SPLOC"]}
+    both = country_conditions(gov, eqi, panel, window=(2010, 2014), outcome_years=(2015, 2017), measures=("LAI", "RAI", "QOG"))
+    assert list(both.index) == ["AA", "BB"] and list(both.columns) == ["LAI", "RAI", "QOG", "AROPE"]
+    with pytest.raises(InputError):
+        country_conditions(gov, eqi, panel, measures=("GDP",))
 
 
 def test_robustness_overview_counts():

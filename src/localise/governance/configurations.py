@@ -80,6 +80,7 @@ def country_conditions(
     outcome: str = "arope",
     outcome_years: tuple[int, int] = (2015, 2017),
     countries: Sequence[str] | None = None,
+    measures: Sequence[str] = ("LAI", "RAI", "SPLOC", "QOG"),
 ) -> pd.DataFrame:
     """Raw country table for the QCA: one row per country with every measure present.
 
@@ -100,6 +101,9 @@ def country_conditions(
         Indicator (sex ``T``) and years over which it is averaged.
     countries
         Keep only these countries; default every country with all measures.
+    measures
+        Conditions to keep (a subset of ``LAI``, ``RAI``, ``SPLOC``, ``QOG``); a country
+        needs only these and the outcome.
 
     Returns
     -------
@@ -123,6 +127,10 @@ def country_conditions(
         raise InputError(f"outcome={outcome!r}: no values in {outcome_years} in the country panel")
     y = sel.groupby("country")["value"].mean()
     table = pd.DataFrame({"LAI": lai, "RAI": rai, "SPLOC": sp, "QOG": qog, outcome.upper(): y})
+    unknown = sorted(set(measures) - {"LAI", "RAI", "SPLOC", "QOG"})
+    if unknown or not measures:
+        raise InputError(f"measures: expected a non-empty subset of LAI, RAI, SPLOC, QOG, got {list(measures)}")
+    table = table[[*measures, outcome.upper()]]
     table.index.name = "country"
     if countries is not None:
         table = table.reindex(list(countries))
