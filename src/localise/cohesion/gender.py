@@ -41,6 +41,7 @@ __all__ = [
     "eige_index",
     "eige_index_check",
     "fit_eige_weights",
+    "cross_validate_eige_weights",
     "EigeCheckResult",
     "plot_eige_trends",
 ]
@@ -374,12 +375,20 @@ def eige_index_check(
     table["recomputed"] = eige_index(wide, weights)
     table["difference"] = table["recomputed"] - table["index"]
     table["within_tolerance"] = table["difference"].abs() <= tolerance + 1e-9
+    # worst case of publishing the six domains and the index rounded to 0.1 (±0.05 each):
+    # d log I = sum_d w_d d log D_d, so |dI| <= I * sum_d w_d 0.05 / D_d, plus 0.05 on I itself
+    wn = weights.reindex(list(EIGE_DOMAINS)).astype(float)
+    wn = wn / wn.sum()
+    table["rounding_bound"] = table["recomputed"] * (0.05 / wide[list(EIGE_DOMAINS)] * wn.values).sum(axis=1) + 0.05
+    table["within_rounding"] = table["difference"].abs() <= table["rounding_bound"]
     table = table.rename(columns={"index": "published"}).reset_index()
     by = table.groupby("edition").agg(
         n=("geo", "size"),
         n_within=("within_tolerance", "sum"),
         max_abs_difference=("difference", lambda d: d.abs().max()),
         mean_abs_difference=("difference", lambda d: d.abs().mean()),
+        mean_difference=("difference", "mean"),
+        n_within_rounding=("within_rounding", "sum"),
     )
     by["passed"] = by["n_within"] == by["n"]
     return EigeCheckResult(table=table, by_edition=by, weights=weights, tolerance=tolerance)
@@ -414,6 +423,37 @@ def fit_eige_weights(eige: pd.DataFrame | None = None, *, by_edition: bool = Fal
         rows[name] = {**dict(zip(EIGE_DOMAINS, res.x)), "max_abs_difference": float(np.max(np.abs(pred - g["index"])))}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "edition"
+    return out
+
+
+def cross_validate_eige_weights(eige: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Out-of-sample check of the aggregation: weights fitted on all editions but one.
+
+    For every edition, :func:`fit_eige_weights` is run on the other editions and the
+    held-out edition's index is recomputed from its domain scores with those weights;
+    the errors are compared with the rounding bound of :func:`eige_index_check`.
+
+    Returns
+    -------
+    DataFrame
+        One row per held-out edition: ``n``, ``max_abs_difference``,
+        ``mean_abs_difference``, ``n_within_rounding`` and the fitted weights.
+    """
+    eige = load_eige_table() if eige is None else eige
+    rows = {}
+    for edition in sorted(eige["edition"].unique()):
+        fitted = fit_eige_weights(eige[eige["edition"] != edition]).loc["all", list(EIGE_DOMAINS)]
+        held = eige_index_check(eige[eige["edition"] == edition], weights=fitted)
+        t = held.table
+        rows[edition] = {
+            "n": len(t),
+            "max_abs_difference": float(t["difference"].abs().max()),
+            "mean_abs_difference": float(t["difference"].abs().mean()),
+            "n_within_rounding": int(t["within_rounding"].sum()),
+            **fitted.to_dict(),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "held_out_edition"
     return out
 
 
