@@ -12,6 +12,7 @@ from localise.cohesion.gender import (
     eige_index,
     eige_index_check,
     eige_weights,
+    gap_map,
     rank_gaps,
     read_eige_mirror_csv,
     sex_gaps,
@@ -103,3 +104,36 @@ def test_eige_weights_fitted_on_other_editions_reproduce_held_out_edition(mirror
     wide = eige_index_check(eige[eige.edition == 2022], weights=fitted).table
     arith = (wide[list(EIGE_DOMAINS)] * fitted.to_numpy()).sum(axis=1)
     assert (arith - wide["published"]).abs().max() > 0.5
+
+
+def test_ranking_by_size_of_gap_keeps_the_sign_and_who_is_disadvantaged():
+    gaps = sex_gaps(_panel())
+    extra = gaps[gaps["indicator"] == "unemployment_rate"].iloc[[0]].assign(
+        geo="C1", women=42.1, men=26.8, difference=26.8 - 42.1)  # a TRC3-like female disadvantage
+    table = rank_gaps(pd.concat([gaps, extra], ignore_index=True), "unemployment_rate")
+    assert list(table["geo"]) == ["C1", "B1", "A1"]  # |-15.3| > |+10| > |-2|
+    assert table.loc[1, "difference"] == pytest.approx(-15.3)
+    assert list(table["disadvantaged"]) == ["women", "men", "women"]  # higher unemployment is worse
+    le = rank_gaps(gaps, "life_expectancy")  # higher is better: men live shorter in both regions
+    assert set(le["disadvantaged"]) == {"men"}
+    signed = rank_gaps(pd.concat([gaps, extra], ignore_index=True), "unemployment_rate", by="difference")
+    assert signed["geo"].iloc[0] == "B1"  # the old men-minus-women order hid C1 at the bottom
+
+
+def test_gap_map_is_centred_on_zero_with_a_labelled_colour_bar(monkeypatch):
+    import geopandas as gpd
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from shapely.geometry import box
+
+    import localise.data
+
+    geoms = gpd.GeoDataFrame({"NUTS_ID": ["A1", "B1"]}, geometry=[box(0, 50, 1, 51), box(1, 50, 2, 51)], crs=4326)
+    monkeypatch.setattr(localise.data, "nuts_geometries", lambda level=2: geoms)
+    fig = gap_map(sex_gaps(_panel()), "unemployment_rate")
+    mappable = fig.axes[0].collections[0]
+    norm = mappable.norm
+    assert norm.vcenter == 0 and norm.vmin == -10 and norm.vmax == 10  # differences -2 and +10
+    colorbar = fig.axes[1]
+    assert "men - women" in colorbar.get_ylabel() + colorbar.get_xlabel()

@@ -35,6 +35,7 @@ __all__ = [
     "sex_gaps",
     "rank_gaps",
     "gap_map",
+    "diverging_norm",
     "load_eige_table",
     "read_eige_mirror_csv",
     "eige_weights",
@@ -143,30 +144,47 @@ def rank_gaps(
     indicator: str,
     *,
     year: int | None = None,
-    by: str = "difference",
+    by: str = "abs_difference",
     ascending: bool = False,
     top: int | None = None,
 ) -> pd.DataFrame:
     """Regions ranked by a gap measure for one indicator and year (default: latest year).
 
-    The sex-disaggregated levels stay next to the gap (Umeå declaration: keep the data
-    by sex visible).
+    The default ranks by the size of the gap whatever its sign (``abs_difference``),
+    so the largest disadvantages of women and of men both appear; the signed
+    ``difference`` (men - women) and ``disadvantaged`` (the sex worse off given the
+    indicator's direction: for "lower is better" indicators the sex with the higher
+    value) are shown. The sex-disaggregated levels stay next to the gap (Umeå
+    declaration: keep the data by sex visible).
     """
     sub = gaps[gaps["indicator"] == indicator]
     if sub.empty:
         raise InputError(f"rank_gaps: no gaps for indicator {indicator!r}; available: {sorted(gaps['indicator'].unique())}")
     year = int(sub["year"].max()) if year is None else int(year)
-    sub = sub[sub["year"] == year]
+    sub = sub[sub["year"] == year].assign(abs_difference=lambda f: f["difference"].abs())
+    women_higher = sub["women"] > sub["men"]
+    lower_better = sub["better"] == "lower" if "better" in sub else pd.Series(False, index=sub.index)
+    worse_women = women_higher == lower_better
+    sub = sub.assign(disadvantaged=np.where(sub["women"] == sub["men"], "none", np.where(worse_women, "women", "men")))
     if by not in sub.columns:
         raise InputError(f"rank_gaps: unknown measure {by!r}")
-    cols = [c for c in ("geo", "country", "year", "women", "men", "total", "difference", "ratio",
-                        "eige_score", "eige_score_uncorrected", "flags") if c in sub.columns]
+    cols = [c for c in ("geo", "country", "year", "women", "men", "total", "difference", "abs_difference",
+                        "disadvantaged", "ratio", "eige_score", "eige_score_uncorrected", "flags") if c in sub.columns]
     table = sub.sort_values(by, ascending=ascending, kind="stable")[cols].reset_index(drop=True)
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     if top:
         table = table.head(top)
     table.attrs.update(gaps.attrs)
     return table
+
+
+def diverging_norm(values: pd.Series) -> Any:
+    """Colour norm centred on 0 with symmetric limits (``matplotlib.colors.TwoSlopeNorm``)."""
+    from matplotlib.colors import TwoSlopeNorm
+
+    bound = float(np.nanmax(np.abs(values.to_numpy(dtype=float)))) if len(values) else 1.0
+    bound = bound if bound > 0 else 1.0
+    return TwoSlopeNorm(vmin=-bound, vcenter=0.0, vmax=bound)
 
 
 def gap_map(gaps: pd.DataFrame, indicator: str, *, year: int | None = None, measure: str = "difference",
@@ -202,8 +220,10 @@ def gap_map(gaps: pd.DataFrame, indicator: str, *, year: int | None = None, meas
     frame = geoms.merge(sub, left_on=code_col, right_on="geo", how="left")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 7))
-    frame.plot(column=measure, ax=ax, legend=True, cmap="RdBu_r", missing_kwds={"color": "lightgrey"},
-               linewidth=0.1, edgecolor="white")
+    norm = diverging_norm(sub[measure])
+    frame.plot(column=measure, ax=ax, legend=True, cmap="RdBu_r", norm=norm, missing_kwds={"color": "lightgrey"},
+               linewidth=0.1, edgecolor="white",
+               legend_kwds={"label": f"{measure}: men - women (0 = parity)", "shrink": 0.6})
     ax.set_xlim(-25, 45)
     ax.set_ylim(34, 72)
     ax.set_axis_off()
