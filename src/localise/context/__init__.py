@@ -30,7 +30,10 @@ from localise.context.profile import (
     country_context,
     national_framework,
     outcome_trends,
+    plot_saved_scores,
     plot_trends,
+    saved_position,
+    saved_typology,
     typology_position,
 )
 from localise.context.selection import CaseSelection, StabilityResult, select_cases, selection_stability
@@ -54,6 +57,9 @@ __all__ = [
     "plot_k_choice",
     "plot_scores",
     "plot_trends",
+    "saved_typology",
+    "saved_position",
+    "plot_saved_scores",
     "typology_map",
     "typology_position",
     "DEFAULT_INDICATORS",
