@@ -44,6 +44,7 @@ from localise.context.typology import (
     TypologyResult,
     cluster_labels,
     fit_pca,
+    structure_verdict,
 )
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "plot_scores",
     "plot_trends",
     "saved_typology",
+    "structure_verdict",
     "saved_position",
     "plot_saved_scores",
     "typology_map",
