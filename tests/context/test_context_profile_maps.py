@@ -136,7 +136,7 @@ def test_saved_typology_is_read_not_refitted(fitted, tmp_path):
     folder = tmp_path / "03_regional_context"
     folder.mkdir()
     result.to_frame().to_csv(folder / "03_region_clusters_SYNTHETIC.csv")
-    selection.to_frame().to_csv(folder / "03_cases_SYNTHETIC.csv", index=False)
+    selection.to_frame().to_csv(folder / "03_cases_SYNTHETIC.csv")  # as report.save_table writes it
     result.k_table.to_csv(folder / "03_k_choice_SYNTHETIC.csv")
     saved = saved_typology(run_dir=tmp_path)
     assert saved["regions"].attrs["synthetic"] is True
@@ -149,6 +149,7 @@ def test_saved_typology_is_read_not_refitted(fitted, tmp_path):
     assert set(pos.index) == set(expected.index)
     fig = plot_saved_scores(saved["regions"], highlight="AA", cases=saved["cases"])
     assert fig.axes[0].get_xlabel() == "PC1"
+    assert list(saved["cases"].columns[:3]) == ["country", "role", "geo"]
     matplotlib.pyplot.close("all")
     with pytest.raises(DataUnavailableError, match="run `localise run --only 03_regional_context"):
         saved_typology(run_dir=tmp_path / "empty")

@@ -245,6 +245,7 @@ def saved_typology(*, notebook: str = TYPOLOGY_NOTEBOOK, run_dir: str | Path | N
             if path is None:
                 raise DataUnavailableError(f"{folder}: {name}.csv missing; rerun notebook {notebook}")
             frame = pd.read_csv(path, index_col=0 if key != "cases" else None)
+            frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed")])
             frame.attrs["source"] = str(path)
             frame.attrs["synthetic"] = path.stem.endswith("_SYNTHETIC")
             out[key] = frame
