@@ -8,6 +8,9 @@ and writes to ``data/processed/``:
 * ``country_panel.parquet`` -- NUTS 0 rows and EU aggregates (country ``"EU"``);
 * ``spi_2016_components.parquet``, ``spi_2020_{regional,national,goalposts}.parquet``;
 * ``eige.parquet``; ``nuts_names.parquet``;
+* ``governance_country_year.parquet``, ``eqi_region_wave.parquet``, ``governance_codebook.parquet``,
+  ``governance_unmatched.parquet`` -- see :mod:`localise.data.governance` (only when the
+  governance raw files were fetched from a mirror);
 * ``nuts_recode_log_nuts{V}.parquet`` -- every source code, its target and status;
 * ``build_metadata.json`` -- sources, vintages, raw checksums, row counts.
 
@@ -37,7 +40,7 @@ import pandas as pd
 
 from localise import paths
 from localise.atomic import atomic_path, atomic_write_text, sha256_file
-from localise.data import catalogue, nuts
+from localise.data import catalogue, governance, nuts
 from localise.data.eurostat import read_eurostat_tsv, read_extract
 from localise.data.schemas import PANEL_COLUMNS, eige_schema, spi_schema, validate_panel
 from localise.errors import DataUnavailableError, InputError
@@ -355,6 +358,11 @@ def build_all(*, nuts_versions: Iterable[int] | None = None) -> dict[str, Path]:
     tables.update(build_spi(raw))
     tables["eige"] = build_eige(raw)
     tables["nuts_names"] = build_nuts_names(raw)
+    governance_built = governance.governance_raw_present(raw)
+    if governance_built:
+        tables.update(governance.build_governance(raw))
+    else:
+        log.warning("no governance raw files in %s (they come from a data mirror); governance tables not built", raw)
 
     out_dir = paths.data_processed()
     written = {}
@@ -372,6 +380,10 @@ def build_all(*, nuts_versions: Iterable[int] | None = None) -> dict[str, Path]:
             f"EU-SPI (DG REGIO), EIGE; processed by localise on {today}"
         ),
         "sources": sources,
+        "governance_sources": (
+            {key: {k: entry.get(k) for k in ("publisher", "citation", "vintage", "files")}
+             for key, entry in catalogue.governance_sources().items()} if governance_built else {}
+        ),
         "rows": {name: int(len(frame)) for name, frame in tables.items()},
     }
     written["metadata"] = atomic_write_text(out_dir / "build_metadata.json", json.dumps(meta, indent=2) + "\n")

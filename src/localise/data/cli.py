@@ -15,13 +15,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="random seed (default: localise.data.demo.DEFAULT_SEED)")
     p.set_defaults(func=_demo)
 
-    p = actions.add_parser("fetch", help="copy raw files from the mirror or download them from Eurostat")
+    p = actions.add_parser(
+        "fetch",
+        help="copy raw files from the mirror (Eurostat, NUTS, SPI, EIGE, city, governance: EQI, RAI, LAI, IMF FD, CWS) "
+        "or download the Eurostat ones",
+    )
     p.add_argument("--mirror", type=Path, default=None, help="mirror folder (default: $LOCALISE_DATA_MIRROR)")
     p.add_argument("--offline", action="store_true", help="never use the network")
-    p.add_argument("--only", nargs="*", default=None, metavar="CODE", help="fetch only these catalogue codes")
+    p.add_argument("--only", nargs="*", default=None, metavar="CODE",
+                   help="fetch only these catalogue codes (Eurostat codes or eqi, rai, lai, imf_fd, cws)")
     p.set_defaults(func=_fetch)
 
-    p = actions.add_parser("build", help="build the processed panels in data/processed/ from data/raw/")
+    p = actions.add_parser(
+        "build", help="build the processed panels and governance tables in data/processed/ from data/raw/"
+    )
     p.add_argument(
         "--nuts-version", type=int, nargs="*", default=None, help="NUTS version(s) of the regional panel"
     )
