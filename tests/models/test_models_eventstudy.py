@@ -148,3 +148,25 @@ def test_treatment_years_from_reform_table():
         EventStudy("y", treatment_year={})
     with pytest.raises(InputError):
         EventStudy("y", treatment_year={"C00": 2004}, inference="bootstrap")
+
+
+def test_real_data_treatment_dates_default_to_rai_events(monkeypatch):
+    import localise.data.governance
+    import localise.grid
+    from localise.models.workflow import event_design
+
+    gov = pd.DataFrame({"country": ["AA"] * 4 + ["BB"] * 4, "year": [2000, 2001, 2002, 2003] * 2,
+                        "rai_self_rule": [5.0, 5.0, 7.0, 7.0, 3.0, 3.5, 3.5, 3.5]})
+    monkeypatch.setattr(localise.data.governance, "load_governance_country_year", lambda countries=None: gov)
+    monkeypatch.setattr(localise.grid, "load_reforms", lambda: pd.DataFrame(
+        {"country": ["BB"], "reform": ["r"], "year": [2001], "dimensions": ["G1"], "reference": ["x"]}))
+    panel = pd.DataFrame({"geo": "AA1", "country": "AA", "year": [2000, 2001], "indicator": "unemployment_rate",
+                          "sex": "T", "value": [1.0, 2.0]})
+    panel.attrs["synthetic"] = False
+    rai = event_design(panel, outcomes=["unemployment_rate"])
+    assert rai.treatment_year == {"AA": 2002}  # +2 points in 2002; BB's +0.5 is below the 1-point rule
+    assert "rai_events" in rai.source and rai.reforms["change"].tolist() == [2.0]
+    reforms = event_design(panel, outcomes=["unemployment_rate"], source="reforms")
+    assert reforms.treatment_year == {"BB": 2001}
+    with pytest.raises(InputError, match="source"):
+        event_design(panel, outcomes=["unemployment_rate"], source="nope")
