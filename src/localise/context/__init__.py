@@ -30,7 +30,10 @@ from localise.context.profile import (
     country_context,
     national_framework,
     outcome_trends,
+    plot_saved_scores,
     plot_trends,
+    saved_position,
+    saved_typology,
     typology_position,
 )
 from localise.context.selection import CaseSelection, StabilityResult, select_cases, selection_stability
@@ -41,6 +44,7 @@ from localise.context.typology import (
     TypologyResult,
     cluster_labels,
     fit_pca,
+    structure_verdict,
 )
 
 __all__ = [
@@ -54,6 +58,10 @@ __all__ = [
     "plot_k_choice",
     "plot_scores",
     "plot_trends",
+    "saved_typology",
+    "structure_verdict",
+    "saved_position",
+    "plot_saved_scores",
     "typology_map",
     "typology_position",
     "DEFAULT_INDICATORS",

@@ -3,7 +3,7 @@
 uncertainty / Sobol sensitivity analysis. Methods dossier §3–§4.
 """
 
-from localise.indicators.engine import CompositeIndicator, CompositeResults, pivot_panel
+from localise.indicators.engine import CompositeIndicator, CompositeResults, pivot_panel, reference_year
 from localise.indicators.framework import Framework, Node, available_frameworks, load_framework
 from localise.indicators.methods import cronbach_alpha, normalise, pca_weights, power_mean, winsorise
 
@@ -15,6 +15,7 @@ __all__ = [
     "available_frameworks",
     "load_framework",
     "pivot_panel",
+    "reference_year",
     "normalise",
     "power_mean",
     "pca_weights",
