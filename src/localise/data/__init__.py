@@ -29,6 +29,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
             "load_spi",
             "nuts_geometries",
             "nuts_names",
+            "regional_countries",
         ],
     },
 )

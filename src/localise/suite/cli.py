@@ -63,6 +63,8 @@ def _run(args: argparse.Namespace) -> int:
         overrides=overrides,
         profile=args.profile,
     )
+    for note in plan.notes:
+        print(f"localise: note: {note}", file=sys.stderr)
     if args.dry_run:
         for execution in plan.executions:
             after = f" (after {', '.join(execution.after)})" if execution.after else ""
