@@ -54,7 +54,6 @@ def _list(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from localise.suite.registry import build_plan
-    from localise.suite.runner import run_suite
 
     overrides = dict(_parse_assignment(item) for item in args.parameter or [])
     plan = build_plan(
@@ -70,6 +69,8 @@ def _run(args: argparse.Namespace) -> int:
             after = f" (after {', '.join(execution.after)})" if execution.after else ""
             print(f"{execution.output}: {execution.notebook.name} {execution.parameters}{after}")
         return 0
+    from localise.suite.runner import run_suite
+
     result = run_suite(
         plan,
         workers=args.workers,
@@ -78,6 +79,7 @@ def _run(args: argparse.Namespace) -> int:
         html_output=not args.no_html,
         reports=Path(args.reports) if args.reports else None,
     )
+    print()
     print(result.summary_table())
     print(f"\nrun {result.run_id}: {result.run_dir / 'index.html'}")
     if not result.ok:
