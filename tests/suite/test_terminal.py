@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from suite_helpers import make_suite, write_notebook
+from suite_helpers import GOOD_REGISTRY, make_suite, write_notebook
 
 pytestmark = pytest.mark.notebooks
 
@@ -117,3 +117,51 @@ def test_executed_notebook_holds_the_values_and_names_its_source(quiet_run):
     assert papermill["output_path"] == str(run_dir / "60_comments.ipynb")
     assert papermill["parameters"] == {"country": "PL", "ratio": 0.25}
     assert not list(run_dir.rglob("*parameterized*")) and not (run_dir / ".inputs").exists()
+
+
+class _Stream:
+    def __init__(self, tty: bool):
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("stdout_tty", "stderr_tty", "ci", "expected"),
+    [(True, True, None, "bar"), (False, True, None, "lines"), (True, False, None, "lines"), (True, True, "true", "lines")],
+)
+def test_bar_on_a_terminal_lines_in_a_log(monkeypatch, stdout_tty, stderr_tty, ci, expected):
+    from localise.suite import runner
+
+    monkeypatch.setattr(sys, "stdout", _Stream(stdout_tty))
+    monkeypatch.setattr(sys, "stderr", _Stream(stderr_tty))
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    assert runner._progress_mode(None) == expected
+    assert runner._progress_mode(False) == "none" and runner._progress_mode(True) == "bar"
+
+
+def test_bar_names_failures_above_it(tmp_path, capsys):
+    from localise.suite import runner
+    from localise.suite.registry import build_plan
+
+    registry = make_suite(tmp_path / "notebooks", GOOD_REGISTRY, tmp_path / "data")
+    progress = runner._Progress("bar", build_plan(registry, only=["10_ok", "20_fail"]), tmp_path, 2)
+    progress.finished({"output": "10_ok__name-first", "status": "ok", "duration_s": 1.0})
+    progress.finished({"output": "20_fail", "status": "failed", "duration_s": 2.5,
+                       "error": {"ename": "ValueError", "evalue": "planted\nfailure"}})
+    progress.close()
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "[2/3] 20_fail" in captured.err and "failed       2.5 s  ValueError: planted failure" in captured.err
+    assert "[1/3] 10_ok__name-first" not in captured.err  # a run that succeeded only moves the bar
+    assert "localise run:" in captured.err and "2/3" in captured.err  # the bar itself
