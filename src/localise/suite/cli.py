@@ -49,6 +49,10 @@ def _list(args: argparse.Namespace) -> int:
                 print(f"      run: {run}")
         for profile, values in (entry.get("profiles") or {}).items():
             print(f"      profile {profile}: {values}")
+        for parameter, allowed in (entry.get("choices") or {}).items():
+            print(f"      {parameter} one of: {allowed}")
+        for parameter, function in (entry.get("choices_from") or {}).items():
+            print(f"      {parameter} (with -p) one of the values listed by {function}")
     return 0
 
 

@@ -217,9 +217,9 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
         "LOCALISE_INPUTS_LOG": str(inputs_log),
         "MPLBACKEND": "Agg",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "LOCALISE_KERNEL_LOG": str(kernel_log),
         **task.get("env", {}),
     }
+    environment["LOCALISE_KERNEL_LOG"] = str(kernel_log)  # read by localise.suite.kernel
     kernel = ensure_kernel(environment)
     source = Path(task["notebook"])
     parameters = task.get("parameters") or {}
