@@ -8,6 +8,7 @@ whose comments hold ``=`` (which papermill's own parameter reader cannot parse).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -65,8 +66,6 @@ def quiet_run(tmp_path_factory):
 
 
 def _environment() -> dict[str, str]:
-    import os
-
     environment = dict(os.environ)
     environment.pop("CI", None)
     return environment
@@ -165,3 +164,32 @@ def test_bar_names_failures_above_it(tmp_path, capsys):
     assert "[2/3] 20_fail" in captured.err and "failed       2.5 s  ValueError: planted failure" in captured.err
     assert "[1/3] 10_ok__name-first" not in captured.err  # a run that succeeded only moves the bar
     assert "localise run:" in captured.err and "2/3" in captured.err  # the bar itself
+
+
+def test_kernel_log_drops_only_the_known_noise(tmp_path):
+    from localise.suite import executor
+
+    log = tmp_path / "k.kernel.log"
+    log.write_text(
+        "[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication ...\n"
+        "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.\n"
+        "\n"
+        "[IPKernelApp] ERROR | Exception in message handler:\n"
+        "Fatal Python error: Segmentation fault\n",
+        encoding="utf-8",
+    )
+    assert executor._read_kernel_log(log) == [
+        "[IPKernelApp] ERROR | Exception in message handler:", "Fatal Python error: Segmentation fault",
+    ]
+    assert not log.exists()
+    assert executor._read_kernel_log(log) == []
+
+
+def test_kernel_sockets_fall_back_to_tcp_when_the_path_is_too_long(monkeypatch):
+    from localise.suite import executor
+
+    options = executor._engine_options(f"{executor.KERNEL_NAME}-1-0")
+    if os.name == "posix":
+        assert options["config"]["KernelManager"]["transport"] == "ipc"
+    monkeypatch.setattr(executor, "_SOCKET_PATH_LIMIT", 5)
+    assert executor._engine_options(f"{executor.KERNEL_NAME}-1-0") == {}

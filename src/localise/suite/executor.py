@@ -85,6 +85,10 @@ KERNEL_LOG_NOISE = (
 )
 
 
+#: Longest Unix socket path prefix used (sockets add a few characters; macOS allows 104 in all).
+_SOCKET_PATH_LIMIT = 96
+
+
 def _engine_options(kernel: str) -> dict[str, Any]:
     """nbclient options: talk to the kernel over Unix sockets (IPC) where there are any.
 
@@ -92,11 +96,12 @@ def _engine_options(kernel: str) -> dict[str, Any]:
     travels unencrypted over the network stack. The socket files live beside the
     kernel spec and are removed by jupyter_client when the kernel shuts down.
     """
-    if os.name != "posix":
-        return {}
+    prefix = str(_kernels_folder() / kernel.replace(KERNEL_NAME, "ipc"))  # sockets: <prefix>-1 ... <prefix>-5
+    if os.name != "posix" or len(prefix) > _SOCKET_PATH_LIMIT:
+        return {}  # TCP, as jupyter_client does by default
     from traitlets.config import Config
 
-    return {"config": Config({"KernelManager": {"transport": "ipc", "ip": str(_kernels_folder() / f"{kernel}-ipc")}})}
+    return {"config": Config({"KernelManager": {"transport": "ipc", "ip": prefix}})}
 
 
 def _read_kernel_log(log: Path) -> list[str]:
