@@ -88,6 +88,9 @@ def test_only_accepts_the_stem_before_the_override(suite):
     registry, _ = suite(PER_COUNTRY)
     plan = build_plan(registry, only=["10_ok__name-DE"], overrides={"name": "PL"})
     assert [e.output for e in plan.executions] == ["10_ok__name-PL"]
+    registry, _ = suite(GOOD_REGISTRY)  # runs {name: first} and {name: second, x: 2}
+    plan = build_plan(registry, only=["10_ok__name-first"], overrides={"name": "third"})
+    assert [(e.output, e.parameters) for e in plan.executions] == [("10_ok__name-third", {"name": "third"})]
 
 
 def test_real_registry_country_and_city(monkeypatch, tmp_path):

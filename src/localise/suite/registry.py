@@ -227,20 +227,21 @@ def _call_choices(function: str) -> list[Any]:
     return list(values)
 
 
-def _runs_with_overrides(runs: list[dict[str, Any]], overrides: dict[str, Any]) -> list[dict[str, Any]]:
-    """The runs after ``-p`` values: a key the runs vary takes the given value in every run.
+def _runs_with_overrides(
+    runs: list[dict[str, Any]], overrides: dict[str, Any]
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """The runs after ``-p`` values, each with the registry runs it replaces.
 
-    Runs that become identical are merged, so ``runs: [{country: FR}, {country: DE}]``
-    with ``-p country=PL`` is one run ``{country: PL}``, named after PL.
+    A key the runs vary takes the given value in every run, and runs that become
+    identical are merged: ``runs: [{country: FR}, {country: DE}]`` with
+    ``-p country=PL`` is one run ``{country: PL}`` (named after PL) replacing both.
     """
     varied = {key for run in runs for key in run}
     replaced = {key: value for key, value in overrides.items() if key in varied}
-    if not replaced:
-        return runs
-    merged: dict[str, dict[str, Any]] = {}
+    merged: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for run in runs:
         new_run = {**{key: value for key, value in run.items() if key not in replaced}, **replaced}
-        merged.setdefault(json.dumps(new_run, sort_keys=True, default=str), new_run)
+        merged.setdefault(json.dumps(new_run, sort_keys=True, default=str), (new_run, []))[1].append(run)
     return list(merged.values())
 
 
@@ -372,12 +373,12 @@ def build_plan(
             timeout = None
         run_values = [check(run, f"{key}.runs[{index}]") for index, run in enumerate(runs)]
         outputs = []
-        for run in _runs_with_overrides(run_values, selected_overrides):
+        for run, replaced_runs in _runs_with_overrides(run_values, selected_overrides):
             parameters = {**common, **profile_values, **run, **selected_overrides}
             stem = output_name(name, run)
             outputs.append(stem)
             executions.append(Execution(name, notebook, parameters, stem, [], timeout))
-        original_outputs[name] = {output_name(name, run) for run in run_values}
+            original_outputs[stem] = {output_name(name, replaced) for replaced in replaced_runs}
         entry_outputs[name] = outputs
 
     # Duplicate output names and dependencies, checked on the whole registry.
@@ -434,7 +435,7 @@ def _select(
     original_outputs: dict[str, set[str]],
     overrides: dict[str, Any],
 ) -> list[Execution]:
-    """The executions that ``--only`` names (by entry name, output stem or the stem before ``-p``)."""
+    """The executions that ``--only`` names: by entry name, output stem, or the stem a ``-p`` replaced."""
     wanted = set(only)
     replaced = {stem for stems in original_outputs.values() for stem in stems}
     known = set(entries) | {execution.output for execution in executions} | replaced
@@ -443,7 +444,7 @@ def _select(
         raise InputError(f"--only: unknown notebook(s) {missing}; known: {sorted(entries)}")
     executions = [
         e for e in executions
-        if e.name in wanted or e.output in wanted or (wanted & original_outputs.get(e.name, set()))
+        if e.name in wanted or e.output in wanted or (wanted & original_outputs.get(e.output, set()))
     ]
     if overrides:
         selected_declared = set().union(*(notebook_parameters(e.notebook) for e in executions))
