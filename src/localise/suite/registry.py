@@ -238,6 +238,8 @@ def _runs_with_overrides(
     """
     varied = {key for run in runs for key in run}
     replaced = {key: value for key, value in overrides.items() if key in varied}
+    if not replaced:  # the registry's own runs, duplicates included (reported as such)
+        return [(run, [run]) for run in runs]
     merged: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for run in runs:
         new_run = {**{key: value for key, value in run.items() if key not in replaced}, **replaced}
