@@ -94,7 +94,12 @@ def test_only_accepts_the_stem_before_the_override(suite):
 
 
 def test_real_registry_country_and_city(monkeypatch, tmp_path):
-    monkeypatch.setenv("LOCALISE_DATA_PROCESSED", str(tmp_path / "empty"))  # the demo countries
+    indicators = ["unemployment_rate", "gdp_pps_per_inhabitant", "household_disposable_income_per_inhabitant",
+                  "adult_learning_rate"]  # notebook 07's defaults (and unemployment_rate:F-M)
+    _write_panel(tmp_path, [(geo, ind, sex, year, 4.0 + 3 * k + (sex == "F") * (k % 3))
+                            for k, geo in enumerate(["PL21", "PL22", "FR10", "FR20", "DE11"])
+                            for ind in indicators for sex in "TFM" for year in (2011, 2012, 2013)])
+    monkeypatch.setenv("LOCALISE_DATA_PROCESSED", str(tmp_path))
     plan = build_plan(only=["07_country_profile"], overrides={"country": "PL"})
     assert [(e.output, e.parameters["country"]) for e in plan.executions] == [("07_country_profile__country-PL", "PL")]
     plan = build_plan(only=["09_active_inclusion"], overrides={"city": "IT_BOLOGNA"})
@@ -158,20 +163,59 @@ def test_choices_from_checks_p_values_before_anything_runs(suite, capsys):
     assert plan.executions[0].parameters["name"] == expected[2]
 
 
+def _write_panel(folder, rows):
+    """A processed regional panel with the loader's columns; rows: (geo, indicator, sex, year, value)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = {name: [] for name in ("geo", "country", "nuts_level", "year", "indicator", "sex", "unit", "value",
+                                     "flags", "source")}
+    for geo, indicator, sex, year, value in rows:
+        for name, item in zip(columns, (geo, geo[:2], 2, year, indicator, sex, "PC", value, "", "test")):
+            columns[name].append(item)
+    pq.write_table(pa.table(columns), folder / "regional_panel_nuts2016.parquet")
+
+
 def test_real_registry_rejects_a_country_without_data(monkeypatch, tmp_path, capsys):
     processed = tmp_path / "processed"
-    processed.mkdir()
-    table = pa.table({"geo": ["PL21", "PL22", "FR10"], "country": ["PL", "PL", "FR"]})
-    pq.write_table(table, processed / "regional_panel_nuts2016.parquet")
+    # PL and FR have regions with the getting-started indicator; SE only with another one
+    _write_panel(processed, [("PL21", "unemployment_rate", "T", 2012, 9.0), ("FR10", "unemployment_rate", "T", 2012, 8.0),
+                             ("SE11", "arope", "T", 2012, 15.0)])
     monkeypatch.setenv("LOCALISE_DATA_PROCESSED", str(processed))
     reports = tmp_path / "reports"
-    code = main(["run", "--only", "07_country_profile", "-p", "country=XX", "--reports", str(reports)])
+    code = main(["run", "--only", "00_getting_started", "-p", "country=XX", "--reports", str(reports)])
     assert code == 2
     err = capsys.readouterr().err
-    assert "-p country='XX': not an allowed value" in err and "expected one of: FR, PL" in err
+    assert "-p country='XX': not an allowed value" in err and "for its indicator, sex" in err
+    assert "expected one of: FR, PL" in err
     assert not reports.exists()
-    code = main(["run", "--only", "07_country_profile", "-p", "country=DE", "--reports", str(reports), "--dry-run"])
-    assert code == 2  # DE has no regions in this panel
+    assert main(["run", "--only", "00_getting_started", "-p", "country=SE", "--dry-run"]) == 2  # no such indicator
+    assert main(["run", "--only", "00_getting_started", "-p", "country=SE", "-p", "indicator=arope", "--dry-run"]) == 0
+
+
+def test_country_profile_needs_regions_with_every_indicator(monkeypatch, tmp_path, capsys):
+    """07's country must have a region with all of the typology's indicators in the period."""
+    processed = tmp_path / "processed"
+    indicators = ["unemployment_rate", "arope"]
+    rows = [(geo, ind, "T", year, 5.0 + i + j) for i, geo in enumerate(["PL21", "PL22", "FR10", "FR20", "DE11", "DE12"])
+            for j, ind in enumerate(indicators) for year in (2011, 2012, 2013)]
+    rows += [("SE11", "unemployment_rate", "T", year, 7.0) for year in (2011, 2012, 2013)]  # no arope
+    _write_panel(processed, rows)
+    monkeypatch.setenv("LOCALISE_DATA_PROCESSED", str(processed))
+    reports = tmp_path / "reports"
+    base = ["run", "--only", "07_country_profile", "--reports", str(reports), "-p", "indicators=[unemployment_rate, arope]"]
+    assert main([*base, "-p", "country=SE"]) == 2
+    err = capsys.readouterr().err
+    assert "-p country='SE': not an allowed value" in err and "expected one of: DE, FR, PL" in err
+    assert not reports.exists()
+    assert main([*base, "-p", "country=PL", "--dry-run"]) == 0
+    assert main([*base, "-p", "indicators=[unemployment_rate]", "-p", "country=SE", "--dry-run"]) == 0
+
+
+def test_norway_is_a_country_not_a_boolean(suite, capsys):
+    registry, reports = suite(PER_COUNTRY)
+    assert _run(registry, reports, "--only", "10_ok", "-p", "name=NO", "--dry-run") == 0
+    assert capsys.readouterr().out.startswith("10_ok__name-NO: ")
+    plan = build_plan(registry, only=["10_ok"], overrides={"name": "NO"})
+    assert plan.executions[0].parameters["name"] == "NO"
 
 
 def test_regional_countries_reads_the_panel_or_names_the_demo(monkeypatch, tmp_path):
@@ -181,8 +225,11 @@ def test_regional_countries_reads_the_panel_or_names_the_demo(monkeypatch, tmp_p
     monkeypatch.setenv("LOCALISE_DATA_PROCESSED", str(tmp_path))
     assert regional_countries() == sorted(demo.DEMO_COUNTRIES)
     assert not list(tmp_path.iterdir())  # nothing generated just to list the countries
-    pq.write_table(pa.table({"country": ["SE", "AT", None, "SE"]}), tmp_path / "regional_panel_nuts2016.parquet")
+    _write_panel(tmp_path, [("SE11", "arope", "T", 2012, 1.0), ("AT11", "arope", "F", 2012, 1.0),
+                            ("AT12", "unemployment_rate", "T", 2012, 1.0)])
     assert regional_countries() == ["AT", "SE"]
+    assert regional_countries(indicator="arope", sex="T") == ["SE"]
+    assert regional_countries(indicator="unemployment_rate") == ["AT"]
 
 
 def test_static_choices_check_registry_and_p_values(suite, capsys):

@@ -44,6 +44,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "profile": [
             "DEFAULT_OUTCOMES",
             "FrameworkOutcome",
+            "analysable_countries",
             "country_context",
             "national_framework",
             "outcome_trends",

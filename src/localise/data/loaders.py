@@ -300,13 +300,14 @@ def load_demo_metadata() -> dict[str, Any]:
     return json.loads(files["metadata"].read_text(encoding="utf-8"))
 
 
-def regional_countries(nuts_version: int = 2016) -> list[str]:
+def regional_countries(nuts_version: int = 2016, indicator: str | None = None, sex: str | None = None) -> list[str]:
     """Country codes that have NUTS 2 regions in the panel :func:`load_regional_panel` returns.
 
+    Only regions with rows for ``indicator`` (and ``sex``) count when they are given.
     The processed real panel when it is built, else the SYNTHETIC demo's countries
-    (the loader's fallback). Only the ``country`` column is read, so this is cheap
-    enough to check a ``-p country=...`` value before a notebook starts (the suite
-    registry's ``choices_from``).
+    (the loader's fallback). Only three columns are read, so this is cheap enough to
+    check a ``-p country=...`` value before a notebook starts (the suite registry's
+    ``choices_from``, which passes the notebook's ``indicator`` and ``sex``).
     """
     real = processed_files(nuts_version)["regional_panel"]
     if not real.is_file():
@@ -315,5 +316,6 @@ def regional_countries(nuts_version: int = 2016) -> list[str]:
         return sorted(demo.DEMO_COUNTRIES)
     import pyarrow.parquet as pq
 
-    column = pq.read_table(real, columns=["country"]).column("country")
+    filters = [(column, "==", value) for column, value in (("indicator", indicator), ("sex", sex)) if value is not None]
+    column = pq.read_table(real, columns=["country"], filters=filters or None).column("country")
     return sorted({str(code) for code in column.unique().to_pylist() if code})

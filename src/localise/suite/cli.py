@@ -10,6 +10,25 @@ from typing import Any
 from localise.errors import InputError
 
 
+def _value_loader() -> type:
+    """A YAML loader whose booleans are only ``true``/``false`` (YAML 1.2), so ``-p country=NO`` is Norway."""
+    import re
+
+    import yaml
+
+    class ValueLoader(yaml.SafeLoader):
+        pass
+
+    ValueLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    ValueLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    return ValueLoader
+
+
 def _parse_assignment(text: str) -> tuple[str, Any]:
     import yaml
 
@@ -20,7 +39,7 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
     if not key.isidentifier():
         raise InputError(f"-p {text!r}: {key!r} is not a parameter name")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = yaml.load(raw, Loader=_value_loader()) if raw.strip() else ""  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         raise InputError(f"-p {key}: cannot read value {raw!r}: {error}") from error
     return key, value

@@ -218,13 +218,22 @@ def _choices_problem(parameter: str, value: Any, allowed: list[Any], origin: str
     return f"{parameter}={outside[0]!r}: not an allowed value ({origin}); expected one of: {shown}"
 
 
-def _call_choices(function: str) -> list[Any]:
-    """Call a ``package.module:function`` that lists the allowed values of a parameter."""
+def _call_choices(function: str, parameters: dict[str, Any]) -> tuple[list[Any], list[str]]:
+    """Call a ``package.module:function`` that lists the allowed values of a parameter.
+
+    The function receives, by name, those of the notebook's parameters (values of
+    this execution, else the notebook's defaults) that its signature names, e.g.
+    the ``indicators`` and ``period`` a country must have data for. Returns the
+    values and the names of the parameters passed.
+    """
     import importlib
+    import inspect
 
     module_name, attribute = function.split(":")
-    values = getattr(importlib.import_module(module_name), attribute)()
-    return list(values)
+    callable_ = getattr(importlib.import_module(module_name), attribute)
+    accepted = inspect.signature(callable_).parameters
+    arguments = {name: value for name, value in parameters.items() if name in accepted}
+    return list(callable_(**arguments)), sorted(arguments)
 
 
 def _runs_with_overrides(
@@ -505,22 +514,28 @@ def _entry_choices_from(entry: dict[str, Any], declared: dict[str, NotebookParam
 def _check_choices_from(executions: list[Execution], choices_from: dict[str, dict[str, str]],
                         overrides: dict[str, Any], where: str) -> None:
     """Check ``-p`` values against the values the data allow (``choices_from``), before anything runs."""
-    listed: dict[str, list[Any]] = {}
+    listed: dict[str, tuple[list[Any], list[str]]] = {}
     problems: list[str] = []
-    for name in dict.fromkeys(execution.name for execution in executions):
-        for parameter, function in choices_from.get(name, {}).items():
+    for execution in executions:
+        for parameter, function in choices_from.get(execution.name, {}).items():
             if parameter not in overrides:
                 continue
-            if function not in listed:
+            defaults = {name: p.default for name, p in notebook_parameters(execution.notebook).items()}
+            parameters = {**defaults, **execution.parameters}
+            key = function + json.dumps(parameters, sort_keys=True, default=str)
+            if key not in listed:
                 try:
-                    listed[function] = _call_choices(function)
-                except (ImportError, AttributeError) as error:
+                    listed[key] = _call_choices(function, parameters)
+                except (ImportError, AttributeError, TypeError) as error:
                     raise InputError(
-                        f"{where}: notebooks.{name}.choices_from.{parameter}: cannot call {function}: {error}"
+                        f"{where}: notebooks.{execution.name}.choices_from.{parameter}: cannot call {function}: {error}"
                     ) from error
-            origin = f"for {name}, the values listed by {function}"
-            problem = _choices_problem(parameter, overrides[parameter], listed[function], origin)
-            if problem:
+            allowed, given = listed[key]
+            origin = f"for {execution.name}, the values listed by {function}"
+            if given:
+                origin += f" for its {', '.join(given)}"
+            problem = _choices_problem(parameter, overrides[parameter], allowed, origin)
+            if problem and f"-p {problem}" not in problems:
                 problems.append(f"-p {problem}")
     if problems:
         raise InputError("invalid suite:\n  " + "\n  ".join(problems))
