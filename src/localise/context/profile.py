@@ -18,6 +18,7 @@ from localise.errors import DataUnavailableError, InputError
 
 __all__ = [
     "DEFAULT_OUTCOMES",
+    "analysable_countries",
     "country_context",
     "typology_position",
     "national_framework",
@@ -44,6 +45,31 @@ DEFAULT_OUTCOMES: tuple[str, ...] = (
 def _check_country(country: str, present: Sequence[str], what: str) -> None:
     if country not in set(present):
         raise InputError(f"country {country!r} is not in the {what}; present: {sorted(set(present))}")
+
+
+def analysable_countries(
+    indicators: Sequence[str] | None = None,
+    year: int | None = None,
+    period: Sequence[int] | None = None,
+) -> list[str]:
+    """Countries with at least one NUTS 2 region in the context matrix of these settings.
+
+    The values notebook 07's ``country`` can take: a country whose regions all lack
+    one of the ``indicators`` in the ``year`` (or ``period``) has no row in the
+    matrix, and its profile cannot be drawn. Reads the regional panel the notebooks
+    read (the SYNTHETIC demo when no real data are built). The suite registry calls
+    it (``choices_from``) to check ``-p country=...`` before a notebook starts.
+    """
+    import warnings
+
+    from localise.context.matrix import MatrixSpec, build_matrix
+    from localise.data import SyntheticDataWarning, load_regional_panel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntheticDataWarning)  # the notebook says so itself
+        panel = load_regional_panel()
+    spec = MatrixSpec.make(countries=None, indicators=indicators, year=year, period=None if year is not None else period)
+    return sorted(set(build_matrix(panel, spec).countries.astype(str)))
 
 
 def country_context(matrix: ContextMatrix, country: str) -> pd.DataFrame:
