@@ -35,7 +35,7 @@ import pandas as pd
 
 from localise.errors import DataUnavailableError, InputError
 
-__all__ = ["CAI_CITIES", "LEVELS", "CITY_COUNTERPARTS", "pillars", "cai_cases", "resolve_city", "same_year", "dashboard",
+__all__ = ["CAI_CITIES", "LEVELS", "CITY_COUNTERPARTS", "pillars", "cai_cases", "cai_case_ids", "resolve_city", "same_year", "dashboard",
            "add_city_values", "city_dashboard", "city_vs_region_extract", "ActiveInclusionProfile", "plot_trends", "plot_comparison"]
 
 #: The nine CAI cities and their countries (EUROCITIES network; dossier §6.1, from the project brief).
@@ -115,6 +115,11 @@ def cai_cases() -> pd.DataFrame:
     groups = registry["group"].astype(str)
     cai = registry[groups.str.split(";").map(lambda g: "CAI" in [x.strip() for x in g])]
     return cai.reset_index(drop=True)
+
+
+def cai_case_ids() -> list[str]:
+    """Case ids of the CAI cities in the grid's case registry (the values notebook 09's ``city`` takes)."""
+    return cai_cases()["case_id"].astype(str).tolist()
 
 
 def resolve_city(city: str) -> pd.Series:

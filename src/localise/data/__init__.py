@@ -13,38 +13,31 @@ clearly labelled SYNTHETIC demo data of :mod:`localise.data.demo`.
 Note: read the flags column as ``df["flags"]`` -- ``df.flags`` is a pandas attribute.
 """
 
-from localise.data.governance import (
-    governance_codebook,
-    has_governance_data,
-    load_eqi_regions,
-    load_governance_country_year,
-    load_governance_unmatched,
-)
-from localise.data.loaders import (
-    SyntheticDataWarning,
-    has_real_data,
-    load_country_panel,
-    load_demo_metadata,
-    load_eige,
-    load_regional_panel,
-    load_spi,
-    nuts_geometries,
-    nuts_names,
-)
+import lazy_loader as _lazy
 
-__all__ = [
-    "governance_codebook",
-    "has_governance_data",
-    "load_eqi_regions",
-    "load_governance_country_year",
-    "load_governance_unmatched",
-    "SyntheticDataWarning",
-    "has_real_data",
-    "load_country_panel",
-    "load_demo_metadata",
-    "load_eige",
-    "load_regional_panel",
-    "load_spi",
-    "nuts_geometries",
-    "nuts_names",
-]
+# Names are imported from their modules on first use (PEP 562), so that importing
+# the package (and the ``localise`` command line) does not load pandas or scipy.
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "governance": [
+            "governance_codebook",
+            "has_governance_data",
+            "load_eqi_regions",
+            "load_governance_country_year",
+            "load_governance_unmatched",
+        ],
+        "loaders": [
+            "SyntheticDataWarning",
+            "has_real_data",
+            "load_country_panel",
+            "load_demo_metadata",
+            "load_eige",
+            "load_regional_panel",
+            "load_spi",
+            "nuts_geometries",
+            "nuts_names",
+            "regional_countries",
+        ],
+    },
+)

@@ -8,7 +8,23 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``data`` sub-command and its actions."""
-    parser = subparsers.add_parser("data", help="fetch, build and inspect the data sets")
+    parser = subparsers.add_parser(
+        "data",
+        help="fetch, build and inspect the data sets",
+        description="Obtain the raw public data (Eurostat, NUTS, EU-SPI, EIGE) from a mirror folder or "
+        "online into data/raw/, build the processed panels in data/processed/, or write the seeded "
+        "SYNTHETIC demo data used when no real data are there.",
+        epilog="""\
+examples:
+  localise data prepare                       fetch + build (mirror or network), else the demo
+  localise data fetch --mirror ../shared/data copy the raw files from a mirror folder
+  localise data fetch --offline --only lfst_r_lfu3rt
+  localise data build --nuts-version 2016 2021
+  localise data demo --seed 7                 SYNTHETIC demo data only
+
+The mirror folder can also be given once as LOCALISE_DATA_MIRROR.""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = parser.add_subparsers(dest="data_command", metavar="ACTION")
 
     p = actions.add_parser("demo", help="write the seeded SYNTHETIC demo data to data/processed/demo/")
