@@ -258,6 +258,26 @@ def coverage_classes(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarra
     return cls, members
 
 
+def strictly_dominated(indptr: np.ndarray, indices: np.ndarray, n_cols: int) -> np.ndarray:
+    """Implicants whose columns form a proper subset of another implicant's columns.
+
+    R's ``row.dom``: such implicants leave the chart; implicants of equal coverage
+    do not dominate each other.
+    """
+    n_pi = indptr.size - 1
+    out = np.zeros(n_pi, dtype=bool)
+    if n_pi < 2:
+        return out
+    from scipy import sparse
+
+    lengths = np.diff(indptr)
+    C = sparse.csr_matrix((np.ones(indices.size, dtype=np.int32), indices, indptr), shape=(n_pi, n_cols))
+    overlap = (C @ C.T).tocoo()
+    sub = (overlap.data == lengths[overlap.row]) & (lengths[overlap.col] > lengths[overlap.row])
+    out[np.unique(overlap.row[sub])] = True
+    return out
+
+
 def solve_chart(indptr: np.ndarray, indices: np.ndarray, n_cols: int, *, row_dom: bool = False, all_sol: bool = False, max_models: int = MAX_MODELS) -> list[tuple[int, ...]]:
     """All minimal covers of a prime implicant chart given in compressed sparse rows.
 
@@ -293,13 +313,8 @@ def solve_chart(indptr: np.ndarray, indices: np.ndarray, n_cols: int, *, row_dom
     lengths = np.diff(indptr)
     owner = np.repeat(np.arange(n_pi), lengths)
     active = np.ones(n_pi, dtype=bool)
-    if row_dom and n_pi > 1:
-        from scipy import sparse
-
-        C = sparse.csr_matrix((np.ones(indices.size, dtype=np.int32), indices, indptr), shape=(n_pi, n_cols))
-        overlap = (C @ C.T).tocoo()
-        sub = (overlap.data == lengths[overlap.row]) & (overlap.row != overlap.col) & (lengths[overlap.col] > lengths[overlap.row])
-        active[np.unique(overlap.row[sub])] = False
+    if row_dom:
+        active &= ~strictly_dominated(indptr, indices, n_cols)
     covered_any = np.zeros(n_cols, dtype=bool)
     covered_any[indices[active[owner]]] = True
     if not covered_any.all():

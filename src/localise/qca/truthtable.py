@@ -129,7 +129,9 @@ class TruthTable:
             sort_by = self.settings.get("sort_by")
         frame = self.observed.copy()
         if not complete:
-            frame = frame[(frame["OUT"] != "?") | (frame["n"] > 0)]
+            # R prints only rows coded 1, 0 or C: observed rows with fewer than n.cut
+            # cases are remainders and stay hidden like the unobserved ones
+            frame = frame[frame["OUT"] != "?"]
         keys = _as_list(sort_by) or []
         if keys:
             order_cols, ascending = [], []
