@@ -52,7 +52,40 @@ def covers(cubes: np.ndarray, configs: np.ndarray) -> np.ndarray:
 def primes_from_allowed(allowed: np.ndarray, noflevels: Sequence[int]) -> np.ndarray:
     """All prime cubes of the set of allowed configurations (Quine-McCluskey merging)."""
     k = len(noflevels)
-    cur = np.unique(np.asarray(allowed, dtype=np.int64).reshape(-1, k), axis=0)
+    rows = np.asarray(allowed, dtype=np.int64).reshape(-1, k)
+    base = np.asarray(noflevels, dtype=np.int64) + 1
+    if float(np.prod(base.astype(float))) >= 2.0**62:
+        return _primes_from_allowed_rows(rows, noflevels)
+    # a cube as one integer: digit value + 1 per condition (0 = eliminated)
+    weights = np.ones(k, dtype=np.int64)
+    for j in range(k - 2, -1, -1):
+        weights[j] = weights[j + 1] * base[j + 1]
+    cur = np.unique((rows + 1) @ weights)
+    primes = []
+    while cur.size:
+        merged = np.zeros(cur.size, dtype=bool)
+        new = []
+        for j in range(k):
+            digit = (cur // weights[j]) % base[j]
+            idx = np.flatnonzero(digit)
+            if idx.size < noflevels[j]:
+                continue
+            reduced = cur[idx] - digit[idx] * weights[j]
+            ukeys, inverse, counts = np.unique(reduced, return_inverse=True, return_counts=True)
+            full = counts == noflevels[j]
+            if full.any():
+                merged[idx[full[inverse]]] = True
+                new.append(ukeys[full])
+        primes.append(cur[~merged])
+        cur = np.unique(np.concatenate(new)) if new else np.zeros(0, dtype=np.int64)
+    keys = np.concatenate(primes) if primes else np.zeros(0, dtype=np.int64)
+    return (keys[:, None] // weights[None, :]) % base[None, :] - 1
+
+
+def _primes_from_allowed_rows(cur: np.ndarray, noflevels: Sequence[int]) -> np.ndarray:
+    """:func:`primes_from_allowed` on rows, for tables too large for integer keys."""
+    k = len(noflevels)
+    cur = np.unique(cur, axis=0)
     primes = []
     while cur.shape[0]:
         merged = np.zeros(cur.shape[0], dtype=bool)

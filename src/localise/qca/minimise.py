@@ -402,8 +402,29 @@ def _expand_cube(cube: np.ndarray, noflevels: Sequence[int], allowed: list[list[
     return np.stack([g.ravel() for g in grids], axis=1) if grids else np.zeros((1, 0), dtype=np.int64)
 
 
+def _cube_memberships(tt: TruthTable, cubes: np.ndarray) -> np.ndarray:
+    """Membership of every case (columns) in every cube (rows): minimum over its literals."""
+    X = tt.data[tt.conditions].to_numpy(dtype=float)
+    out = np.ones((cubes.shape[0], X.shape[0]))
+    for j, cond in enumerate(tt.conditions):
+        vals = cubes[:, j]
+        rows = np.flatnonzero(vals != _engine.FREE)
+        if rows.size == 0:
+            continue
+        x = X[:, j]
+        if tt.kinds[cond] == "mv":
+            lit = (x[None, :] == vals[rows, None]).astype(float)
+        else:
+            lit = np.where(vals[rows, None] == 1, x[None, :], 1.0 - x[None, :])
+        out[rows] = np.minimum(out[rows], lit)
+    return out
+
+
+def _solution_frame(name: str, fit: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame({"term": [name], **{k: [v] for k, v in fit.items()}})
+
+
 def _model_fit(tt: TruthTable, chart: "_Chart", pos_rows: np.ndarray) -> ModelFit:
-    mv = {c: tt.kinds[c] == "mv" for c in tt.conditions}
     cases_by_row = tt.observed["cases"].to_dict()
     models, cubes = chart.models, chart.cubes
     names = {i: _cube_str(cubes[i], tt) for m in models for i in m}
@@ -412,24 +433,29 @@ def _model_fit(tt: TruthTable, chart: "_Chart", pos_rows: np.ndarray) -> ModelFi
         rows = pos_rows[chart.covered(i)]
         return "; ".join(",".join(cases_by_row[int(r)]) for r in sorted(rows))
 
-    memb = {i: term_membership(tt.data, _cube_term(cubes[i], tt.conditions), mv) for m in models for i in m}
+    used = sorted({i for m in models for i in m})
+    matrix = _cube_memberships(tt, cubes[used])
+    row_of = {i: r for r, i in enumerate(used)}
+
+    def table(m: Sequence[int]) -> tuple[pd.DataFrame, dict[str, float]]:
+        return model_fit_table(([names[i] for i in m], matrix[[row_of[i] for i in m]]), tt.y)
+
     if len(models) == 1:
         m = models[0]
-        frame, total = model_fit_table({names[i]: memb[i] for i in m}, tt.y)
+        frame, total = table(m)
         frame["cases"] = [cases_of(i) for i in m]
-        sol = pd.DataFrame([{"term": "M1", **total}])
+        sol = _solution_frame("M1", total)
         return ModelFit(multiple_models=False, terms=frame, solution=sol)
-    used = sorted({i for m in models for i in m})
-    overall, total = model_fit_table({names[i]: memb[i] for i in used}, tt.y)
+    overall, total = table(used)
     overall["cases"] = [cases_of(i) for i in used]
     fit = ModelFit(
         multiple_models=True,
         overall_terms=overall,
-        overall_solution=pd.DataFrame([{"term": "union_of_all_PIs", **total}]),
+        overall_solution=_solution_frame("union_of_all_PIs", total),
     )
     for mi, m in enumerate(models, start=1):
-        frame, tot = model_fit_table({names[i]: memb[i] for i in m}, tt.y)
-        fit.per_model[f"M{mi}"] = (frame if len(models) <= 50 else None, pd.DataFrame([{"term": f"M{mi}", **tot}]))
+        frame, tot = table(m)
+        fit.per_model[f"M{mi}"] = (frame if len(models) <= 50 else None, _solution_frame(f"M{mi}", tot))
     return fit
 
 
@@ -582,9 +608,10 @@ def minimize(
     if "?" in inc and simplifying_assumptions:
         sa = {}
         try:
+            # remainders inside each implicant, then per model their union
+            inside = {i: np.setdiff1d(tt.row_numbers(_expand_cube(cubes[i], tt.noflevels)), pos_rows) for i in used}
             for mi, m in enumerate(models, start=1):
-                rows = np.unique(np.concatenate([tt.row_numbers(_expand_cube(cubes[i], tt.noflevels)) for i in m]))
-                sa[f"M{mi}"] = np.setdiff1d(rows, pos_rows).tolist()
+                sa[f"M{mi}"] = np.unique(np.concatenate([inside[i] for i in m])).tolist()
         except InputError:
             sa = None
     elif simplifying_assumptions:
@@ -593,6 +620,8 @@ def minimize(
     if wants_intermediate:
         if sa is None:
             raise InputError("dir_exp: too many simplifying assumptions to derive easy counterfactuals")
+        solved: dict[tuple[int, ...], tuple[_Chart, list[str], ModelFit]] = {}
+        c_names = names_of(c_cubes)
         for ci, cm in enumerate(c_models, start=1):
             for pi_, pm in enumerate(models, start=1):
                 sa_rows = np.asarray(sa[f"M{pi_}"], dtype=np.int64)
@@ -600,21 +629,24 @@ def minimize(
                 inside = _engine.covers(easy_cubes, tt.configs(sa_rows)).any(axis=0) if sa_rows.size else np.zeros(0, dtype=bool)
                 easy = sa_rows[inside]
                 difficult = np.setdiff1d(sa_rows, easy)
-                allowed_cfg = np.vstack([pos, tt.configs(easy)]) if easy.size else pos
-                i_chart = _solve(_engine.primes_from_allowed(allowed_cfg, tt.noflevels), pos, row_dom, all_sol)
+                key = tuple(easy.tolist())
+                if key not in solved:  # pairs of models often share their easy counterfactuals
+                    allowed_cfg = np.vstack([pos, tt.configs(easy)]) if easy.size else pos
+                    i_chart = _solve(_engine.primes_from_allowed(allowed_cfg, tt.noflevels), pos, row_dom, all_sol)
+                    solved[key] = (i_chart, names_of(i_chart.cubes), _model_fit(tt, i_chart, pos_rows))
+                i_chart, i_names, i_fit = solved[key]
                 i_models = i_chart.models
-                i_names = names_of(i_chart.cubes)
                 intermediates.append(
                     IntermediateSolution(
                         name=f"C{ci}P{pi_}",
-                        conservative_terms=[names_of(c_cubes)[i] for i in cm],
+                        conservative_terms=[c_names[i] for i in cm],
                         parsimonious_terms=[names[i] for i in pm],
                         models=[[i_names[i] for i in m] for m in i_models],
                         essential=[i_names[i] for i in sorted(set.intersection(*[set(m) for m in i_models]))] if i_models else [],
                         prime_implicants=i_names,
                         easy_counterfactuals=easy.tolist(),
                         difficult_counterfactuals=difficult.tolist(),
-                        fit=_model_fit(tt, i_chart, pos_rows),
+                        fit=i_fit,
                     )
                 )
     return Solution(

@@ -86,10 +86,11 @@ def _tt_from(case: dict[str, Any], data: pd.DataFrame, inputs: dict[str, Any], *
 def _fit_records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     if frame is None:
         return []
-    recs = []
-    for rec in frame.to_dict(orient="records"):
-        recs.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()})
-    return recs
+    columns = {c: frame[c].tolist() for c in frame.columns}
+    return [
+        {c: (None if isinstance(v, float) and math.isnan(v) else v) for c, v in zip(columns, values)}
+        for values in zip(*columns.values())
+    ]
 
 
 def _fit_out(fit) -> dict[str, Any]:
