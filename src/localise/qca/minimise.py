@@ -584,13 +584,26 @@ def minimize(
     def names_of(cubes):
         return [_cube_str(c, tt) for c in cubes]
 
+    if "?" in inc and forb_rows.size == 0:
+        raise InputError(
+            "include: every observed configuration is positive or a remainder, so with include='?' all "
+            "conditions are minimised away; R's minimize() refuses this too ('All truth table configurations "
+            "are used, all conditions are minimized'). Check the truth table (incl_cut, n_cut)."
+        )
     # --- conservative (always needed: output or intermediate input)
     wants_intermediate = "?" in inc and not _no_dir_exp(dir_exp)
     if "?" not in inc or wants_intermediate:
         cons_allowed = pos
         if "C" in inc and tt.contradiction_rows:
             cons_allowed = np.vstack([pos, tt.configs(tt.contradiction_rows)])
-        c_chart = _solve(_engine.primes_from_allowed(cons_allowed, tt.noflevels), pos, row_dom, all_sol)
+        c_primes = _engine.primes_from_allowed(cons_allowed, tt.noflevels)
+        if c_primes.shape[0] == 1 and np.all(c_primes == _engine.FREE):
+            raise InputError(
+                "tt: every configuration of the truth table is positive, so all conditions are minimised "
+                "away; R's minimize() refuses this too ('All truth table configurations are used'). "
+                "Check the truth table."
+            )
+        c_chart = _solve(c_primes, pos, row_dom, all_sol)
         c_cubes, c_models = c_chart.cubes, c_chart.models
     if "?" in inc:
         forbidden = tt.configs(np.union1d(forb_rows, remainder_excl)) if (forb_rows.size or remainder_excl.size) else np.zeros((0, len(tt.conditions)), dtype=np.int64)

@@ -55,9 +55,9 @@ def _data(case: dict[str, Any], reference_dir: Path) -> pd.DataFrame:
     files = case.get("data_files") or []
     if len(files) != 1:
         raise UnsupportedCase(f"data_files: expected exactly one data file, got {files}")
-    frame = pd.read_csv(reference_dir / files[0], index_col=0)
-    frame.index = frame.index.astype(str)
-    return frame
+    from localise.qca.datasets import read_case_table
+
+    return read_case_table(reference_dir / files[0])
 
 
 def _check_params(kind: str, inputs: dict[str, Any]) -> None:
