@@ -174,22 +174,24 @@ def test_hand_made_examples_are_checked(qca_reference_dir, name, mutate, where):
 
 # ------------------------------------------------------------- where R is wrong
 def _independent_primes(positives, negatives, k):
-    """Prime implicants by enumeration of all 3^k cubes (pure Python, no engine code)."""
-    pos = {tuple(r) for r in positives}
-    neg = {tuple(r) for r in negatives}
+    """Prime implicants of crisp data by enumeration of all 3^k cubes (no engine code).
 
-    def inside(cube, row):
-        return all(c == -1 or c == v for c, v in zip(cube, row))
-
-    def clean(cube):
-        return not any(inside(cube, r) for r in neg)
-
-    out = set()
-    for cube in itertools.product([-1, 0, 1], repeat=k):
-        if clean(cube) and any(inside(cube, r) for r in pos):
-            if not any(clean(cube[:j] + (-1,) + cube[j + 1 :]) for j in range(k) if cube[j] != -1):
-                out.add(cube)
-    return out
+    A cube is a pair (mask of fixed conditions, their values) over bit-coded rows. It is
+    clean when no negative row agrees with it on the mask, and prime when it is clean,
+    holds a positive row, and freeing any fixed condition makes it unclean.
+    """
+    bits = 1 << np.arange(k)[::-1]  # first condition = most significant bit
+    pos = np.asarray(positives, dtype=np.int64) @ bits
+    neg = np.asarray(negatives, dtype=np.int64) @ bits
+    projected = {mask: set((neg & mask).tolist()) for mask in range(1 << k)}
+    primes = set()
+    for mask in range(1 << k):
+        for value in set((pos & mask).tolist()) - projected[mask]:
+            fixed = [b for b in range(k) if mask >> b & 1]
+            if any((value & ~(1 << b)) not in projected[mask & ~(1 << b)] for b in fixed):
+                continue  # a larger cube is still clean
+            primes.add(tuple(-1 if not mask >> (k - 1 - j) & 1 else value >> (k - 1 - j) & 1 for j in range(k)))
+    return primes
 
 
 @pytest.mark.reference

@@ -92,7 +92,7 @@ def model_fit_table(memberships: Mapping[str, np.ndarray] | tuple[Sequence[str],
         covu = total["covS"] - cov_others
     else:
         covu = np.full(t, np.nan)
-    frame = pd.DataFrame({"term": names, "inclS": incl, "PRI": pri, "covS": cov, "covU": covu}, columns=["term", "inclS", "PRI", "covS", "covU"])
+    frame = pd.DataFrame({"term": np.array(names, dtype=object), "inclS": incl, "PRI": pri, "covS": cov, "covU": covu}, copy=False)
     return frame, total
 
 

@@ -404,7 +404,7 @@ def _expand_cube(cube: np.ndarray, noflevels: Sequence[int], allowed: list[list[
 
 def _cube_memberships(tt: TruthTable, cubes: np.ndarray) -> np.ndarray:
     """Membership of every case (columns) in every cube (rows): minimum over its literals."""
-    X = tt.data[tt.conditions].to_numpy(dtype=float)
+    X = tt.condition_values
     out = np.ones((cubes.shape[0], X.shape[0]))
     for j, cond in enumerate(tt.conditions):
         vals = cubes[:, j]
@@ -421,7 +421,7 @@ def _cube_memberships(tt: TruthTable, cubes: np.ndarray) -> np.ndarray:
 
 
 def _solution_frame(name: str, fit: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame({"term": [name], **{k: [v] for k, v in fit.items()}})
+    return pd.DataFrame({"term": np.array([name], dtype=object), **{k: np.array([v]) for k, v in fit.items()}}, copy=False)
 
 
 def _model_fit(tt: TruthTable, chart: "_Chart", pos_rows: np.ndarray) -> ModelFit:

@@ -86,10 +86,10 @@ def _tt_from(case: dict[str, Any], data: pd.DataFrame, inputs: dict[str, Any], *
 def _fit_records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     if frame is None:
         return []
-    columns = {c: frame[c].tolist() for c in frame.columns}
+    columns = frame.columns.tolist()
     return [
         {c: (None if isinstance(v, float) and math.isnan(v) else v) for c, v in zip(columns, values)}
-        for values in zip(*columns.values())
+        for values in frame.to_numpy(dtype=object).tolist()
     ]
 
 

@@ -9,6 +9,7 @@ Only observed rows are stored; remainders are implicit (the complete table can h
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,11 @@ class TruthTable:
     settings: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ layout
+    @functools.cached_property
+    def condition_values(self) -> np.ndarray:
+        """The conditions' values as a float matrix (cases x conditions)."""
+        return self.data[self.conditions].to_numpy(dtype=float)
+
     @property
     def multivalue(self) -> bool:
         """True when any condition is multi-value (literals are then written ``X[v]``)."""
