@@ -45,9 +45,37 @@ def test_crisp_and_linear_and_bell():
     assert bell == pytest.approx([0, 0.5, 1, 1, 1, 1, 0.5, 0])
 
 
+def test_ecdf_calibration_follows_r():
+    # R: F = empirical CDF of the values between the lowest and the highest anchor
+    # (here 2..8, seven values); F(x) / F(c) / 2 below c, 1 - (1 - F(x)) / (1 - F(c)) / 2 above
+    x = np.arange(1.0, 11.0)
+    v = calibrate(x, thresholds="e=2, c=5, i=8", logistic=False, ecdf=True, warn_half=False)
+    f = {2: 1 / 7, 3: 2 / 7, 4: 3 / 7, 5: 4 / 7, 6: 5 / 7, 7: 6 / 7, 8: 1.0}
+    expected = [0, 0] + [f[k] / f[5] / 2 for k in (3, 4, 5)] + [1 - (1 - f[k]) / (1 - f[5]) / 2 for k in (6, 7, 8)] + [1, 1]
+    assert v == pytest.approx(expected)
+    # decreasing set (i < c < e): mirrored
+    d = calibrate(x, thresholds="e=8, c=5, i=2", logistic=False, ecdf=True, warn_half=False)
+    assert d[[3, 4, 5, 6]] == pytest.approx([1 - f[4] / f[5] / 2, 0.5, (1 - f[6]) / (1 - f[5]) / 2, (1 - f[7]) / (1 - f[5]) / 2])
+
+
+def test_direct_memberships_are_clamped_and_six_anchors_are_piecewise():
+    # R sets direct memberships below 0.0001 to 0 and above 0.9999 to 1
+    x = np.array([-200.0, 0.0, 1800.0])
+    raw = 1 / (1 + np.exp(-(x - 550) * math.log(19) / np.where(x >= 550, 350, 200)))
+    assert raw[0] < 1e-4 < raw[1] and raw[2] > 1 - 1e-4
+    v = calibrate(x, thresholds="e=350, c=550, i=900")
+    assert v.tolist() == [0.0, pytest.approx(raw[1]), 1.0]
+    # with six anchors R ignores logistic: the default call gives the piecewise bell
+    bell = calibrate(np.array([0.5, 1.5, 6.5]), thresholds=[0, 1, 2, 5, 6, 7])
+    assert bell == pytest.approx([0.25, 0.75, 0.25])
+
+
 def test_tfr_and_grid_codes():
     v = calibrate(np.array([1.0, 2, 3, 4, 5]), method="TFR", warn_half=False)
     assert v == pytest.approx([0, 0.25, 0.5, 0.75, 1])
+    # R's TFR anchors the scale at 1: max(0, (F(x) - F(1)) / (1 - F(1))); F(1) = 0.4 here
+    z = calibrate(np.array([0.0, 1, 2, 3, 4]), method="TFR", warn_half=False)
+    assert z == pytest.approx([0, 0, 1 / 3, 2 / 3, 1])
     assert grid_codes_to_fuzzy([0, 1, 2, 3, np.nan])[:4] == pytest.approx([0, 0.33, 0.67, 1])
     with pytest.raises(InputError, match="codes"):
         grid_codes_to_fuzzy([0, 4])
@@ -269,6 +297,32 @@ def test_row_dominance_keeps_implicants_of_equal_coverage():
     indices = np.nonzero(cov)[1]
     assert _engine.strictly_dominated(indptr, indices, 3).tolist() == [False, False, True, False]
     assert set(_engine.solve_chart(indptr, indices, 3, row_dom=True)) == {(0, 3), (1, 3)}
+
+
+def _intermediate_by_parsimonious(sol):
+    return {tuple(i.parsimonious_terms): i for i in sol.intermediate}
+
+
+def test_conjunctural_directional_expectations():
+    # one positive row ~A*~B*C (row 2) and one negative ~A*B*~C (row 3): parsimonious
+    # models C and ~B, conservative ~A*~B*C. Worked by hand with R's rule (C_getEC):
+    # an expectation on the conjunction A=0 and B=1 frees A and B from the conservative
+    # term under C (A agrees, B does not), so every remainder in C is easy (rows 4, 6, 8);
+    # the same literals as separate expectations free only B (A agrees): row 4.
+    df = _crisp_frame([[0, 0, 1, 1], [0, 1, 0, 0]], ["A", "B", "C", "Y"])
+    tt = truth_table(df, "Y")
+    joint = _intermediate_by_parsimonious(minimize(tt, include="?", dir_exp="~A*B"))
+    assert set(joint) == {("C",), ("~B",)}
+    assert joint[("C",)].easy_counterfactuals == [4, 6, 8]
+    assert joint[("C",)].models == [["C"]]
+    # under ~B the conjunction's only free condition, A, takes its expected value: no EC
+    assert joint[("~B",)].easy_counterfactuals == [] and joint[("~B",)].models == [["~A*~B*C"]]
+    single = _intermediate_by_parsimonious(minimize(tt, include="?", dir_exp=["~A", "B"]))
+    assert single[("C",)].easy_counterfactuals == [4]
+    assert single[("C",)].difficult_counterfactuals == [6, 8]
+    assert single[("C",)].models == [["~A*C"]]
+    with pytest.raises(InputError, match="dir_exp"):
+        minimize(tt, include="?", dir_exp="A*Z")
 
 
 def test_multivalue_notation():
