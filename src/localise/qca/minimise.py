@@ -3,13 +3,16 @@
 * conservative (``include=""``): only positive rows;
 * parsimonious (``include="?"``): remainders are "don't cares";
 * intermediate (``include="?"`` and ``dir_exp``): positives plus the easy
-  counterfactuals (remainders used by the parsimonious model that agree with the
-  directional expectations), one result per conservative x parsimonious model pair
-  (R's ``C1P1``, ``C1P2``, ...).
+  counterfactuals, one result per conservative x parsimonious model pair (R's ``C1P1``,
+  ``C1P2``, ...). As in R, a condition fixed by a conservative term but not by a
+  parsimonious term containing it is freed (to all its levels) when the term's value is
+  not an expected one; the easy counterfactuals are the parsimonious model's
+  simplifying assumptions inside the freed cubes.
 
 All prime implicants are found exactly and **all** minimal models are read from the
-prime implicant chart (R's ``row.dom`` and ``all.sol`` semantics); see
-:mod:`localise.qca._engine` for the algorithms and ``docs/methods.md`` §8.5.
+prime implicant chart (R's ``all.sol``; ``row.dom`` removes only strictly dominated
+implicants, from the chart too); see :mod:`localise.qca._engine` for the algorithms and
+``docs/methods/qca_r_agreement.md`` for each rule and where R differs.
 """
 
 from __future__ import annotations
@@ -550,16 +553,25 @@ def minimize(
         ``"?,C"`` also contradictions.
     dir_exp
         Directional expectations for the intermediate solution (with ``include="?"``):
-        ``"DEV, URB, ~IND"``, a list of such literals, or ``{"DEV": 1, "IND": 0}``
-        (``"-"`` = no expectation; multi-value: a list of values).
+        ``"DEV, URB, ~IND"``, a list of such literals, multi-value levels ``"IND[2]"``
+        or ``"IND[1,2]"``, a mapping ``{"DEV": 1, "IND": [1, 2]}`` (``"-"`` = no
+        expectation), or conjunctions (``"DEV*~URB"``, an expectation on the
+        combination).
     exclude
         Remainders that may not be used: row numbers or expressions.
     row_dom
-        Apply row dominance to the prime implicant chart.
+        Row dominance: drop implicants whose positive configurations are a proper subset
+        of another implicant's (implicants of equal coverage all stay).
     all_sol
         Every irredundant model instead of only those with the fewest implicants.
     simplifying_assumptions
         List the remainders each model uses (skipped when there are too many).
+
+    Raises
+    ------
+    InputError
+        Where R's ``minimize()`` stops too: no positive configuration; ``include="?"``
+        with no negative (or contradictory) row left; every configuration positive.
     """
     if not isinstance(tt, TruthTable):
         raise InputError(f"tt: expected a TruthTable, got {type(tt).__name__}")

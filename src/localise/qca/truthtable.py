@@ -265,6 +265,18 @@ def truth_table(
         Print remainders too.
     show_cases
         Print case names.
+
+    Raises
+    ------
+    InputError
+        Where R's ``truthTable()`` stops too: a multi-value condition that does not take
+        every level 0..max (or has more than 20 levels), or no configuration with at
+        least ``n_cut`` cases; also a missing case label.
+
+    Notes
+    -----
+    Observed rows with fewer than ``n_cut`` cases are remainders: like R, the printed
+    table leaves them out unless ``complete=True``.
     """
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
