@@ -8,7 +8,7 @@ import argparse
 def register(subparsers) -> None:
     parser = subparsers.add_parser("qca", help="QCA engine: reference check, truth table and minimisation")
     sub = parser.add_subparsers(dest="qca_command", metavar="ACTION")
-    check = sub.add_parser("check", help="run every R QCA reference case and compare")
+    check = sub.add_parser("check", help="run every R QCA reference case (and those under random/) and compare")
     check.add_argument("--reference", default=None, help="reference folder (default LOCALISE_QCA_REFERENCE)")
     check.set_defaults(func=_check)
     mini = sub.add_parser("minimize", help="truth table and minimisation of a CSV (first column = case names)")
@@ -29,8 +29,12 @@ def _check(args: argparse.Namespace) -> int:
 
     from localise.qca.reference import check_directory
 
-    folder = Path(args.reference) if args.reference else None
+    from localise import paths
+
+    folder = Path(args.reference) if args.reference else paths.qca_reference_dir()
     results = check_directory(folder)
+    if (folder / "random" / "cases").is_dir():  # the random problems kept beside the shared cases
+        results.update({f"random/{k}": v for k, v in check_directory(folder / "random").items()})
     if not results:
         print("no reference cases found")
         return 1

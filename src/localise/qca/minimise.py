@@ -653,7 +653,9 @@ def minimize(
                 easy_cubes = _easy_cubes(c_cubes[cm], cubes[pm], dirs)
                 inside = _engine.covers(easy_cubes, tt.configs(sa_rows)).any(axis=0) if sa_rows.size else np.zeros(0, dtype=bool)
                 easy = sa_rows[inside]
-                difficult = np.setdiff1d(sa_rows, easy)
+                # R: with no expectation at all ("-" everywhere) the intermediate solution
+                # is the conservative one and lists no counterfactuals of either kind
+                difficult = np.setdiff1d(sa_rows, easy) if dirs else np.zeros(0, dtype=np.int64)
                 key = tuple(easy.tolist())
                 if key not in solved:  # pairs of models often share their easy counterfactuals
                     allowed_cfg = np.vstack([pos, tt.configs(easy)]) if easy.size else pos
