@@ -325,6 +325,11 @@ def _parse_dir_exp(dir_exp: Any, tt: TruthTable) -> DirectionalExpectations:
     for part in (p.strip() for p in parts):
         if not part or part == "-":
             continue
+        blank = re.fullmatch(r"([A-Za-z_.][A-Za-z0-9_.]*)\s*[\[{]\s*-\s*[\]}]", part)
+        if blank:  # "X[-]": no expectation for X
+            if blank.group(1) not in tt.conditions:
+                raise InputError(f"dir_exp: {blank.group(1)!r} is not a condition of the truth table (conditions: {tt.conditions})")
+            continue
         literals = [_literal_values(lit, tt) for lit in part.split("*")]
         if len(literals) == 1:
             j, vals = literals[0]
