@@ -160,6 +160,24 @@ class SROIModel:
         out["duration_years"] = out["duration_years"].astype(int)
         return out
 
+    def _check_overflow(self, impact1: np.ndarray, pv_by_outcome: np.ndarray, pv: float, total: float) -> None:
+        """Raise :class:`InputError` when a value is too large for floating point (the ratio would be wrong)."""
+        where = self.source or self.title
+        if not np.isfinite(total):
+            values = ", ".join(f"{v:g}" for v in self.inputs["value"])
+            raise InputError(f"{where}: inputs: the total value of inputs overflows (values {values}); "
+                             "expected amounts below 1e300 (check the units)")
+        bad = np.flatnonzero(~np.isfinite(impact1) | ~np.isfinite(pv_by_outcome))
+        if len(bad):
+            i = int(bad[0])
+            row = self.outcomes.iloc[i]
+            raise InputError(
+                f"{where}: outcome {row['outcome_id']!r}: quantity {row['quantity']:g} x proxy {row['proxy']:g} "
+                "overflows floating point; expected amounts below 1e300 (check the units)"
+            )
+        if not np.isfinite(pv):
+            raise InputError(f"{where}: the present value summed over outcomes overflows; expected amounts below 1e300")
+
     def fit(self) -> SROIResult:
         """Compute impacts, present value, NPV, SROI ratio and payback."""
         a = self._arrays()
@@ -189,6 +207,7 @@ class SROIModel:
         pv = float(pv_by_outcome.sum())
         total = self.total_inputs
         annual = float(impact1.sum())
+        self._check_overflow(impact1, pv_by_outcome, pv, total)
         return SROIResult(
             title=self.title,
             currency=self.currency,
@@ -683,8 +702,10 @@ def read_sroi_csv(
     inputs_path = Path(inputs_path) if inputs_path else outcomes_path.with_name(f"{outcomes_path.stem}_inputs.csv")
     if not inputs_path.is_file():
         raise InputError(f"{inputs_path}: inputs file not found (columns stakeholder, input, value[, currency])")
-    outcomes = pd.read_csv(outcomes_path, dtype={"outcome_id": str})
-    inputs = pd.read_csv(inputs_path)
+    from localise.tables import read_table
+
+    outcomes = read_table(outcomes_path, what="SROI impact map", dtype={"outcome_id": str})
+    inputs = read_table(inputs_path, what="SROI inputs table")
 
     def currencies(frame: pd.DataFrame) -> list[Any] | None:
         if "currency" not in frame:

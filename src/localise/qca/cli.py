@@ -44,15 +44,11 @@ def _check(args: argparse.Namespace) -> int:
 def _minimize(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import pandas as pd
-
-    from localise.errors import InputError
     from localise.qca import minimize, truth_table
+    from localise.tables import read_table
 
     path = Path(args.csv)
-    if not path.is_file():
-        raise InputError(f"csv: {path} not found")
-    data = pd.read_csv(path, index_col=0)
+    data = read_table(path, what="QCA data table (first column = case names)", index_col=0)
     data.index = data.index.astype(str)
     tt = truth_table(data, args.outcome, args.conditions, incl_cut=args.incl_cut, n_cut=args.n_cut, pri_cut=args.pri_cut)
     print(tt)
