@@ -179,13 +179,13 @@ def _check_csv_complete(path: Path, name: str) -> None:
         )
 
 
-def _install(src: Path, target: Path, rel: str, entries: dict, *, accept_changes: bool, online: bool) -> None:
+def _install(src: Path, target: Path, rel: str, entries: dict, *, accept_changes: bool) -> None:
     """Copy ``src`` beside ``target``, check it, and only then replace ``target``.
 
     The new file is refused (``target`` keeps its content) when it is empty, truncated or
-    corrupt, and, for mirror files, when its checksum differs from the manifest while the
-    current file still matches it (unless ``accept_changes``). Online files may change
-    (Eurostat revises data) but not shrink to less than half of a good file's size.
+    corrupt, or, unless ``accept_changes``, when the current file still matches the manifest
+    and the new one is less than half its size. Other changes (a new vintage) are taken
+    and reported by :class:`VintageChangedWarning`.
     """
     with atomic_path(target) as tmp:
         shutil.copyfile(src, tmp)
@@ -196,19 +196,12 @@ def _install(src: Path, target: Path, rel: str, entries: dict, *, accept_changes
         if sha256_file(target) != old.get("sha256"):
             return  # the current file is already not the recorded one: nothing good to protect
         new_size, old_size = tmp.stat().st_size, int(old.get("size_bytes") or 0)
-        if not online:
-            raise InputError(
-                f"{rel}: the mirror's file differs from data/raw/MANIFEST ({new_size} bytes, SHA-256 "
-                f"{sha256_file(tmp)[:12]}...; recorded {old_size} bytes, {old.get('sha256', '')[:12]}...); "
-                "kept the current file. Expected the recorded vintage: pass --accept-changes to take the new file"
-            )
         if new_size < old_size / 2:
             raise InputError(
-                f"{rel}: the download ({new_size} bytes) is less than half the size of the current file "
-                f"({old_size} bytes); kept the current file. Pass --accept-changes to take it anyway"
+                f"{rel}: the new file ({new_size} bytes) is less than half the size of the current one, which matches "
+                f"data/raw/MANIFEST ({old_size} bytes); kept the current file (a cut-off copy?). "
+                "Pass --accept-changes to take it anyway"
             )
-
-
 
 
 def fetch_url(
@@ -292,9 +285,9 @@ def fetch_all(
         Restrict to these catalogue codes or governance source ids (``eqi``, ``rai``, ``lai``,
         ``imf_fd``, ``cws``); unknown codes raise :class:`InputError`.
     accept_changes
-        Replace a raw file whose checksum matches the manifest by a mirror file that
-        differs from it (a new vintage). Without it such a file is refused and kept.
-        Empty, truncated or corrupt new files are always refused; the old file stays.
+        Replace a raw file that matches the manifest by a new file less than half its
+        size. Without it such a file is refused and the old one kept. Empty, truncated
+        or corrupt new files are always refused.
 
     Returns
     -------
@@ -322,7 +315,7 @@ def fetch_all(
         if not src.is_file():
             raise DataUnavailableError(f"mirror file {src} is missing; expected it for the catalogue (layout: {rel})")
         target = raw / rel
-        _install(src, target, rel, entries, accept_changes=accept_changes, online=False)
+        _install(src, target, rel, entries, accept_changes=accept_changes)
         status = _record(entries, rel, target, f"mirror:{rel}", vintage)
         return FetchResult(rel, f"mirror:{rel}", status)
 
@@ -403,11 +396,6 @@ def verify_manifest(rels: Iterable[str]) -> None:
         path = paths.data_raw() / rel
         if entry is None or not path.is_file():
             continue
-        if str(path.stat().st_size) != entry.get("size_bytes", str(path.stat().st_size)):
-            raise InputError(
-                f"{path}: {path.stat().st_size} bytes, data/raw/MANIFEST records {entry['size_bytes']} bytes "
-                f"(retrieved {entry['retrieved_utc']}); expected the fetched file unchanged -- re-run `localise data fetch`"
-            )
         checksum = sha256_file(path)
         if checksum != entry["sha256"]:
             raise InputError(
