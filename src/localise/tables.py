@@ -36,7 +36,7 @@ import pandas as pd
 
 from localise.errors import InputError
 
-__all__ = ["InvisibleCharacterWarning", "read_table", "check_finite", "strip_invisible", "check_number"]
+__all__ = ["InvisibleCharacterWarning", "read_table", "read_text_file", "check_finite", "strip_invisible", "check_number"]
 
 _TEXT_SUFFIXES = (".csv", ".txt")
 _BOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -239,6 +239,24 @@ def read_table(
     if not as_text:
         frame = frame.replace("", np.nan).apply(_maybe_numeric)
     return frame
+
+
+def read_text_file(path: str | os.PathLike[str], *, what: str) -> str:
+    """Text of a UTF-8 file (YAML model, codebook ...) under the same rules as :func:`read_table`.
+
+    A missing, empty, binary or non-UTF-8 file raises :class:`InputError` naming the file
+    (and line and byte); invisible format characters are removed with a warning.
+    """
+    file = Path(path)
+    data = _check_file(file, what)
+    if data.startswith(_ZIP_MAGIC):
+        raise InputError(f"{file}: the content is a ZIP archive (an XLSX workbook?); expected a {what} as UTF-8 text")
+    text = _decode(file, data, what)
+    cleaned, removed = strip_invisible(text)
+    if removed:
+        first = next(i for i, ch in enumerate(text) if unicodedata.category(ch) == "Cf")
+        _warn_invisible(file, f"line {text[:first].count(chr(10)) + 1}", removed)
+    return cleaned
 
 
 def _maybe_numeric(column: pd.Series) -> pd.Series:

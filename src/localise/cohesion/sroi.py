@@ -644,8 +644,10 @@ def load_sroi(path: str | os.PathLike[str]) -> SROIModel:
         raise InputError(f"{path}: expected a .yml/.yaml model or a .csv impact map")
     import yaml
 
+    from localise.tables import read_text_file
+
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.safe_load(read_text_file(path, what="SROI model (YAML)"))
     except yaml.YAMLError as error:
         raise InputError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(doc, dict):

@@ -551,7 +551,7 @@ def check_merged_codes(table: pd.DataFrame, codebook, *, source: str = "merged t
                 problems.add(row, "level", f"{dim}: level {level!r} is not a number; expected one of "
                              f"{dimension.allowed_codes[:-1]} or empty (not assessable)")
             elif pd.notna(number) and float(number) not in dimension.levels:
-                problems.add(row, "level", f"{dim}: level {level!r} is outside the codebook; expected one of "
+                problems.add(row, "level", f"{dim}: level {float(number):g} is outside the codebook; expected one of "
                              f"{dimension.allowed_codes[:-1]} or empty (not assessable)")
         else:
             text = "" if pd.isna(category) else str(category).strip()

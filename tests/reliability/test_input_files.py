@@ -1,0 +1,130 @@
+"""Fault injection: broken input files given to every command that reads a table.
+
+All commands read through :func:`localise.tables.read_table`; each case asserts exit
+code 2, a message naming the file and what is wrong (line and byte for an encoding
+error), no traceback, and no file written or changed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+
+import pytest
+
+VALID_INPUTS = "stakeholder,input,value\ncity,staff time,1000\n"
+
+
+def _xlsx_bytes() -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["case_id", "value"])
+    book.active.append(["a", 1])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _corrupt_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    return buffer.getvalue()[:40]
+
+
+#: fault -> (file suffix, content or None for a folder / a missing file, texts the message must hold)
+FAULTS = {
+    "empty": (".csv", b"", ["is empty (0 bytes)", "expected"]),
+    "binary": (".csv", b"id,x\n\x00\x01\x02\xff\xfe\x00" * 20, ["binary content", "NUL byte at line 2"]),
+    "gzip-named-csv": (".csv", gzip.compress(b"id,x\n1,2\n"), ["gzip archive", "expected"]),
+    "latin1": (".csv", "case,name\nFR_MULHOUSE,Mulhouse\nPL_GDANSK,Gdańsk\nSE_UMEA,Umeå\n".encode("latin-1", "replace"),
+               ["line 4", "not UTF-8", "latin-1"]),
+    "csv-named-xlsx": (".xlsx", b"id,x\n1,2\n", ["named .xlsx but the content is CSV text", ".csv"]),
+    "xlsx-named-csv": (".csv", None, ["ZIP archive", "XLSX", "expected CSV text"]),
+    "corrupt-xlsx": (".xlsx", _corrupt_zip(), ["not a readable XLSX workbook"]),
+    "folder": (".csv", "folder", ["is a folder"]),
+    "missing": (".csv", "missing", ["not found"]),
+}
+MAIN_FAULTS = ["empty", "binary", "latin1", "csv-named-xlsx", "xlsx-named-csv"]
+
+
+def _argv(command: str, path, tmp_path) -> list[object]:
+    if command == "grid check":
+        return ["grid", "check", path]
+    if command == "grid merge":
+        return ["grid", "merge", path, "--out", tmp_path / "merged.csv"]
+    if command == "grid reliability":
+        return ["grid", "reliability", path, "--n-boot", "0"]
+    if command == "qca minimize":
+        return ["qca", "minimize", path, "--outcome", "Y"]
+    if command == "indicators compute":
+        return ["indicators", "compute", "regional_social_cohesion", path]
+    if command == "indicators uncertainty":
+        return ["indicators", "uncertainty", "regional_social_cohesion", path, "--replications", "8"]
+    if command == "cohesion sroi":
+        (tmp_path / f"{path.stem}_inputs.csv").write_text(VALID_INPUTS, encoding="utf-8")
+        return ["cohesion", "sroi", path]
+    if command == "cohesion sroi --inputs":
+        impact = tmp_path / "map.csv"
+        impact.write_text("outcome_id,stakeholder,outcome,indicator,quantity,proxy,proxy_source,deadweight,"
+                          "displacement,attribution,dropoff,duration_years\n"
+                          "a,s,o,i,10,100,survey,0,0,0,0,1\n", encoding="utf-8")
+        return ["cohesion", "sroi", impact, "--inputs", path]
+    if command == "cohesion spiral-check":
+        return ["cohesion", "spiral-check", path]
+    raise AssertionError(command)
+
+
+def _make(tmp_path, fault: str):
+    suffix, content, expect = FAULTS[fault]
+    path = tmp_path / f"input{suffix}"
+    if content == "folder":
+        path.mkdir()
+    elif content == "missing":
+        pass
+    elif content is None:
+        path.write_bytes(_xlsx_bytes())
+    else:
+        path.write_bytes(content)
+    return path, expect
+
+
+CASES = [(c, f) for c in ("grid check", "qca minimize", "indicators compute") for f in FAULTS] + [
+    ("cohesion sroi", f) for f in FAULTS if not f.endswith("xlsx")  # SROI maps are CSV or YAML only
+] + [
+    (c, f)
+    for c in ("grid merge", "grid reliability", "indicators uncertainty", "cohesion sroi --inputs", "cohesion spiral-check")
+    for f in MAIN_FAULTS
+]
+
+
+@pytest.mark.parametrize(("command", "fault"), CASES, ids=[f"{c}:{f}" for c, f in CASES])
+def test_broken_input_file_gives_a_clear_message(run, tmp_path, command, fault):
+    path, expect = _make(tmp_path, fault)
+    argv = _argv(command, path, tmp_path)
+    run.fails(*argv, expect=[str(path), *expect])
+
+
+YAML_FAULTS = {
+    "empty": (b"", ["is empty (0 bytes)"]),
+    "binary": (b"title: x\n\x00\x00\x13\x37" * 10, ["binary content", "NUL byte at line 2"]),
+    "latin1": ("title: Projet pilote\ncurrency: EUR\nnote: \u00e9t\u00e9\n".encode("latin-1"), ["line 3", "not UTF-8"]),
+    "workbook": (None, ["ZIP archive", "expected"]),
+}
+YAML_COMMANDS = {
+    "cohesion sroi": lambda p, tmp: ["cohesion", "sroi", p],
+    "indicators show": lambda p, tmp: ["indicators", "show", p],
+    "grid check --codebook": lambda p, tmp: ["grid", "check", tmp / "sheet.csv", "--codebook", p],
+}
+YAML_CASES = [(c, f) for c in YAML_COMMANDS for f in YAML_FAULTS]
+
+
+@pytest.mark.parametrize(("command", "fault"), YAML_CASES, ids=[f"{c}:{f}" for c, f in YAML_CASES])
+def test_broken_yaml_file_gives_a_clear_message(run, tmp_path, command, fault):
+    content, expect = YAML_FAULTS[fault]
+    path = tmp_path / "model.yml"
+    path.write_bytes(_xlsx_bytes() if content is None else content)
+    (tmp_path / "sheet.csv").write_text("case_id\n", encoding="utf-8")
+    run.fails(*YAML_COMMANDS[command](path, tmp_path), expect=[str(path), *expect])
