@@ -179,7 +179,15 @@ class SROIModel:
             raise InputError(f"{where}: the present value summed over outcomes overflows; expected amounts below 1e300")
 
     def fit(self) -> SROIResult:
-        """Compute impacts, present value, NPV, SROI ratio and payback."""
+        """Compute impacts, present value, NPV, SROI ratio and payback.
+
+        Amounts so large that a product or sum overflows floating point raise
+        :class:`InputError` naming the outcome or the inputs (never a ratio of 0 or NaN).
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._fit()
+
+    def _fit(self) -> SROIResult:
         a = self._arrays()
         impact1 = a["quantity"] * a["proxy"] * (1 - a["deadweight"]) * (1 - a["displacement"]) * (
             1 - a["attribution"]
