@@ -194,3 +194,15 @@ def test_zero_width_space_does_not_create_a_phantom_coder(run, sheets, tmp_path)
     assert code == 0, err
     assert "2 coder(s)" in out  # anna and ben, no third coder 'anna\u200b'
     assert snapshot(tmp_path) == before
+
+
+def test_outputs_get_the_mode_of_an_ordinary_new_file(run, sheets, tmp_path):
+    import os
+
+    out = tmp_path / "merged.csv"
+    mask = os.umask(0o022)
+    os.umask(mask)
+    code, _, err = run("grid", "merge", *sheets, "--out", out)
+    assert code == 0, err
+    for path in (out, tmp_path / "merged_disagreements.csv"):
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask

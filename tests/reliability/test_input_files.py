@@ -72,6 +72,9 @@ def _argv(command: str, path, tmp_path) -> list[object]:
                           "displacement,attribution,dropoff,duration_years\n"
                           "a,s,o,i,10,100,survey,0,0,0,0,1\n", encoding="utf-8")
         return ["cohesion", "sroi", impact, "--inputs", path]
+    if command == "grid template --registry-extra":
+        return ["grid", "template", "--cases", "FR_MULHOUSE", "--coders", "anna", "--out", tmp_path / "out",
+                "--registry-extra", path]
     if command == "cohesion spiral-check":
         return ["cohesion", "spiral-check", path]
     raise AssertionError(command)
@@ -95,7 +98,8 @@ CASES = [(c, f) for c in ("grid check", "qca minimize", "indicators compute") fo
     ("cohesion sroi", f) for f in FAULTS if not f.endswith("xlsx")  # SROI maps are CSV or YAML only
 ] + [
     (c, f)
-    for c in ("grid merge", "grid reliability", "indicators uncertainty", "cohesion sroi --inputs", "cohesion spiral-check")
+    for c in ("grid merge", "grid reliability", "indicators uncertainty", "cohesion sroi --inputs", "cohesion spiral-check",
+              "grid template --registry-extra")
     for f in MAIN_FAULTS
 ]
 

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_comp.add_argument("--normalisation", default=None)
     p_comp.add_argument("--weighting", default="framework", choices=["framework", "equal", "pca"])
     p_comp.add_argument("--order", type=float, default=None,
-                        help="order p of the power mean at every aggregate level (overrides the framework)")
+                        help="order p of the power mean at every aggregate level (overrides the framework); "
+                        "a finite number in [-50, 50]")
     p_comp.add_argument("--impute", default=None, choices=["none", "mean", "group_mean", "em"])
     p_comp.add_argument("--winsorise", action="store_true")
     p_comp.add_argument("--output", "-o", default=None, help="write the long score table to this CSV")
