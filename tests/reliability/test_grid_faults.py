@@ -206,3 +206,12 @@ def test_outputs_get_the_mode_of_an_ordinary_new_file(run, sheets, tmp_path):
     assert code == 0, err
     for path in (out, tmp_path / "merged_disagreements.csv"):
         assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.parametrize(("option", "value", "expect"), [
+    ("--threshold", "nan", "finite number in [0, 1]"),
+    ("--threshold", "1.5", "finite number in [0, 1]"),
+    ("--n-boot", "-3", "expected 0 (no interval)"),
+])
+def test_reliability_rejects_nonsense_settings(run, merged, option, value, expect):
+    run.fails("grid", "reliability", merged, f"{option}={value}", expect=[option, expect])

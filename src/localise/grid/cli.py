@@ -139,6 +139,11 @@ def _reliability(args) -> int:
     from localise.outputs import check_distinct
     from localise.tables import read_table
 
+    from localise.tables import check_number
+
+    check_number(args.threshold, name="--threshold", low=0.0, high=1.0, expected=" (alpha below it is flagged)")
+    if args.n_boot < 0:
+        raise InputError(f"--n-boot {args.n_boot}: expected 0 (no interval) or a positive number of resamples")
     path = Path(args.merged)
     if args.out:
         check_distinct([path], {"--out": args.out})

@@ -44,13 +44,18 @@ def _check(args: argparse.Namespace) -> int:
 def _minimize(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from localise.errors import InputError
     from localise.qca import minimize, truth_table
     from localise.tables import read_table
 
     path = Path(args.csv)
     data = read_table(path, what="QCA data table (first column = case names)", index_col=0)
     data.index = data.index.astype(str)
-    tt = truth_table(data, args.outcome, args.conditions, incl_cut=args.incl_cut, n_cut=args.n_cut, pri_cut=args.pri_cut)
+    try:
+        tt = truth_table(data, args.outcome, args.conditions, incl_cut=args.incl_cut, n_cut=args.n_cut,
+                         pri_cut=args.pri_cut)
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
     print(tt)
     print()
     print(minimize(tt, include=args.include, dir_exp=args.dir_exp))
