@@ -103,7 +103,7 @@ def test_sroi_ordinary_model_still_works(run, tmp_path):
     assert "SROI ratio" in out
 
 
-@pytest.mark.parametrize(("cell", "expect"), [("inf", "outside [0, 1]"), ("1.7", "outside [0, 1]"), ("-0.2", "outside [0, 1]")])
+@pytest.mark.parametrize(("cell", "expect"), [("inf", "outside [0, 1]"), ("1.7", "outside [0, 1]"), ("-0.2", "negative values")])
 def test_qca_membership_outside_unit_interval(run, tmp_path, cell, expect):
     data = tmp_path / "q.csv"
     data.write_text(f"case,A,B,Y\nc1,1,0,1\nc2,{cell},1,0\nc3,0.5,1,1\n", encoding="utf-8")
