@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from localise.errors import InputError
+from localise.suite import safety
 
 
 def _parse_assignment(text: str) -> tuple[str, Any]:
@@ -29,7 +30,9 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
 def _list(args: argparse.Namespace) -> int:
     from localise.suite.registry import load_registry, notebook_parameters
 
+    safety.check_registry_file(args.registry)
     registry, entries = load_registry(Path(args.registry) if args.registry else None)
+    safety.check_entries(entries, registry.name)
     folder = registry.parent
     print(f"Notebooks in {folder.name}/ (registry: {registry.name})\n")
     for notebook in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
@@ -61,12 +64,14 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError(f"--workers {args.workers}: expected a positive number")
     if args.timeout is not None and args.timeout <= 0:
         raise InputError(f"--timeout {args.timeout}: expected a positive number of seconds")
+    safety.check_registry_file(args.registry)
     plan = build_plan(
         Path(args.registry) if args.registry else None,
         only=args.only,
         overrides=overrides,
         profile=args.profile,
     )
+    safety.check_run(plan, args)
     if args.dry_run:
         for execution in plan.executions:
             after = f" (after {', '.join(execution.after)})" if execution.after else ""
