@@ -99,3 +99,89 @@ def test_no_kernel_folder_is_left_in_the_temporary_directory(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert list(tmp_path.glob("localise-kernels-*")) == []
+
+
+# ----------------------------------------------------------------------------- real signals to a real run
+def _sleepy_suite(tmp_path):
+    import nbformat
+
+    folder = tmp_path / "nb"
+    folder.mkdir(exist_ok=True)
+    params = nbformat.v4.new_code_cell("seconds = 120")
+    params.metadata["tags"] = ["parameters"]
+    body = nbformat.v4.new_code_cell("import time\nfor _ in range(int(seconds * 10)):\n    time.sleep(0.1)")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Sleeps"), params, body])
+    nbformat.write(notebook, folder / "90_sleepy.ipynb")
+    registry = folder / "suite.yml"
+    registry.write_text("notebooks:\n  sleep_a:\n    notebook: 90_sleepy.ipynb\n"
+                        "  sleep_b:\n    notebook: 90_sleepy.ipynb\n", encoding="utf-8")
+    return registry
+
+
+def _start_run(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    registry = _sleepy_suite(tmp_path)
+    reports = tmp_path / "reports"
+    proc = subprocess.Popen([sys.executable, "-m", "localise.cli", "run", "--registry", str(registry),
+                             "--reports", str(reports), "--workers", "2", "--no-html"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        kernels = [p for p in parent.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+        if len(kernels) >= 2:
+            return proc, parent.children(recursive=True), reports
+        assert proc.poll() is None, "the run ended before its notebooks started"
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("the notebooks did not start")
+
+
+def _gone(processes, within: float = 15.0) -> list[int]:
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + within
+    alive = processes
+    while time.monotonic() < deadline:
+        alive = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        if not alive:
+            return []
+        time.sleep(0.2)
+    for p in alive:
+        p.kill()
+    return [p.pid for p in alive]
+
+
+@pytest.mark.slow
+def test_kill_9_of_localise_run_takes_its_workers_and_kernels_along(tmp_path):
+    import signal
+
+    proc, descendants, _ = _start_run(tmp_path)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _gone(descendants) == [], "workers or kernels outlived the run"
+
+
+@pytest.mark.slow
+def test_kill_term_of_localise_run_records_an_interrupted_run(tmp_path):
+    import json
+    import signal
+
+    proc, descendants, reports = _start_run(tmp_path)
+    os.kill(proc.pid, signal.SIGTERM)
+    code = proc.wait(timeout=60)
+    assert code == 130
+    assert _gone(descendants) == [], "workers or kernels outlived the run"
+    (run_dir,) = [p for p in reports.iterdir() if p.is_dir() and not p.is_symlink()]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert {r["status"] for r in manifest["notebooks"]} <= {"interrupted", "failed"}
+    assert (run_dir / "index.html").is_file()
+    assert [p.name for p in reports.rglob("*partial*")] == []

@@ -72,6 +72,7 @@ def _run(args: argparse.Namespace) -> int:
         profile=args.profile,
     )
     safety.check_run(plan, args)
+    safety.terminate_as_interrupt()
     if args.dry_run:
         for execution in plan.executions:
             after = f" (after {', '.join(execution.after)})" if execution.after else ""

@@ -31,6 +31,9 @@ __all__ = [
     "check_scheduler",
     "remove_kernels_folder",
     "check_run",
+    "die_with_parent",
+    "terminate_as_interrupt",
+    "remove_partials",
 ]
 
 #: Output stems that would collide with the run folder's own files (index.html, manifest.json, latest).
@@ -130,3 +133,51 @@ def check_run(plan: Any, args: Any) -> None:
 
     check_reports_writable(Path(args.reports) if args.reports else paths.reports_dir())
     check_scheduler(args.scheduler)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this (worker) process when its parent dies, even by ``kill -9``.
+
+    Used as the initializer of the runner's process pool, so that workers never outlive
+    the run. Does nothing on systems without ``prctl``.
+    """
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def terminate_as_interrupt() -> None:
+    """On ``SIGTERM``, stop the pool's workers and interrupt like Ctrl-C.
+
+    The runner then records the run as interrupted (manifest and index written, the
+    unfinished notebooks marked ``interrupted``) instead of dying without a manifest.
+    """
+    import multiprocessing
+    import signal
+
+    def handler(signum: int, frame: Any) -> None:
+        for child in multiprocessing.active_children():
+            child.terminate()
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave the default
+        pass
+
+
+def remove_partials(run_dir: Path) -> list[str]:
+    """Delete the temporary ``.*.partial*`` files that killed workers left in ``run_dir``; return their names."""
+    removed = []
+    for leftover in run_dir.rglob(".*.partial*"):
+        if leftover.is_file():
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover.name)
+    return removed
