@@ -185,3 +185,19 @@ def test_kill_term_of_localise_run_records_an_interrupted_run(tmp_path):
     assert {r["status"] for r in manifest["notebooks"]} <= {"interrupted", "failed"}
     assert (run_dir / "index.html").is_file()
     assert [p.name for p in reports.rglob("*partial*")] == []
+
+
+def test_latest_never_goes_back_to_an_older_run(tmp_path):
+    from localise.suite.runner import _point_latest
+
+    reports = tmp_path / "reports"
+    older, newer = reports / "20261202T070000Z", reports / "20261202T070500Z"
+    for folder in (older, newer):
+        folder.mkdir(parents=True)
+    _point_latest(reports, newer)  # the later run finishes first
+    _point_latest(reports, older)  # the earlier run finishes afterwards
+    assert os.readlink(reports / "latest") == newer.name
+    third = reports / "20261202T070500Z-1"
+    third.mkdir()
+    _point_latest(reports, third)
+    assert os.readlink(reports / "latest") == third.name

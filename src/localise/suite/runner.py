@@ -26,7 +26,7 @@ from typing import Any
 from localise import paths
 from localise.atomic import atomic_write_text, sha256_file
 from localise.suite.executor import execute
-from localise.suite.safety import die_with_parent, remove_partials
+from localise.suite.safety import die_with_parent, is_latest_run, remove_partials
 from localise.suite.registry import Execution, SuitePlan
 
 __all__ = ["RunResult", "run_suite", "default_workers", "PACKAGES_IN_MANIFEST"]
@@ -354,6 +354,8 @@ def _cleanup(run_dir: Path) -> None:
 
 def _point_latest(reports: Path, run_dir: Path) -> None:
     """Make ``reports/latest`` point at ``run_dir`` (atomic symlink swap)."""
+    if not is_latest_run(reports, run_dir):  # a run that started later already finished
+        return
     link = reports / "latest"
     temporary = reports / f".latest.{os.getpid()}.partial"
     temporary.unlink(missing_ok=True)

@@ -34,6 +34,7 @@ __all__ = [
     "die_with_parent",
     "terminate_as_interrupt",
     "remove_partials",
+    "is_latest_run",
 ]
 
 #: Output stems that would collide with the run folder's own files (index.html, manifest.json, latest).
@@ -181,3 +182,23 @@ def remove_partials(run_dir: Path) -> list[str]:
             leftover.unlink(missing_ok=True)
             removed.append(leftover.name)
     return removed
+
+
+def _run_key(name: str) -> tuple[str, int]:
+    stamp, _, suffix = name.partition("-")
+    return stamp, int(suffix) if suffix.isdigit() else 0
+
+
+def is_latest_run(reports: Path, run_dir: Path) -> bool:
+    """True unless ``reports/latest`` already points at a run that started later than ``run_dir``.
+
+    Run ids are UTC start times (``20261202T070000Z``, then ``-1``, ``-2`` ... in the same
+    second), so a run that started earlier but finished later never takes ``latest`` back.
+    """
+    link = reports / "latest"
+    current = os.readlink(link) if link.is_symlink() else None
+    if current is None and (reports / "LATEST").is_file():
+        current = (reports / "LATEST").read_text(encoding="utf-8").strip()
+    if not current or not (reports / current).is_dir():
+        return True
+    return _run_key(run_dir.name) >= _run_key(Path(current).name)
