@@ -57,10 +57,6 @@ def strip_invisible(text: str) -> tuple[str, int]:
     return unicodedata.normalize("NFC", text), removed
 
 
-def _describe(path: Path, what: str) -> str:
-    return f"{path}: {what}"
-
-
 def _check_file(path: Path, what: str) -> bytes:
     if not path.exists():
         raise InputError(f"{path}: {what} not found")

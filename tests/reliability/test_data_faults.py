@@ -6,7 +6,6 @@ test works on its own copy.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil

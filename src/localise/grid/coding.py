@@ -234,14 +234,6 @@ def read_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
     return read_table(path, what="coding sheet", as_text=True, sheet="coding")
 
 
-def _cell_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 # --------------------------------------------------------------------------- checking
 def check_sheet(
     path: str | os.PathLike[str],
