@@ -620,7 +620,9 @@ def _validate(
             cur = input_currencies[i]
             if cur not in (None, "") and str(cur) != currency:
                 problems.add(rid, "currency", f"input currency {cur!r} differs from the analysis currency {currency!r}")
-    if not problems and float(pd.to_numeric(inputs["value"]).sum()) <= 0:
+    with np.errstate(over="ignore"):  # an overflowing total is reported by SROIModel.fit, naming the inputs
+        total = float(pd.to_numeric(inputs["value"]).sum()) if not problems else 1.0
+    if not problems and total <= 0:
         problems.add(None, "inputs", "total value of inputs must be positive")
     problems.raise_if_any()
     outcomes = outcomes.copy()
