@@ -202,10 +202,21 @@ def _kill_when(proc: subprocess.Popen, condition, timeout: float = 400) -> bool:
 
 @pytest.mark.slow
 def test_kill_9_during_data_build_leaves_the_old_or_the_new_complete_build(work):
-    """Old build: NUTS 2016 + 2021. New build: NUTS 2016 only (other files, other metadata)."""
+    """Old build: NUTS 2016 + 2021. New build: NUTS 2016 only, from a revised EIGE file (other content)."""
+    from localise.atomic import sha256_file
+    from localise.data import fetch, load_eige
+
     folder = work / "processed"
     env = {**os.environ}
     old = _visible(folder)
+    rel = "eige/gender_equality_index_2013_2022_long.csv"  # a revised raw file, fetched properly
+    raw = work / "raw" / rel
+    data = raw.read_bytes()
+    position = data.index(b"5", len(data) // 2)
+    raw.write_bytes(data[:position] + b"6" + data[position + 1:])
+    entries = fetch.read_manifest()
+    entries[rel].update(sha256=sha256_file(raw), size_bytes=str(raw.stat().st_size))
+    fetch._write_manifest(entries)
     # the new complete state, from an uninterrupted build on a copy
     reference = work / "reference"
     shutil.copytree(folder, reference)
@@ -213,7 +224,7 @@ def test_kill_9_during_data_build_leaves_the_old_or_the_new_complete_build(work)
                           env={**env, "LOCALISE_DATA_PROCESSED": str(reference)}, capture_output=True, timeout=600)
     assert done.returncode == 0, done.stderr
     new = _visible(reference)
-    assert new != old and "regional_panel_nuts2021.parquet" not in new
+    assert "regional_panel_nuts2021.parquet" not in new and new["eige.parquet"] != old["eige.parquet"]
     old_copy = work / "processed_old"
     shutil.copytree(folder, old_copy)
     points = {
@@ -233,8 +244,9 @@ def test_kill_9_during_data_build_leaves_the_old_or_the_new_complete_build(work)
         if expected == "new":  # the kill fell in the middle of the renames: some files moved, not all
             assert (folder / processed.JOURNAL).exists()
             assert (folder / processed.STAGING / "build_metadata.json").exists()
-        processed.recover(folder)  # what every later build or load does first
+        eige = load_eige(allow_synthetic=False)  # a load recovers first: never a mixed read
         state = _visible(folder)
+        assert eige.attrs["synthetic"] is False
         assert state == (old if expected == "old" else new), f"{name}: mixed state after kill -9"
         assert not (folder / processed.STAGING).exists() and not (folder / processed.JOURNAL).exists()
         meta = json.loads((folder / "build_metadata.json").read_text())
