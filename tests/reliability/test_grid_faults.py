@@ -6,6 +6,8 @@ and every file under the work folder unchanged (hashes).
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -215,3 +217,19 @@ def test_outputs_get_the_mode_of_an_ordinary_new_file(run, sheets, tmp_path):
 ])
 def test_reliability_rejects_nonsense_settings(run, merged, option, value, expect):
     run.fails("grid", "reliability", merged, f"{option}={value}", expect=[option, expect])
+
+
+def test_merge_refuses_the_same_sheet_twice(run, sheets, tmp_path):
+    a, b = sheets
+    run.fails("grid", "merge", a, b, tmp_path / "sub" / ".." / a.name, "--out", tmp_path / "m.csv",
+              expect=["given twice", str(a)])
+
+
+def test_merge_sees_the_same_coding_in_two_folders_with_one_file_name(run, sheets, tmp_path):
+    a, _ = sheets
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(a, tmp_path / folder / a.name)
+    err = run.fails("grid", "merge", tmp_path / "x" / a.name, tmp_path / "y" / a.name, "--out", tmp_path / "m.csv",
+                    expect=["also coded in", str(tmp_path / "x" / a.name)])
+    assert str(tmp_path / "y" / a.name) in err

@@ -439,24 +439,32 @@ def merge_sheets(
     if not files:
         raise InputError("paths: give at least one coding sheet")
     problems = ProblemCollector(", ".join(f.name for f in files))
+    seen_paths: dict[Path, Path] = {}
+    for f in files:
+        if f.resolve() in seen_paths:
+            raise InputError(f"{f}: coding sheet given twice (also as {seen_paths[f.resolve()]}); expected each sheet once")
+        seen_paths[f.resolve()] = f
     parts = []
     for f in files:
         own = ProblemCollector(os.fspath(f))
-        parts.append(check_sheet(f, codebook=codebook, registry=registry, frameworks=frameworks, problems=own))
+        part = check_sheet(f, codebook=codebook, registry=registry, frameworks=frameworks, problems=own)
+        label = f.name if [g.name for g in files].count(f.name) == 1 else os.fspath(f)  # name, or path if ambiguous
+        parts.append(part.assign(sheet_label=label))
         problems.problems.extend(own.problems)
     filled = [p for p in parts if not p.empty]
-    table = pd.concat(filled, ignore_index=True) if filled else _empty_clean()
+    table = pd.concat(filled, ignore_index=True) if filled else _empty_clean().assign(sheet_label="")
     first_seen: dict[tuple[str, str, str], tuple[str, int]] = {}
     for row in table.itertuples(index=False):
         key = (row.case_id, row.dimension, row.coder)
-        if key in first_seen and first_seen[key][0] != row.source_file:
+        if key in first_seen and first_seen[key][0] != row.sheet_label:
             other_file, other_row = first_seen[key]
             problems.problems.append(
-                Problem(row.source_file, row.source_row, "coder",
+                Problem(row.sheet_label, row.source_row, "coder",
                         f"{row.case_id} × {row.dimension} × coder {row.coder!r} also coded in {other_file} row {other_row}")
             )
-        first_seen.setdefault(key, (row.source_file, row.source_row))
+        first_seen.setdefault(key, (row.sheet_label, row.source_row))
     problems.raise_if_any()
+    table = table.drop(columns="sheet_label")
     table = _fill_inherited(table, registry, frameworks)
     table = table.astype({"not_assessable": bool, "inherited": bool, "source_row": int})
     illustrative = any(mark in f.name.upper() for f in files for mark in (ILLUSTRATIVE_MARK, "SYNTHETIC"))
