@@ -132,3 +132,55 @@ def test_broken_yaml_file_gives_a_clear_message(run, tmp_path, command, fault):
     path.write_bytes(_xlsx_bytes() if content is None else content)
     (tmp_path / "sheet.csv").write_text("case_id\n", encoding="utf-8")
     run.fails(*YAML_COMMANDS[command](path, tmp_path), expect=[str(path), *expect])
+
+
+# ----------------------------------------------------------------------------- more of our own
+def _indicator_csv(tmp_path, text="unit,x,y\na,1,3\nb,2,1\nc,3,2\n"):
+    data = tmp_path / "data.csv"
+    data.write_text(text, encoding="utf-8")
+    fw = tmp_path / "fw.yml"
+    fw.write_text("name: t\nlevels: [indicator, index]\nnormalisation: minmax\nnodes:\n  - {id: i, level: index}\n"
+                  "indicators:\n  - {id: x, parent: i, direction: higher}\n  - {id: y, parent: i, direction: lower}\n",
+                  encoding="utf-8")
+    return data, fw
+
+
+def test_indicator_output_equal_to_the_input(run, tmp_path):
+    data, fw = _indicator_csv(tmp_path)
+    run.fails("indicators", "compute", fw, data, "-o", data, expect=["--output", str(data), "also an input"])
+
+
+def test_indicator_table_with_a_repeated_column(run, tmp_path):
+    data, fw = _indicator_csv(tmp_path, "unit,x,y,x\na,1,3,9\nb,2,1,9\nc,3,2,9\n")
+    run.fails("indicators", "compute", fw, data, expect=[str(data), "'x' appears twice", "columns 2 and 4"])
+
+
+def test_sroi_map_with_a_repeated_column(run, tmp_path):
+    impact = tmp_path / "map.csv"
+    impact.write_text("outcome_id,stakeholder,outcome,indicator,quantity,proxy,proxy_source,deadweight,displacement,"
+                      "attribution,dropoff,duration_years,proxy\na,s,o,i,10,100,survey,0,0,0,0,1,1e9\n", encoding="utf-8")
+    (tmp_path / "map_inputs.csv").write_text(VALID_INPUTS, encoding="utf-8")
+    run.fails("cohesion", "sroi", impact, expect=[str(impact), "'proxy' appears twice"])
+
+
+@pytest.mark.parametrize("variant", ["bom", "crlf", "xlsx"])
+def test_ordinary_variants_still_read(run, tmp_path, variant):
+    """Controls: a byte-order mark, Windows line ends and a real workbook are fine."""
+    data, fw = _indicator_csv(tmp_path)
+    text = data.read_text(encoding="utf-8")
+    if variant == "bom":
+        data.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    elif variant == "crlf":
+        data.write_bytes(text.replace("\n", "\r\n").encode())
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for line in text.strip().splitlines():
+            cells = line.split(",")
+            book.active.append([cells[0], *[float(c) if c[0].isdigit() else c for c in cells[1:]]])
+        data = tmp_path / "data.xlsx"
+        book.save(data)
+    code, out, err = run("indicators", "compute", fw, data)
+    assert code == 0, err
+    assert "Missing raw cells: 0" in out
