@@ -263,3 +263,14 @@ def test_kill_9_before_staging_changes_nothing(work):
     proc.wait()
     processed.recover(folder)
     assert snapshot(folder) == before
+
+
+def test_a_build_without_checksums_is_said_not_verified(work):
+    from localise.data import load_eige
+
+    meta_path = work / "processed" / "build_metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta.pop("checksums")
+    meta_path.write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match="records no checksums.*localise data build"):
+        assert len(load_eige(allow_synthetic=False)) > 0

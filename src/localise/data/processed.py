@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ STAGING = ".staging"
 JOURNAL = ".commit.json"
 METADATA = "build_metadata.json"
 _verified: dict[tuple[str, int, int], str] = {}
+_warned: set[str] = set()
 
 
 def recover(folder: Path) -> str:
@@ -121,6 +123,13 @@ def verify(path: Path) -> bool:
     except ValueError as error:
         raise InputError(f"{meta_path}: not valid JSON ({error}); rebuild with `localise data build`") from None
     if recorded is None:
+        if str(folder) not in _warned:
+            _warned.add(str(folder))
+            warnings.warn(
+                f"{meta_path} records no checksums (a build made before they were recorded), so {path.name} cannot "
+                "be verified; run `localise data build` to record them",
+                stacklevel=3,
+            )
         return False
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size)
