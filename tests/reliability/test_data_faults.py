@@ -228,11 +228,11 @@ def test_kill_9_during_data_build_leaves_the_old_or_the_new_complete_build(work)
     old_copy = work / "processed_old"
     shutil.copytree(folder, old_copy)
     points = {
-        "while staging": (False, lambda: (folder / processed.STAGING / "country_panel.parquet").exists(), "old"),
+        "while staging": (False, lambda: any(folder.glob(".staging-*/country_panel.parquet")), "old"),
         "after the commit point, during the renames": (
             True,
             lambda: (folder / processed.JOURNAL).exists()
-            and not (folder / processed.STAGING / "regional_panel_nuts2016.parquet").exists(),
+            and not any(folder.glob(".staging-*/regional_panel_nuts2016.parquet")),
             "new",
         ),
     }
@@ -243,12 +243,14 @@ def test_kill_9_during_data_build_leaves_the_old_or_the_new_complete_build(work)
         assert _kill_when(proc, condition), f"{name}: the build ended before the kill"
         if expected == "new":  # the kill fell in the middle of the renames: some files moved, not all
             assert (folder / processed.JOURNAL).exists()
-            assert (folder / processed.STAGING / "build_metadata.json").exists()
+            assert any(folder.glob(".staging-*/build_metadata.json"))
         eige = load_eige(allow_synthetic=False)  # a load recovers first: never a mixed read
         state = _visible(folder)
         assert eige.attrs["synthetic"] is False
         assert state == (old if expected == "old" else new), f"{name}: mixed state after kill -9"
-        assert not (folder / processed.STAGING).exists() and not (folder / processed.JOURNAL).exists()
+        if expected == "old":  # a killed build's staging folder is left to the next build, which discards it
+            assert processed.recover(folder, discard=True) == "discarded"
+        assert not any(folder.glob(".staging-*")) and not (folder / processed.JOURNAL).exists()
         meta = json.loads((folder / "build_metadata.json").read_text())
         assert {f: c for f, c in state.items() if f != "build_metadata.json"} == meta["checksums"]
 
@@ -261,7 +263,7 @@ def test_kill_9_before_staging_changes_nothing(work):
     assert proc.poll() is None
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    processed.recover(folder)
+    processed.recover(folder, discard=True)
     assert snapshot(folder) == before
 
 
@@ -274,3 +276,14 @@ def test_a_build_without_checksums_is_said_not_verified(work):
     meta_path.write_text(json.dumps(meta))
     with pytest.warns(UserWarning, match="records no checksums.*localise data build"):
         assert len(load_eige(allow_synthetic=False)) > 0
+
+
+def test_a_load_during_a_build_leaves_the_build_alone(work):
+    from localise.data import load_eige
+
+    staging = work / "processed" / f".staging-{os.getpid()}"  # a build of a living process is writing here
+    staging.mkdir()
+    (staging / "eige.parquet").write_bytes(b"half-written")
+    assert len(load_eige(allow_synthetic=False)) > 0
+    assert (staging / "eige.parquet").read_bytes() == b"half-written"
+    assert processed.recover(work / "processed", discard=True) == "clean"  # its process is alive

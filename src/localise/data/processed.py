@@ -4,16 +4,17 @@
 ``build_metadata.json``). A build that is killed half-way must not leave new panels
 beside old metadata, and a value read back must be the value that was written. So:
 
-1. :func:`commit` writes every new file into ``data/processed/.staging/`` together with
+1. :func:`commit` writes every new file into ``data/processed/.staging-<pid>/`` together with
    ``build_metadata.json``, which records the SHA-256 of every file (``checksums``);
 2. it then writes the journal ``data/processed/.commit.json`` (atomically): from this
    moment the new build is decided;
 3. it moves the staged files into place (``os.replace``), metadata last, removes files
    of the previous build that the new one no longer has, and deletes the journal.
 
-:func:`recover` (called at the start of every build and before every load) finishes an
-interrupted step 3 from the journal, or discards a staging folder without a journal
-(an interrupted step 1). Either way the folder holds one complete build, the old or the new.
+Builds take a lock (``.build.lock``) for these steps. :func:`recover` (called before
+every load, and at the start of every build) finishes an interrupted step 3 from the
+journal; a build also discards staging folders left by killed builds (an interrupted
+step 1). Either way the folder holds one complete build, the old or the new.
 :func:`verify` compares a processed file with the checksum recorded at build.
 """
 
@@ -35,19 +36,37 @@ __all__ = ["STAGING", "JOURNAL", "METADATA", "commit", "recover", "verify"]
 STAGING = ".staging"
 JOURNAL = ".commit.json"
 METADATA = "build_metadata.json"
+LOCK = ".build.lock"
 _verified: dict[tuple[str, int, int], str] = {}
 _warned: set[str] = set()
 
 
-def recover(folder: Path) -> str:
+def _staging_dirs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob(f"{STAGING}-*") if p.is_dir())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(folder: Path, *, discard: bool = False) -> str:
     """Bring ``folder`` back to one complete build after an interruption.
 
-    Returns ``"clean"``, ``"rolled forward"`` (the journal was there: the new build is
-    completed) or ``"discarded"`` (a staging folder without journal is removed).
+    With a journal, the interrupted renames are finished (``"rolled forward"``). With
+    ``discard`` (at the start of a build), staging folders of builds whose process is
+    gone are removed (``"discarded"``); a loader never removes them, since a build may be
+    writing its staging folder at that moment. Otherwise returns ``"clean"``.
     """
-    staging, journal = folder / STAGING, folder / JOURNAL
+    journal = folder / JOURNAL
     if journal.is_file():
         plan = json.loads(journal.read_text(encoding="utf-8"))
+        staging = folder / plan["staging"]
         for name in plan["files"]:
             if (staging / name).is_file():
                 os.replace(staging / name, folder / name)
@@ -58,8 +77,11 @@ def recover(folder: Path) -> str:
         journal.unlink()
         shutil.rmtree(staging, ignore_errors=True)
         return "rolled forward"
-    if staging.exists():
-        shutil.rmtree(staging, ignore_errors=True)
+    stale = [p for p in _staging_dirs(folder) if not (p.name.rsplit("-", 1)[-1].isdigit()
+                                                      and _alive(int(p.name.rsplit("-", 1)[-1])))]
+    if discard and stale:
+        for path in stale:
+            shutil.rmtree(path, ignore_errors=True)
         return "discarded"
     return "clean"
 
@@ -79,20 +101,25 @@ def commit(folder: Path, writers: Mapping[str, Callable[[Path], None]], metadata
     dict
         File name -> final path (``build_metadata.json`` included).
     """
+    import fcntl
+
     folder.mkdir(parents=True, exist_ok=True)
-    recover(folder)
-    staging = folder / STAGING
-    staging.mkdir()
-    checksums = {}
-    for name, write in writers.items():
-        write(staging / name)
-        checksums[name] = sha256_file(staging / name)
-    meta = {**metadata, "checksums": checksums}
-    (staging / METADATA).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    old = _previous_files(folder)
-    plan = {"files": list(writers), "remove": sorted(set(old) - set(writers))}
-    atomic_write_text(folder / JOURNAL, json.dumps(plan) + "\n")  # the commit point
-    recover(folder)
+    with open(folder / LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time; released when the process dies
+        recover(folder, discard=True)
+        staging = folder / f"{STAGING}-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        checksums = {}
+        for name, write in writers.items():
+            write(staging / name)
+            checksums[name] = sha256_file(staging / name)
+        meta = {**metadata, "checksums": checksums}
+        (staging / METADATA).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        old = _previous_files(folder)
+        plan = {"staging": staging.name, "files": list(writers), "remove": sorted(set(old) - set(writers))}
+        atomic_write_text(folder / JOURNAL, json.dumps(plan) + "\n")  # the commit point
+        recover(folder)
     return {**{name: folder / name for name in writers}, METADATA: folder / METADATA}
 
 
