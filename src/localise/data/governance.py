@@ -666,6 +666,9 @@ def _read_processed(key: str) -> pd.DataFrame:
             f"{path} does not exist: the governance data are real data only (no SYNTHETIC fallback). "
             "Run `localise data prepare` with the data mirror (LOCALISE_DATA_MIRROR) to build them"
         )
+    from localise.data import processed
+
+    processed.verify(path)
     df = pd.read_parquet(path)
     df.attrs = {"synthetic": False, "path": str(path),
                 "source_note": "Sources: QoG EQI 2024; RAI v3 (2021); LAI 1.0; IMF Fiscal Decentralization "

@@ -111,8 +111,17 @@ def normalise(
 
 
 # ---------------------------------------------------------------------------- aggregation
+#: Allowed orders p of a power mean. Larger |p| adds nothing (the mean is then the maximum or
+#: minimum of the children to display precision) and overflows for large p; NaN and inf are refused.
+ORDER_RANGE = (-50.0, 50.0)
+
+
 def order_of(spec: dict) -> float:
-    """Order of the power mean of an aggregation spec (arithmetic 1, geometric 0, harmonic -1)."""
+    """Order of the power mean of an aggregation spec (arithmetic 1, geometric 0, harmonic -1).
+
+    A ``power`` order must be a finite number in :data:`ORDER_RANGE`; anything else raises
+    :class:`InputError`.
+    """
     method = spec.get("method", "arithmetic")
     if method == "arithmetic":
         return 1.0
@@ -123,7 +132,17 @@ def order_of(spec: dict) -> float:
     if method == "power":
         if "order" not in spec:
             raise InputError("aggregation method 'power' needs an 'order'")
-        return float(spec["order"])
+        try:
+            order = float(spec["order"])
+        except (TypeError, ValueError):
+            raise InputError(f"aggregation order: expected a number, got {spec['order']!r}") from None
+        low, high = ORDER_RANGE
+        if not (low <= order <= high):  # also false for NaN
+            raise InputError(
+                f"aggregation order: expected a finite number in [{low:g}, {high:g}] (1 arithmetic, 0 geometric, "
+                f"-1 harmonic; beyond +-{high:g} the mean is the maximum or minimum to display precision), got {order!r}"
+            )
+        return order
     raise InputError(f"unknown aggregation method {method!r}")
 
 

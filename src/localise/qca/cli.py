@@ -65,13 +65,21 @@ def _minimize(args: argparse.Namespace) -> int:
 
     from localise.errors import InputError
     from localise.qca import minimize, truth_table
-    from localise.qca.datasets import read_case_table
+    import pandas as pd
+
+    from localise.tables import read_table
 
     path = Path(args.csv)
-    if not path.is_file():
-        raise InputError(f"csv: {path} not found")
-    data = read_case_table(path)
-    tt = truth_table(data, args.outcome, args.conditions, incl_cut=args.incl_cut, n_cut=args.n_cut, pri_cut=args.pri_cut)
+    what = "QCA data table (first column = case names)"
+    data = read_table(path, what=what, index_col=0)
+    # case names verbatim: labels such as NA (Namibia) must not become missing values
+    labels = read_table(path, what=what, as_text=True).iloc[:, 0]
+    data.index = pd.Index(labels.to_numpy(dtype=object), name=data.index.name)
+    try:
+        tt = truth_table(data, args.outcome, args.conditions, incl_cut=args.incl_cut, n_cut=args.n_cut,
+                         pri_cut=args.pri_cut)
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
     print(tt)
     print()
     print(minimize(tt, include=args.include, dir_exp=args.dir_exp))
