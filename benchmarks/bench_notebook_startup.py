@@ -53,7 +53,6 @@ NOTEBOOKS = {
         "parameters": {},
         "imports": [
             "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot",
-            "import seaborn",
             "from localise import report",
             "from localise.data import load_regional_panel",
         ],
@@ -91,12 +90,14 @@ def interpreter_start(env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def imports_and_loads(spec: dict, env: dict[str, str]) -> tuple[float, list[list]]:
+def imports_and_loads(spec: dict, env: dict[str, str], notebooks: Path) -> tuple[float, list[list]]:
     """Wall time of a fresh interpreter running the notebook's imports and loaders, and each step."""
     steps = [["import", line] for line in spec["imports"]] + [["load", line] for line in spec["loads"]]
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(steps)], check=True, env=env,
-                          capture_output=True, text=True, cwd=ROOT / "notebooks")
+    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(steps)], env=env,
+                          capture_output=True, text=True, cwd=notebooks)
+    if done.returncode:
+        raise SystemExit(f"the imports and loads failed:\n{done.stderr[-2000:]}")
     wall = time.perf_counter() - start
     return wall, json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -127,14 +128,15 @@ def kernel_start(env: dict[str, str], kernel: str) -> float:
     return time.perf_counter() - start
 
 
-def papermill_run(name: str, spec: dict, folder: Path, kernel: str) -> tuple[float, list[tuple[int, float]]]:
+def papermill_run(name: str, spec: dict, folder: Path, kernel: str,
+                  notebooks: Path) -> tuple[float, list[tuple[int, float]]]:
     """Wall time of papermill on the notebook and the duration of every code cell."""
     import papermill
 
     output = folder / f"{name}.ipynb"
     start = time.perf_counter()
-    papermill.execute_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"), str(output), parameters=spec["parameters"],
-                               kernel_name=kernel, cwd=str(ROOT / "notebooks"), progress_bar=False, log_output=False)
+    papermill.execute_notebook(str(notebooks / f"{name}.ipynb"), str(output), parameters=spec["parameters"],
+                               kernel_name=kernel, cwd=str(notebooks), progress_bar=False, log_output=False)
     wall = time.perf_counter() - start
     cells = json.loads(output.read_text(encoding="utf-8"))["cells"]
     durations = [(i, float(c["metadata"].get("papermill", {}).get("duration") or 0.0))
@@ -160,6 +162,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notebook", choices=sorted(NOTEBOOKS), action="append",
                         help="notebook(s) to measure (default: both)")
+    parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks",
+                        help="folder of the notebooks (e.g. those of another checkout, to compare)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="localise-bench-") as tmp:
         folder = Path(tmp)
@@ -171,13 +175,13 @@ def main() -> None:
         for name in args.notebook or list(NOTEBOOKS):
             spec = NOTEBOOKS[name]
             print(f"--- {name} {spec['parameters'] or ''}")
-            wall, steps = imports_and_loads(spec, env)
+            wall, steps = imports_and_loads(spec, env, args.notebooks)
             for kind, line, sec in steps:
                 print(f"  {kind:<6} {sec:5.2f} s  {line}")
             print(f"  fresh interpreter with these imports and loads: {wall:5.2f} s")
             print("  heaviest packages (cumulative -X importtime): " + ", ".join(
                 f"{pkg} {sec:.2f} s" for pkg, sec in heaviest_imports(spec, env)))
-            wall, durations = papermill_run(name, spec, folder, kernel)
+            wall, durations = papermill_run(name, spec, folder, kernel, args.notebooks)
             own = sum(d for _, d in durations)
             print("  cells: " + ", ".join(f"[{i}] {d:.2f}" for i, d in durations))
             print(f"  papermill wall {wall:5.2f} s = cells {own:5.2f} s + kernel start and papermill {wall - own:5.2f} s")
