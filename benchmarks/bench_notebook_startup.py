@@ -113,7 +113,7 @@ def heaviest_imports(spec: dict, env: dict[str, str], top: int = 8) -> list[tupl
         if match and len(match.group(2)) == 1:  # top-level entry: one space of indent
             name = match.group(3).split(".")[0]
             totals[name] = totals.get(name, 0.0) + int(match.group(1)) / 1e6
-    return sorted(totals.items(), key=lambda kv: -kv[1])[:top]
+    return [kv for kv in sorted(totals.items(), key=lambda kv: -kv[1])[:top] if kv[1] >= 0.01]
 
 
 def kernel_start(env: dict[str, str], kernel: str) -> float:
