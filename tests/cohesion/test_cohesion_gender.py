@@ -1,4 +1,4 @@
-"""Gender gaps (dossier §5.1, §5.3) and the EIGE index reproduction check."""
+"""Gender gaps (docs/methods/cohesion.md, "Gender gaps") and the EIGE index reproduction check."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SROI calculator: dossier §7.2 arithmetic, validation, sensitivity, CLI."""
+"""SROI calculator: arithmetic (docs/methods/cohesion.md, "SROI arithmetic"), validation, sensitivity, CLI."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from localise.errors import InputError
 
 
 def _worked_example() -> SROIModel:
-    """Two outcomes, worked by hand with the formulas of methods dossier §7.2.
+    """Two outcomes, worked by hand with the formulas of the SROI guide (docs/methods/cohesion.md, "SROI arithmetic").
 
     Outcome a: 10 x 1000 = 10 000; x 0.8 x 0.9 x 0.75 = 5 400 in year 1, drop-off 10 %:
     4 860 in year 2, 4 374 in year 3. Outcome b: 5 x 200 = 1 000 in year 1 only.

@@ -5,8 +5,8 @@ External/analytical references:
   (5 staff groups × 4 smoking categories; Greenacre 1984, also R package ``ca``, data
   ``smoke``): principal inertias 0.074759, 0.010017 (total 0.085190).
 * MCA: principal inertias equal the squared singular values of the standardised residual
-  matrix of the indicator matrix (hand computation with numpy.linalg.svd, as the methods
-  dossier §8.8 asks), and their full sum is (J - Q) / Q.
+  matrix of the indicator matrix (hand computation with numpy.linalg.svd), and their full
+  sum is (J - Q) / Q (docs/methods/grid.md, "Multiple correspondence analysis").
 * Ward: two groups planted far apart must be recovered exactly (analytical).
 """
 

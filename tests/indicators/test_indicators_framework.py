@@ -38,7 +38,7 @@ def test_shipped_frameworks_have_the_published_structure():
     fw16 = load_framework("eu_spi_2016")
     assert [len(fw16.members(lv)) for lv in fw16.levels] == [12, 3, 1]
     fw20 = load_framework("eu_spi_2020")
-    # dossier §3.1: 55 indicators -> 12 components -> 3 dimensions -> index
+    # Annoni and Bolsi (2020): 55 indicators -> 12 components -> 3 dimensions -> index
     assert [len(fw20.members(lv)) for lv in fw20.levels] == [55, 12, 3, 1]
     assert all(len(fw20.children(d)) == 4 for d in fw20.members("dimension"))
     # components carry the same ids in both editions

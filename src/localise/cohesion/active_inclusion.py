@@ -1,7 +1,8 @@
 """Active inclusion dashboard for the EUROCITIES Cities for Active Inclusion (CAI).
 
 Commission Recommendation 2008/867/EC names three strands: inclusive labour markets,
-adequate income support and access to quality services (methods dossier §6.1). For the
+adequate income support and access to quality services (see docs/methods/cohesion.md,
+"Active inclusion dashboards"). For the
 NUTS 2 region of a CAI city and its country, :func:`dashboard` collects the panel
 indicators of each pillar (package data ``active_inclusion_pillars.yml``), adds the EU
 average from the country panel and flags breaks in series (Eurostat flag ``b``).
@@ -38,7 +39,7 @@ from localise.errors import DataUnavailableError, InputError
 __all__ = ["CAI_CITIES", "LEVELS", "CITY_COUNTERPARTS", "pillars", "cai_cases", "cai_case_ids", "resolve_city", "same_year", "dashboard",
            "add_city_values", "city_dashboard", "city_vs_region_extract", "ActiveInclusionProfile", "plot_trends", "plot_comparison"]
 
-#: The nine CAI cities and their countries (EUROCITIES network; dossier §6.1, from the project brief).
+#: The nine CAI cities and their countries (EUROCITIES network, from the project brief; not re-checked).
 CAI_CITIES: dict[str, str] = {
     "Barcelona": "ES",
     "Birmingham": "UK",

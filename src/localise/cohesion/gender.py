@@ -1,11 +1,11 @@
 """Gender gaps of sex-disaggregated indicators and the EIGE Gender Equality Index check.
 
-Gap measures (methods dossier §5.3, women ``W``, men ``M``):
+Gap measures (women ``W``, men ``M``; see docs/methods/cohesion.md, "Gender gaps"):
 
 * ``difference = M - W`` (percentage points for rates; the Social Scoreboard convention);
 * ``ratio = W / M`` (parity); ``relative_gap = (M - W) / M``;
   ``symmetric_gap = (W - M) / (W + M)`` in [-1, 1];
-* the EIGE gap metric (dossier §5.1): lower-is-better rates are first reversed
+* the EIGE gap metric (docs/methods/cohesion.md, "EIGE gap metric"): lower-is-better rates are first reversed
   (``100 - x``); ``x_bar = (x_w + x_m) / 2``; ``Gamma = |x_w / x_bar - 1|``;
   correction coefficient ``alpha = x_bar / max(x_bar)`` with the maximum over all
   regions and years of the indicator in the data passed in; score

@@ -1,6 +1,6 @@
 """SPIRAL (Council of Europe) well-being criteria, situation-scale indicators and actions.
 
-Workflow (methods dossier §2):
+Workflow (see docs/methods/cohesion.md, "SPIRAL"):
 
 1. Criteria gathered in homogeneous groups answering three questions (well-being,
    ill-being, own contribution) are written into a *criteria sheet* and coded into
@@ -16,7 +16,8 @@ Workflow (methods dossier §2):
 3. Co-responsibility actions are linked to the families they address:
    :func:`read_actions` and :func:`monitor_actions` give indicator change over rounds.
 
-The synthetic scores are a localise construction [proposed in the dossier, §2.5]:
+The synthetic scores are a localise construction [proposed; see docs/methods/cohesion.md,
+"Situation scale and synthetic scores"]:
 ``score = 100 * (level - 1) / 4``; family score = mean of its indicators.
 """
 
@@ -53,7 +54,7 @@ __all__ = [
     "check_sheet",
 ]
 
-#: Five-level situation scale (dossier §2.5, wording recalled).
+#: Five-level situation scale (wording recalled; docs/methods/cohesion.md, "Situation scale and synthetic scores").
 SITUATION_LEVELS = {1: "very bad", 2: "bad", 3: "average", 4: "good", 5: "ideal"}
 #: The three SPIRAL questions; sheets may give the key or the number 1, 2, 3.
 QUESTIONS = {1: "wellbeing", 2: "illbeing", 3: "contribution"}

@@ -1,7 +1,7 @@
 """Social Return on Investment (SROI): impact map, present value, ratio, sensitivity.
 
 The arithmetic follows *A guide to Social Return on Investment* (Cabinet Office 2009,
-SROI Network update 2012) as summarised in the methods dossier §7.2:
+SROI Network update 2012); see docs/methods/cohesion.md, "SROI arithmetic":
 
 .. math::
 
@@ -58,7 +58,7 @@ __all__ = [
 #: HM Treasury Green Book discount rate used in the SROI guide.
 DEFAULT_DISCOUNT_RATE = 0.035
 
-#: Columns of the impact map, one row per outcome (dossier §7.2, implementation note).
+#: Columns of the impact map, one row per outcome (see docs/methods/cohesion.md, "Impact map").
 OUTCOME_COLUMNS = [
     "outcome_id",
     "stakeholder",

@@ -1,7 +1,7 @@
 """Regional context: typology of NUTS 2 regions, case selection, maps, country profiles.
 
-Methods dossier §1.2 (case selection by multivariate analysis, a design of ours
-modelled on LOCALISE WP3), §4.3 (outlier treatment) and §8.7 (clustering).
+Case selection by multivariate analysis, a design of ours modelled on LOCALISE WP3:
+see docs/methods/grid.md, "Regional context and case selection".
 Outputs of the case selection are labelled "selection proposed by localise".
 
 Typical use::

@@ -1,10 +1,10 @@
 """Build the region × indicator matrix used by the regional typology.
 
-Steps (methods dossier §1.2 and §4.3):
+Steps (see docs/methods/grid.md, "Context matrix"):
 
 1. pick the NUTS 2 rows of the chosen indicators from the tidy regional panel,
    for one reference year or the mean over a period;
-2. treat outliers with the COINr default rule (§4.3);
+2. treat outliers with the COINr default rule;
 3. orient every indicator so that a higher value means more problem pressure;
 4. standardise to z-scores over *all* regions of the panel (not within country),
    or over the selected regions only.
@@ -133,10 +133,10 @@ class MatrixSpec:
         ``(first, last)`` inclusive: the mean over the available years is used.
     standardise_over
         ``"all"``: z-scores use the mean and standard deviation of all regions
-        in the panel (dossier §1.2: "over all EU regions, not within country");
+        in the panel (over all regions, not within country);
         ``"selected"``: only the analysed regions.
     outliers
-        ``"coinr"`` applies the §4.3 rule; ``"none"`` leaves the values.
+        ``"coinr"`` applies the COINr rule (:func:`treat_outliers`); ``"none"`` leaves the values.
     missing
         ``"drop"``: regions lacking any indicator are left out (listed);
         ``"country_mean"``: filled with the mean of the country's regions (listed).
@@ -342,7 +342,9 @@ def treat_outliers(
     kurt_max: float = 3.5,
     max_winsor: int = 5,
 ) -> tuple[pd.Series, list[dict]]:
-    """Apply the COINr default outlier rule to one indicator (dossier §4.3) [recalled].
+    """Apply the COINr default outlier rule to one indicator [recalled].
+
+    See docs/methods/indicators.md, "Outliers".
 
     If ``|skewness| > skew_max`` and ``kurtosis > kurt_max`` (both must hold),
     Winsorise the most extreme point on the side of the skew (it takes the value of

@@ -1,6 +1,6 @@
 """Case selection from the regional typology, and its stability.
 
-Design [proposed, dossier §1.2; case types after Seawright and Gerring 2008,
+Design [proposed, docs/methods/grid.md, "Case selection"; case types after Seawright and Gerring 2008,
 "Case selection techniques in case study research", *Political Research
 Quarterly* 61(2)]: distances are Euclidean in the clustering space of the
 typology (retained PCA scores by default).

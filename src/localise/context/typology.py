@@ -1,10 +1,12 @@
-"""PCA and clustering of regional contexts (methods dossier §1.2, §8.7).
+"""PCA and clustering of regional contexts.
+
+See docs/methods/grid.md, "PCA and clustering".
 
 :class:`RegionalTypology` follows the scikit-learn habit: settings in the
 constructor, ``fit(matrix)`` returns a :class:`TypologyResult`.
 
 Steps: PCA of the oriented z-scores (eigenvalues, explained variance, loadings);
-retain components by the Kaiser rule or 70 % cumulative variance [proposed, §1.2];
+retain components by the Kaiser rule or 70 % cumulative variance [proposed];
 cluster the retained scores by Ward (scipy) and k-means (scikit-learn, many starts,
 fixed seed); choose k by the silhouette and report the gap statistic beside it;
 compare the two partitions by the adjusted Rand index; profile the clusters.
@@ -37,7 +39,7 @@ __all__ = [
     "structure_verdict",
 ]
 
-#: Label that every table and figure of case selection carries (dossier §1.2).
+#: Label that every table and figure of case selection carries (docs/methods/grid.md, "Case selection").
 PROPOSED_LABEL = "selection proposed by localise"
 
 Method = Literal["ward", "kmeans"]
@@ -116,8 +118,7 @@ def fit_pca(z: pd.DataFrame, *, n_components: int | None = None, cumulative: flo
     z
         Standardised indicators (regions in rows).
     n_components
-        Number of components to retain; ``None`` applies the rule of dossier §1.2
-        [proposed]: the larger of the number of eigenvalues > 1 (Kaiser) and the
+        Number of components to retain; ``None`` applies the rule [proposed]: the larger of the number of eigenvalues > 1 (Kaiser) and the
         smallest number reaching ``cumulative`` explained variance.
 
     Notes
@@ -319,11 +320,11 @@ class RegionalTypology:
     k_range
         Candidate k (≥ 2) for the silhouette; the gap statistic also tries k = 1.
     space
-        ``"scores"``: retained PCA scores (dossier §1.2); ``"z"``: all z-scores.
+        ``"scores"``: retained PCA scores (default); ``"z"``: all z-scores.
     n_components
         Fixed number of retained components (``None`` = rule, see :func:`fit_pca`).
     n_init
-        k-means starts (≥ 50 as the dossier asks).
+        k-means starts (default 50).
     seed
         Seed of k-means and of the gap reference draws.
     gap_refs

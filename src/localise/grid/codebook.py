@@ -1,7 +1,7 @@
 """The analytical grid's codebook: a versioned YAML file loaded into typed objects.
 
-The shipped codebook (``data/codebook_v1.yaml``) implements the grid proposed in the
-methods dossier §1.4: ordinal dimensions G1-G9 with levels 0-3 and anchor texts, and
+The shipped codebook (``data/codebook_v1.yaml``) implements the grid described in
+docs/methods/grid.md, "Analytical grid": ordinal dimensions G1-G9 with levels 0-3 and anchor texts, and
 the categorical mode of governance. The grid is a *proposal* of this project (the
 LOCALISE WP4 item list was not found in public material); each dimension records the
 literature its concept rests on.

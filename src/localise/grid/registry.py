@@ -7,7 +7,8 @@ the signatories of the 2019 Social Progress Cities Summit, each with its country
 the source that names it. Codes were checked against the NUTS and Urban Audit lists of the
 data mirror (see tests/grid/test_grid_registry.py).
 
-The names of the 18 LOCALISE cities could not be verified (methods dossier §1.1): they are
+The names of the 18 LOCALISE cities could not be verified (docs/methods/grid.md,
+"Case registry and national frameworks"): they are
 *not* in the shipped registry. Researchers add their own cases in the same CSV format and
 pass the file(s) as ``extra``.
 """

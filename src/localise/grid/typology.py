@@ -6,7 +6,7 @@ Input is a consensus table (one code per case × dimension, see
 
 * Hierarchical clustering: Ward's method on Euclidean distances between the 0-3 codes
   (``scipy.cluster.hierarchy``), treating the codes as interval scores, which is a
-  modelling choice (methods dossier §8.7 [recalled]); the cophenetic correlation gives
+  modelling choice (docs/methods/grid.md, "Ward clustering"); the cophenetic correlation gives
   the fit of the tree. Ward needs complete data: "not assessable" cells are imputed
   with the dimension's median (``missing="impute_median"``; the number of imputed cells
   is reported) or the dimension is dropped (``missing="drop_dimensions"``).
@@ -15,7 +15,7 @@ Input is a consensus table (one code per case × dimension, see
   optimal matching of cluster labels).
 * Multiple correspondence analysis of the coded configurations with ``prince.MCA``
   (each dimension a categorical variable, "not assessable" its own category "NA");
-  Benzécri-corrected inertias are added (dossier §8.8).
+  Benzécri-corrected inertias are added (docs/methods/grid.md, "Multiple correspondence analysis").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Composite indicators: frameworks (EU-SPI 2016/2020, regional social cohesion), the engine
 (normalisation, weighting, aggregation, missing data, outliers, coherence) and Monte Carlo
-uncertainty / Sobol sensitivity analysis. Methods dossier §3–§4.
+uncertainty / Sobol sensitivity analysis. See docs/methods/indicators.md, "Composite indicators".
 """
 
 import lazy_loader as _lazy

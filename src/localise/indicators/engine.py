@@ -1,7 +1,7 @@
 """The composite-indicator engine: :class:`CompositeIndicator` (settings) and
 :class:`CompositeResults` (scores at every level, ranks, diagnostics).
 
-Pipeline (OECD/JRC Handbook steps 3–6, dossier §4.1): imputation of raw indicator values
+Pipeline (OECD/JRC Handbook steps 3–6; see docs/methods/indicators.md, "Pipeline"): imputation of raw indicator values
 → outlier treatment → normalisation (oriented so that higher is better) → weighting →
 aggregation level by level, each level with its own missing-data rule (minimum coverage).
 """
@@ -96,7 +96,7 @@ class CompositeIndicator:
         Per-level overrides of the missing-data rules, e.g. ``{"indicator": {"policy":
         "group_mean"}, "component": {"min_coverage": 0.67}}``.
     outliers
-        ``"none"`` or ``"winsorise"`` (skewness/kurtosis rule, dossier §4.3).
+        ``"none"`` or ``"winsorise"`` (skewness/kurtosis rule; docs/methods/indicators.md, "Outliers").
     targets
         Indicator → target value for ``distance_to_target``.
     seed
@@ -352,7 +352,7 @@ class CompositeResults:
         return out
 
     def coherence(self) -> pd.DataFrame:
-        """Statistical coherence per aggregate node (dossier §4.1 step 4, §3.3).
+        """Statistical coherence per aggregate node (docs/methods/indicators.md, "Statistical coherence").
 
         Columns: number of children, Cronbach's alpha of the children, share of variance
         of the children's first principal component, mean correlation among children,

@@ -1,5 +1,6 @@
 """Building blocks of composite indicators: normalisation, aggregation, imputation,
-outlier treatment, PCA weights and coherence statistics (methods dossier §3.2, §4.2–§4.6).
+outlier treatment, PCA weights and coherence statistics (see docs/methods/indicators.md,
+"Normalisation", "Weighting", "Aggregation and power means").
 
 Every function is pure (arrays or frames in, new arrays or frames out) so that the engine
 (:mod:`localise.indicators.engine`) and the Monte Carlo analysis
@@ -29,8 +30,8 @@ __all__ = [
 ]
 
 #: Values below this floor are raised to it before a geometric or negative-order mean,
-#: so that a zero score gives a (near) zero aggregate instead of NaN (dossier §4.6: the
-#: geometric mean requires positive values).
+#: so that a zero score gives a (near) zero aggregate instead of NaN (the geometric mean
+#: requires positive values; docs/methods/indicators.md, "Aggregation and power means").
 GEOMETRIC_FLOOR = 1e-6
 
 
@@ -52,7 +53,7 @@ def normalise(
     method
         ``none`` (values as they are; ``direction`` -1 is not allowed), ``minmax``
         (``100 (x - min)/(max - min)`` after orientation), ``goalposts``
-        (``100 (x - worst)/(best - worst)``, capped to [0, 100], dossier §3.2), ``zscore``
+        (``100 (x - worst)/(best - worst)``, capped to [0, 100]), ``zscore``
         (``(x - mean)/sd`` after orientation, sample sd), ``rank`` (percentile rank
         ``100 (rank - 1)/(n - 1)``, ties averaged, higher = better) or
         ``distance_to_target`` (``100 x/target``, or ``100 target/x`` when lower is better).
@@ -186,7 +187,7 @@ def aggregate_level(
     """Weighted power means of children → parents, vectorised over replications.
 
     ``M_p = (sum_k w_k y_k^p / sum_k w_k)^(1/p)`` over the children k that are not missing,
-    ``exp(sum_k w_k log y_k / sum_k w_k)`` for p = 0 (dossier §4.6). Weights are renormalised
+    ``exp(sum_k w_k log y_k / sum_k w_k)`` for p = 0. Weights are renormalised
     over the available children; a parent whose available children carry less than
     ``min_coverage`` of its total weight is NaN.
 
@@ -255,7 +256,7 @@ def power_mean(values: np.ndarray, order: float, weights: np.ndarray | None = No
 def impute(
     data: pd.DataFrame, policy: str, *, groups: pd.Series | None = None, seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Impute missing raw indicator values (dossier §4.2).
+    """Impute missing raw indicator values (docs/methods/indicators.md, "Missing data").
 
     Parameters
     ----------
@@ -316,7 +317,9 @@ class _OutlierRow:
 def winsorise(
     data: pd.DataFrame, *, skew_limit: float = 2.0, kurt_limit: float = 3.5, max_points: int = 5
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Winsorise indicators that fail the |skewness| > 2 and kurtosis > 3.5 rule (dossier §4.3).
+    """Winsorise indicators that fail the |skewness| > 2 and kurtosis > 3.5 rule.
+
+    See docs/methods/indicators.md, "Outliers".
 
     While an indicator fails the rule (sample skewness and excess kurtosis, pandas
     definitions) its most extreme value on the side of the skew is replaced by the next
@@ -369,7 +372,9 @@ def _varimax(loadings: np.ndarray, *, max_iter: int = 100, tol: float = 1e-8) ->
 
 
 def pca_weights(data: pd.DataFrame) -> tuple[pd.Series, dict]:
-    """Indicator weights within one group from PCA (OECD/JRC Handbook procedure, dossier §4.5).
+    """Indicator weights within one group from PCA (OECD/JRC Handbook procedure).
+
+    See docs/methods/indicators.md, "Weighting".
 
     Standardised indicators; factors retained with eigenvalue > 1, each explaining at least
     10 % of the variance (at least one factor); varimax rotation of the retained loadings;

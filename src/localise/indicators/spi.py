@@ -27,11 +27,11 @@ __all__ = [
     "select_countries",
 ]
 
-#: Published EU-SPI 2016 index scores quoted in the methods dossier §3.3 [verified there].
+#: Published EU-SPI 2016 index scores (Annoni, Dijkstra and Hellman 2016); docs/methods/indicators.md, "EU-SPI 2016".
 PUBLISHED_2016_INDEX: dict[str, float] = {
     "SE33": 82.33, "DK04": 81.98, "DK01": 81.67, "FI20": 81.61, "NL31": 81.37, "FI1D": 80.41, "SE32": 78.96,
 }
-#: Published EU-SPI 2020 index score quoted in the methods dossier §3.3 (SE33 Övre Norrland).
+#: Published EU-SPI 2020 index score of SE33 Övre Norrland; docs/methods/indicators.md, "EU-SPI 2020".
 PUBLISHED_2020_INDEX: dict[str, float] = {"SE33": 85.11}
 
 

@@ -1,4 +1,6 @@
-"""Uncertainty and sensitivity analysis of a composite indicator (dossier §4.7).
+"""Uncertainty and sensitivity analysis of a composite indicator.
+
+See docs/methods/indicators.md, "Uncertainty and sensitivity analysis".
 
 Monte Carlo over methodological choices, each a *factor* of a variance-based
 sensitivity analysis:

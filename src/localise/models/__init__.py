@@ -1,4 +1,4 @@
-"""Panel, multilevel and event-study models (methods dossier §10).
+"""Panel, multilevel and event-study models (see docs/methods/models.md).
 
 - :mod:`localise.models.panel`: :func:`prepare_panel`, :class:`PanelRegression`
   (pooled, entity FE, two-way FE with clustered standard errors; linearmodels).

@@ -4,7 +4,7 @@ Two estimators on a panel of units (NUTS2 regions) whose treatment date is set
 at a higher level (the country's reform year ``G``); relative time ``k = t - G``:
 
 ``estimator="twfe"``
-    The conventional dynamic two-way FE regression (methods dossier §10.3)::
+    The conventional dynamic two-way FE regression (docs/methods/models.md, "Two-way FE event study")::
 
         y_it = alpha_i + lambda_t + sum_{k != -1} gamma_k 1[t - G_i = k] + x_it' beta + e_it
 

@@ -1,6 +1,7 @@
 """Multilevel (mixed) models: regions nested in countries, observed over years.
 
-Model (methods dossier §10.1), fitted by REML with :class:`statsmodels.regression.mixed_linear_model.MixedLM`::
+Model (see docs/methods/models.md, "Multilevel models"), fitted by REML with
+:class:`statsmodels.regression.mixed_linear_model.MixedLM`::
 
     y_ijt = x_ijt' beta + u_j + v_ij + e_ijt,
     u_j ~ N(0, s2_country), v_ij ~ N(0, s2_region), e_ijt ~ N(0, s2_resid)

@@ -4,7 +4,7 @@ The data layer hands out tidy long frames (one row per ``geo × year × indicato
 sex``; see :mod:`localise.data`). :func:`prepare_panel` turns such a frame (or an
 already wide frame with one row per entity and period) into the analysis panel,
 checks its keys and reports what was dropped. :class:`PanelRegression` fits it
-with :class:`linearmodels.PanelOLS` (methods dossier §10.2)::
+with :class:`linearmodels.PanelOLS` (see docs/methods/models.md, "Fixed effects and two-way fixed effects")::
 
     y_it = alpha_i + lambda_t + x_it' beta + e_it
 

@@ -3,7 +3,7 @@
 A QCA engine that reproduces R's ``QCA`` package (Dusa) on the shared reference cases:
 calibration, truth tables, exact Boolean minimisation with all minimal models,
 parameters of fit, necessity and superset/subset search, plus robustness and plots.
-See ``docs/methods.md`` §8.
+See docs/methods/qca.md, "Qualitative Comparative Analysis".
 """
 
 import lazy_loader as _lazy

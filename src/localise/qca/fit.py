@@ -1,6 +1,6 @@
 """Parameters of fit: sufficiency (inclS, PRI, covS, covU) and necessity (inclN, RoN, covN).
 
-Formulas: ``docs/methods.md`` §8.3 (Ragin 2006, 2008; Schneider and Wagemann 2012),
+Formulas: docs/methods/qca.md, "Parameters of fit" (Ragin 2006, 2008; Schneider and Wagemann 2012),
 identical to R ``QCA::pof``.
 """
 

@@ -1,6 +1,6 @@
 """Necessity analysis and the superset/subset search (R ``QCA::superSubset``).
 
-Necessity (``docs/methods.md`` §8.3, §8.5): inclN, RoN and covN of single conditions,
+Necessity (see docs/methods/qca.md, "Necessity"): inclN, RoN and covN of single conditions,
 their conjunctions and disjunctions of literals. The search keeps
 
 * for necessity: every conjunction passing ``incl_cut``, ``cov_cut`` and ``ron_cut``,

@@ -1,4 +1,6 @@
-"""Robustness of a QCA result over calibration anchors and cut-offs (methods §8.6).
+"""Robustness of a QCA result over calibration anchors and cut-offs.
+
+See docs/methods/qca.md, "Robustness".
 
 Re-runs calibration (optional), truth table and minimisation over a grid of anchor
 shifts (a fraction of each raw variable's range, applied to all anchors of all

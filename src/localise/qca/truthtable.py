@@ -2,7 +2,7 @@
 
 Rows are numbered as R does: ``row = 1 + sum_i value_i * prod_{j>i} noflevels_j`` (first
 condition most significant). A case belongs to the row where its membership exceeds
-0.5; inclusion and PRI of a row are computed over all cases (``docs/methods.md`` §8.4).
+0.5; inclusion and PRI of a row are computed over all cases (docs/methods/qca.md, "Truth table").
 Only observed rows are stored; remainders are implicit (the complete table can have
 2^20 rows and more).
 """
