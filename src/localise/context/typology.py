@@ -118,7 +118,8 @@ def fit_pca(z: pd.DataFrame, *, n_components: int | None = None, cumulative: flo
     z
         Standardised indicators (regions in rows).
     n_components
-        Number of components to retain; ``None`` applies the rule [proposed]: the larger of the number of eigenvalues > 1 (Kaiser) and the
+        Number of components to retain; ``None`` applies the rule [proposed]: the
+        larger of the number of eigenvalues > 1 (Kaiser) and the
         smallest number reaching ``cumulative`` explained variance.
 
     Notes
