@@ -143,7 +143,7 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
     environment = {
         "LOCALISE_RUN_OUTPUT": str(artefacts),
         "LOCALISE_INPUTS_LOG": str(inputs_log),
-        "MPLBACKEND": "Agg",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # figures inline, as in Jupyter
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         **task.get("env", {}),
     }
