@@ -28,10 +28,24 @@ __all__ = [
     "load_registry",
     "build_plan",
     "output_name",
+    "SECTIONS",
 ]
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_REGISTRY_KEYS = {"notebook", "parameters", "runs", "after", "profiles", "timeout", "description"}
+_REGISTRY_KEYS = {"notebook", "parameters", "runs", "after", "profiles", "timeout", "description", "section"}
+
+#: Sections of the report site, in the order shown: registry value -> heading.
+SECTIONS = {
+    "tutorial": "Tutorial",
+    "data": "Data and context",
+    "configurations": "Governance configurations",
+    "indicators": "Indicators",
+    "models": "Models",
+    "cohesion": "Cohesion",
+}
+
+#: Longest one-line purpose accepted in a registry entry's ``description``.
+DESCRIPTION_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,10 @@ class Execution:
     after: list[str] = field(default_factory=list)
     """Output stems of the executions that must succeed before this one."""
     timeout: float | None = None
+    description: str = ""
+    """One-line purpose from the registry, shown on the report site."""
+    section: str | None = None
+    """Key of :data:`SECTIONS` under which the report site lists this notebook."""
 
 
 @dataclass
@@ -295,6 +313,7 @@ def build_plan(
             problem = _type_problem(value, declared[parameter].default)
             if problem:
                 problems.append(f"-p {parameter}={value!r} for {notebook_file}: {problem}")
+        description, section = _describe(entry, f"{where}: {key}", problems)
         timeout = entry.get("timeout")
         if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
             problems.append(f"{where}: {key}.timeout: expected a positive number of seconds")
@@ -305,7 +324,7 @@ def build_plan(
             parameters = {**common, **profile_values, **run_values, **selected_overrides}
             stem = output_name(name, run_values)
             outputs.append(stem)
-            executions.append(Execution(name, notebook, parameters, stem, [], timeout))
+            executions.append(Execution(name, notebook, parameters, stem, [], timeout, description, section))
         entry_outputs[name] = outputs
 
     # Duplicate output names and dependencies, checked on the whole registry.
@@ -356,6 +375,19 @@ def build_plan(
             execution.after = [stem for stem in execution.after if stem in kept]
 
     return SuitePlan(registry, _topological(executions, where))
+
+
+def _describe(entry: dict[str, Any], context: str, problems: list[str]) -> tuple[str, str | None]:
+    """Validated ``description`` (one line) and ``section`` of a registry entry."""
+    description = entry.get("description", "")
+    if not isinstance(description, str) or "\n" in description.strip() or len(description) > DESCRIPTION_MAX:
+        problems.append(f"{context}.description: expected one line of text (at most {DESCRIPTION_MAX} characters)")
+        description = ""
+    section = entry.get("section")
+    if section is not None and section not in SECTIONS:
+        problems.append(f"{context}.section: {section!r}: expected one of {sorted(SECTIONS)}")
+        section = None
+    return description.strip(), section
 
 
 def _topological(executions: list[Execution], where: str) -> list[Execution]:
