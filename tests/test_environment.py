@@ -25,6 +25,9 @@ def test_environment_matches_pyproject():
     expected = {CONDA_NAMES.get(name, name).lower() for name in pypi}
     environment = yaml.safe_load((paths.PROJECT_ROOT / "environment.yml").read_text())
     conda = {_name(d).lower() for d in environment["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    for entry in environment["dependencies"]:  # packages conda installs with pip (not on conda-forge)
+        if isinstance(entry, dict):
+            conda |= {_name(d).lower() for d in entry.get("pip", []) if not d.startswith("-")}
     assert conda == expected, f"only in environment.yml: {sorted(conda - expected)}; only in pyproject: {sorted(expected - conda)}"
 
 

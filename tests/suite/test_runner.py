@@ -80,8 +80,9 @@ def test_manifest_records_provenance(finished_run):
 
 def test_index_page_and_latest_link(finished_run):
     root, result, _ = finished_run
-    index = (result.run_dir / "index.html").read_text()
-    assert "20_fail" in index and "planted failure" in index and 'href="10_ok__name-first.html"' in index
+    assert "url=site/index.html" in (result.run_dir / "index.html").read_text()  # the run's report site
+    landing = (result.run_dir / "site" / "index.html").read_text()
+    assert "20_fail" in landing and "planted failure" in landing and 'href="notebooks/10_ok__name-first.html"' in landing
     assert (root / "reports" / "latest").resolve() == result.run_dir.resolve()
     assert not list(result.run_dir.rglob("*.partial*"))
 
