@@ -110,8 +110,11 @@ def _to_html(notebook_path: Path, html_path: Path) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
+    from localise.suite.site import notebook_title
+
     notebook = nbformat.read(notebook_path, as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(notebook)
+    title = notebook_title(notebook) or notebook_path.stem  # the page's <title>, not "Notebook"
+    body, _ = HTMLExporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
     atomic_write_text(html_path, body)
 
 

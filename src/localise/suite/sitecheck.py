@@ -238,10 +238,10 @@ def _photograph(browser: Any, page: Path, folder: Path, name: str, width: int, h
     browser.set_window_size(width, height)
     has_figure = browser.execute_script(
         "const i = document.querySelector('.cell_output img');"
-        "if (!i) return false; i.scrollIntoView({block: 'center'}); return true;"
+        "if (!i) return false; i.scrollIntoView({block: 'center', behavior: 'instant'}); return true;"
     )
     if has_figure and name not in {"landing", "index"}:
-        time.sleep(0.2)
+        time.sleep(0.3)
         shots.append(folder / f"{name}_figure.png")
         browser.save_screenshot(str(shots[1]))
     return shots
