@@ -128,7 +128,7 @@ def test_report_site_in_headless_chromium(mirror_run):
     assert report.ok, report.summary()
     taken = {path.name for path in report.screenshots}
     assert {"landing.png"} | {f"{name}_figure.png" for name in SCREENSHOTS} <= taken, taken
-    assert all(path.parent == run_dir / "screenshots" for path in report.screenshots)
+    assert all(path.parent.resolve() == (run_dir / "screenshots").resolve() for path in report.screenshots)
 
 
 def test_getting_started_without_data_is_marked_synthetic(tmp_path):
