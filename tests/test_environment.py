@@ -1,4 +1,4 @@
-"""environment.yml (conda-forge) lists the same packages as pyproject.toml."""
+"""environment.yml (conda-forge) lists the same packages as pyproject.toml and installs the project."""
 
 from __future__ import annotations
 
@@ -25,9 +25,6 @@ def test_environment_matches_pyproject():
     expected = {CONDA_NAMES.get(name, name).lower() for name in pypi}
     environment = yaml.safe_load((paths.PROJECT_ROOT / "environment.yml").read_text())
     conda = {_name(d).lower() for d in environment["dependencies"] if isinstance(d, str)} - {"python", "pip"}
-    for entry in environment["dependencies"]:  # packages conda installs with pip (not on conda-forge)
-        if isinstance(entry, dict):
-            conda |= {_name(d).lower() for d in entry.get("pip", []) if not d.startswith("-")}
     assert conda == expected, f"only in environment.yml: {sorted(conda - expected)}; only in pyproject: {sorted(expected - conda)}"
 
 
@@ -35,3 +32,16 @@ def test_runtime_does_not_need_jupyterlab():
     project = tomllib.loads((paths.PROJECT_ROOT / "pyproject.toml").read_text())["project"]
     runtime = {_name(r).lower() for r in project["dependencies"] + project["optional-dependencies"]["test"]}
     assert "jupyterlab" not in runtime and "jupyter" not in runtime
+
+
+def test_environment_installs_the_project_itself():
+    """A Binder-style build (conda env create) ends with the project importable: pip installs it editable.
+
+    Only the project comes from pip: every dependency is a conda-forge package above,
+    so pip finds them installed and changes nothing conda put there.
+    """
+    environment = yaml.safe_load((paths.PROJECT_ROOT / "environment.yml").read_text())
+    pip_sections = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict) and "pip" in d]
+    assert pip_sections == [["-e ."]], f"expected one pip section installing the project ('-e .'), got {pip_sections}"
+    assert "pip" in environment["dependencies"], "the pip section needs pip itself among the conda packages"
+    assert (paths.PROJECT_ROOT / "pyproject.toml").is_file()  # '-e .' is resolved beside environment.yml

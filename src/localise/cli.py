@@ -30,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="localise",
         description="Notebook suite for the comparative analysis of local governance of social cohesion.",
+        epilog="""\
+examples:
+  localise data prepare                   obtain and build the data (or the SYNTHETIC demo)
+  localise list                           notebooks, their parameters and the suite's runs
+  localise run --only 00_getting_started  execute one notebook into reports/<run-id>/
+
+Run 'localise COMMAND --help' for the options and examples of one command.""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in PLUGIN_MODULES:

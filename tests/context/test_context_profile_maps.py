@@ -125,3 +125,42 @@ def test_report_marks_synthetic_matrix(fitted):
 
     _, matrix, _, _ = fitted
     assert report.label("Title", matrix) == "Title [SYNTHETIC DATA]"
+
+
+def test_saved_typology_is_read_not_refitted(fitted, tmp_path):
+    # notebook 07 reads what notebook 03 saved; distances agree with the fitted result's
+    from localise.context import plot_saved_scores, saved_position, saved_typology
+    from localise.errors import DataUnavailableError
+
+    _, _, result, selection = fitted
+    folder = tmp_path / "03_regional_context"
+    folder.mkdir()
+    result.to_frame().to_csv(folder / "03_region_clusters_SYNTHETIC.csv")
+    selection.to_frame().to_csv(folder / "03_cases_SYNTHETIC.csv")  # as report.save_table writes it
+    result.k_table.to_csv(folder / "03_k_choice_SYNTHETIC.csv")
+    saved = saved_typology(run_dir=tmp_path)
+    assert saved["regions"].attrs["synthetic"] is True
+    pd.testing.assert_series_equal(saved["regions"]["cluster_ward"], result.labels.rename("cluster_ward"),
+                                   check_names=False, check_index_type=False)
+    pos = saved_position(saved["regions"], "AA")
+    expected = typology_position(result, "AA")
+    if result.space.shape[1] == result.pca.n_retained:  # clustering space = retained PCA scores
+        np.testing.assert_allclose(pos["dist_own_centroid"].sort_index(), expected["dist_own_centroid"].sort_index())
+    assert set(pos.index) == set(expected.index)
+    fig = plot_saved_scores(saved["regions"], highlight="AA", cases=saved["cases"])
+    assert fig.axes[0].get_xlabel() == "PC1"
+    assert list(saved["cases"].columns[:3]) == ["country", "role", "geo"]
+    matplotlib.pyplot.close("all")
+    with pytest.raises(DataUnavailableError, match="run `localise run --only 03_regional_context"):
+        saved_typology(run_dir=tmp_path / "empty")
+
+
+def test_trend_plot_year_ticks_are_integers():
+    rows = [{"geo": "FR", "country": "FR", "nuts_level": 0, "year": y, "indicator": "neet_rate", "sex": "T",
+             "unit": "PC", "value": 10.0 + y % 2, "flags": "", "source": "test"} for y in (2002, 2003)]
+    tr = outcome_trends(pd.DataFrame(rows), "FR", indicators=["neet_rate"], reference=None)
+    fig = plot_trends(tr, "FR")
+    fig.canvas.draw()
+    ticks = fig.axes[0].get_xticks()
+    assert len(ticks) and all(float(t).is_integer() for t in ticks), ticks
+    matplotlib.pyplot.close("all")

@@ -271,3 +271,25 @@ def test_selection_stability_on_planted_data():
     assert (table.status == "ok").all()
     missing_year = selection_stability(panel, spec, est, k=3, years=[1990], leave_one_out=False, ks=[])
     assert missing_year.table.status.iloc[0].startswith("not run")
+
+
+def test_structure_verdict_separates_planted_clusters_from_a_continuum():
+    from localise.context import structure_verdict
+
+    # planted, well-separated clusters: the verdict reads them as types
+    panel, _ = _planted_panel(n_per=6)
+    matrix = build_matrix(panel, MatrixSpec.make(countries=None, indicators=INDICATORS, period=(2011, 2013)))
+    planted = RegionalTypology(gap_refs=10, k_range=range(2, 6), n_init=5).fit(matrix)
+    text, numbers = structure_verdict(planted)
+    assert numbers["structure"] and numbers["gap_k"] > 1 and numbers["silhouette_max"] > 0.5, text
+    # one Gaussian blob (a continuum): no structure, and the text says the clusters are a description
+    rng = np.random.default_rng(1)
+    rows = [{"geo": f"R{i:03d}", "country": "AA", "nuts_level": 2, "year": 2012, "indicator": ind, "sex": "T",
+             "unit": "x", "value": float(v), "flags": "", "source": "test"}
+            for i in range(90) for ind, v in zip(INDICATORS, rng.normal(0, 1, len(INDICATORS)))]
+    blob = build_matrix(pd.DataFrame(rows), MatrixSpec.make(countries=None, indicators=INDICATORS, year=2012))
+    fit = RegionalTypology(gap_refs=10, k_range=range(2, 6), n_init=5).fit(blob)
+    text, numbers = structure_verdict(fit, pd.DataFrame({"kind": ["year"], "variant": ["year=2010"],
+                                                         "typical_same": [1 / 6], "proposed_kept": [0.4]}))
+    assert not numbers["structure"] and numbers["silhouette_max"] <= 0.5
+    assert "not distinct types" in text and "only 17%" in text and "year=2010" in text

@@ -104,7 +104,13 @@ def test_regional_panel_matches_raw_cells(built, env):
             sub = sub.sort_values("native", ascending=False, kind="stable").drop_duplicates(["geo", "year", "sex"])
             mine = panel[(panel["indicator"] == feed.indicator) & (panel["source"] == ds.code)]
             merged = mine.merge(sub, on=["geo", "year", "sex"], suffixes=("", "_raw"), how="left")
-            assert len(mine) > 0, (ds.code, feed.indicator)
+            if mine.empty:  # a source wholly superseded by a newer vintage (ilc_peps11 by ilc_peps11_2003_2020)
+                rivals = [f.priority for d in catalogue.datasets().values() for f in d.feeds
+                          if f.indicator == feed.indicator and d.code != ds.code]
+                assert rivals and max(rivals) > feed.priority, (ds.code, feed.indicator)
+                keys = panel.loc[panel["indicator"] == feed.indicator, ["geo", "year", "sex"]]
+                assert len(sub.merge(keys, on=["geo", "year", "sex"])) == len(sub), (ds.code, feed.indicator)
+                continue
             assert merged["value_raw"].notna().all(), (ds.code, feed.indicator)
             np.testing.assert_array_equal(merged["value"], merged["value_raw"])
             assert (merged["flags"] == merged["flags_raw"]).all(), (ds.code, feed.indicator)
@@ -140,6 +146,19 @@ def test_known_cells_and_recoded_regions(built, env):
     assert {"neet_rate", "at_risk_of_poverty_rate"} <= set(country["indicator"])
 
 
+def test_arope_takes_the_newest_vintage(built, env):
+    """ilc_peps11_2003_2020 (priority 3) wins over ilc_peps11 and tgs00107; values from the mirror README."""
+    from localise.data import load_country_panel, load_regional_panel
+
+    p16 = load_regional_panel(nuts_version=2016, indicators="arope", allow_synthetic=False)
+    country = load_country_panel(indicators="arope", allow_synthetic=False)
+    cell = lambda df, geo, year: df[(df["geo"] == geo) & (df["year"] == year)][["value", "source", "unit"]]
+    assert cell(country, "AT", 2019).values.tolist() == [[16.9, "ilc_peps11_2003_2020", "PC_POP"]]
+    assert cell(p16, "CZ01", 2019).values.tolist() == [[7.9, "ilc_peps11_2003_2020", "PC_POP"]]
+    assert cell(p16, "ES51", 2020).values.tolist() == [[22.8, "ilc_peps11_2003_2020", "PC_POP"]]
+    assert p16["year"].max() == 2020 and set(p16["unit"]) == {"PC_POP"}
+
+
 def test_extract_rows_match_the_extract(built, env):
     """Rows from the 2020 long extract (no flags) equal the extract's values."""
     from localise.data import load_regional_panel
@@ -173,6 +192,20 @@ def test_spi_eige_names(built, env):
     assert names["geo"].is_unique and "FRE1" in set(names["geo"]) and "FR30" in set(names["geo"])
     gdf = nuts_geometries(level=2)
     assert gdf is not None and len(gdf) == 334 and "geo" in gdf.columns
+
+
+def test_build_writes_the_governance_tables(built, env):
+    """`localise data prepare` with a mirror also builds the governance tables (see test_governance.py)."""
+    import json
+
+    from localise.data import has_governance_data, load_eqi_regions
+
+    root = built[0]
+    assert has_governance_data()
+    meta = json.loads((root / "processed" / "build_metadata.json").read_text())
+    assert meta["rows"]["eqi_region_wave"] == 1050 == len(load_eqi_regions())  # 210 regions x 5 waves
+    assert sorted(meta["governance_sources"]) == ["cws", "eqi", "imf_fd", "lai", "rai"]
+    assert "governance/rai/RAI_country-april-2021.csv" in fetch.read_manifest()
 
 
 def test_build_is_idempotent(built, tmp_path, monkeypatch):

@@ -47,6 +47,8 @@ def test_new_style_quarterly_every_flag():
     assert cell(df, geo="FR10", time="2019Q1") == (-0.5, "")
     assert cell(df, geo="FR10", time="2019Q2") == (100.0, "")
     assert cell(df, geo="FR10", time="2019Q3") == (12.0, "bep")
+    v, f = cell(df, geo="FR10", time="2019Q4")  # SDMX "m": data cannot exist (newer Eurostat files)
+    assert math.isnan(v) and f == "m"
     # every Eurostat flag letter occurs in the fixture and survives parsing
     assert set("".join(df["flags"])) == set(FLAG_CODES)
 

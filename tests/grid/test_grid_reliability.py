@@ -191,3 +191,20 @@ def test_problem_collector_lists_everything():
     assert "sheet.csv:2:level: expected 0-3, found 7" in message
     assert "sheet.csv:5:rationale: empty" in message
     assert "sheet.csv:-:-: file has no rows" in message
+
+
+def test_fleiss_drops_units_with_fewer_ratings_with_a_typed_warning():
+    from localise.grid.reliability import IncompleteUnitsWarning
+
+    rows = []
+    for subject, counts in enumerate(FLEISS_WIKIPEDIA):
+        ratings = np.repeat(np.arange(1, 6), counts)
+        rows += [{"unit": subject, "coder": r, "value": v} for r, v in enumerate(ratings)]
+    rows.append({"unit": 99, "coder": 0, "value": 1})  # a unit with a single rating
+    rows.append({"unit": 99, "coder": 1, "value": 2})
+    with pytest.warns(IncompleteUnitsWarning, match=r"1 of 11 units .* \[99\]") as record:
+        result = fleiss_kappa(pd.DataFrame(rows), unit="unit", coder="coder", value="value")
+    assert record[0].filename == __file__  # stacklevel points at the caller
+    assert result.kappa == pytest.approx(0.210, abs=5e-4) and result.n_units == 10
+    with pytest.raises(InputError, match="fewer than 14 ratings"):
+        fleiss_kappa(pd.DataFrame(rows), unit="unit", coder="coder", value="value", drop_incomplete=False)

@@ -108,3 +108,37 @@ def test_unknown_framework_name_and_unknown_indicator_column():
         CompositeIndicator(fw).fit(data)
     with pytest.raises(InputError, match="unknown indicator or node"):
         CompositeIndicator(fw, weighting={"zz": 1.0})
+
+
+def test_social_cohesion_labels_and_whole_dimension_rule():
+    from localise.indicators import CompositeIndicator
+
+    cohesion = load_framework("regional_social_cohesion")
+    # a comma inside a YAML flow mapping once cut this label to "Income"
+    assert cohesion.nodes["capabilities"].name == "Income, learning and health"
+    assert all(cohesion.nodes[n].name for n in cohesion.nodes)
+    # unit B has no poverty indicator at all: no index value, hence no rank
+    import pandas as pd
+
+    rows = {"A": 1.0, "B": 2.0, "C": 3.0}
+    data = pd.DataFrame({i: pd.Series(rows) * (k + 1) for k, i in enumerate(cohesion.indicators)})
+    poverty = cohesion.children("poverty_and_exclusion")
+    data.loc["B", poverty] = float("nan")
+    res = CompositeIndicator(cohesion).fit(data)
+    assert pd.isna(res.index["B"]) and res.index[["A", "C"]].notna().all()
+
+
+def test_reference_year_is_the_latest_year_with_every_indicator():
+    import pandas as pd
+
+    from localise.indicators import reference_year
+
+    panel = pd.DataFrame(
+        [("R1", 2013, "a", 1.0), ("R1", 2013, "b", 1.0), ("R1", 2015, "a", 1.0), ("R2", 2014, "b", 2.0),
+         ("R2", 2016, "a", 2.0), ("R2", 2016, "b", None)],
+        columns=["geo", "year", "indicator", "value"],
+    ).assign(sex="T")
+    assert reference_year(panel, ["a", "b"]) == 2013
+    assert reference_year(panel, ["a"]) == 2016
+    with pytest.raises(InputError, match="never observed: \\['c'\\]"):
+        reference_year(panel, ["a", "c"])

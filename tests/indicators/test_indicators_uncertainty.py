@@ -75,3 +75,24 @@ def test_dask_scheduler_gives_the_same_result(data):
         remote = UncertaintyAnalysis(fw, n_replications=200, seed=2, chunk_size=50,
                                      scheduler=cluster.scheduler_address).run(data)
     np.testing.assert_array_equal(local.ranks, remote.ranks)
+
+
+def test_sobol_indices_of_the_ishigami_function_match_the_analytic_values():
+    """Ishigami & Homma (1990), a = 7, b = 0.1, X_i ~ U(-pi, pi): analytic indices
+    (Sobol' & Levitan 1999; e.g. Saltelli et al. 2008, Global Sensitivity Analysis,
+    section 4.7): V = a^2/8 + b pi^4/5 + b^2 pi^8/18 + 1/2; V1 = (1 + b pi^4/5)^2 / 2,
+    V2 = a^2/8, V3 = 0, V13 = b^2 pi^8 (1/18 - 1/50)."""
+    from localise.indicators.uncertainty import saltelli_design, sobol_table
+
+    a, b = 7.0, 0.1
+    v1, v2, v13 = (1 + b * np.pi**4 / 5) ** 2 / 2, a**2 / 8, b**2 * np.pi**8 * (1 / 18 - 1 / 50)
+    v = v1 + v2 + v13
+    s1 = np.array([v1, v2, 0.0]) / v  # 0.3139, 0.4424, 0
+    st = np.array([v1 + v13, v2, v13]) / v  # 0.5576, 0.4424, 0.2437
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+    x = saltelli_design(problem, 2**13, seed=3)
+    y = np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+    table = sobol_table(problem, y, num_resamples=50, seed=3)
+    np.testing.assert_allclose(table["S1"], s1, atol=0.02)
+    np.testing.assert_allclose(table["ST"], st, atol=0.02)
+    assert st[2] > 0.2 and table.loc["x3", "S1"] < 0.02  # x3 acts only through its interaction with x1

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from localise.models import MultilevelModel, variance_decomposition
 from localise.models.simulate import simulate_regional_panel
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +39,13 @@ def test_demo_variance_components_recovered(demo):
     # region (197 regions) and residual (~2,900 obs) are well determined: 10 %
     assert res.var_region == pytest.approx(real["region"], rel=0.10)
     assert res.var_resid == pytest.approx(real["residual"], rel=0.10)
-    # country: 11 countries; the REML estimate has relative s.e. ~ sqrt(2/(J-1)) = 0.45
-    J = res.n_countries
-    assert abs(res.var_country - real["country"]) < 2 * np.sqrt(2 / (J - 1)) * real["country"]
+    # country: with 11 countries the REML estimate has relative s.e. ~ sqrt(2/(J-1)) = 0.45
+    # around the planted value, so a comparison with the draws cannot be tight (here
+    # 7.27 against the draws' 5.90). The tight check is against lme4 on the same panel
+    # (stored R output, see test_r_oracle.py), to the optimiser tolerance 1e-3.
+    r = pd.read_csv(RESULTS / "lme4_demo_unemployment.csv", skipinitialspace=True).set_index("term")["value"]
+    assert res.var_country == pytest.approx(float(r["var_country"]), rel=1e-3)
+    assert res.var_region == pytest.approx(float(r["var_geo"]), rel=1e-3)
     assert res.icc_country == pytest.approx(res.var_country / res.total_variance)
     shares = res.variance_table()["share"]
     assert shares.sum() == pytest.approx(1.0)

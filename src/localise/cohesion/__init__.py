@@ -18,7 +18,6 @@ Example inputs shipped in ``localise/cohesion/data`` whose names contain
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 __all__ = ["package_data"]
@@ -26,6 +25,8 @@ __all__ = ["package_data"]
 
 def package_data(name: str) -> Path:
     """Path of a data file shipped with :mod:`localise.cohesion` (``data/<name>``)."""
+    from importlib import resources  # here, not at the top: ``localise --help`` does not need it
+
     path = Path(str(resources.files("localise.cohesion") / "data" / name))
     if not path.is_file():
         available = sorted(p.name for p in path.parent.iterdir())

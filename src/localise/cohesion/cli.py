@@ -12,7 +12,23 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``cohesion`` sub-command with ``sroi`` and ``spiral-check``."""
-    parser = subparsers.add_parser("cohesion", help="social cohesion tools: SROI calculator, SPIRAL sheet check")
+    parser = subparsers.add_parser(
+        "cohesion",
+        help="social cohesion tools: SROI calculator, SPIRAL sheet check",
+        description="Social cohesion tools: the Social Return on Investment (SROI) calculator with "
+        "sensitivity and Monte Carlo analysis, and the check of SPIRAL (Council of Europe) "
+        "criteria, assessment and action sheets. Bad input exits with code 2 and lists every problem.",
+        epilog="""\
+examples:
+  localise cohesion sroi model.yml --sensitivity
+  localise cohesion sroi impact_map.csv --inputs impact_map_inputs.csv --monte-carlo 5000 --seed 1
+  localise cohesion sroi model.yml --discount-rate 0.05
+  localise cohesion spiral-check criteria.csv
+
+The files named *_illustrative.* in src/localise/cohesion/data are worked examples (not
+observations of any real city) in the expected formats.""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="cohesion_command", metavar="ACTION")
     sroi = sub.add_parser("sroi", help="compute an SROI model (YAML or CSV impact map)")
     sroi.add_argument("file", help="model file (.yml/.yaml) or CSV impact map")

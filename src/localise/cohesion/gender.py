@@ -35,12 +35,14 @@ __all__ = [
     "sex_gaps",
     "rank_gaps",
     "gap_map",
+    "diverging_norm",
     "load_eige_table",
     "read_eige_mirror_csv",
     "eige_weights",
     "eige_index",
     "eige_index_check",
     "fit_eige_weights",
+    "cross_validate_eige_weights",
     "EigeCheckResult",
     "plot_eige_trends",
 ]
@@ -142,30 +144,47 @@ def rank_gaps(
     indicator: str,
     *,
     year: int | None = None,
-    by: str = "difference",
+    by: str = "abs_difference",
     ascending: bool = False,
     top: int | None = None,
 ) -> pd.DataFrame:
     """Regions ranked by a gap measure for one indicator and year (default: latest year).
 
-    The sex-disaggregated levels stay next to the gap (Umeå declaration: keep the data
-    by sex visible).
+    The default ranks by the size of the gap whatever its sign (``abs_difference``),
+    so the largest disadvantages of women and of men both appear; the signed
+    ``difference`` (men - women) and ``disadvantaged`` (the sex worse off given the
+    indicator's direction: for "lower is better" indicators the sex with the higher
+    value) are shown. The sex-disaggregated levels stay next to the gap (Umeå
+    declaration: keep the data by sex visible).
     """
     sub = gaps[gaps["indicator"] == indicator]
     if sub.empty:
         raise InputError(f"rank_gaps: no gaps for indicator {indicator!r}; available: {sorted(gaps['indicator'].unique())}")
     year = int(sub["year"].max()) if year is None else int(year)
-    sub = sub[sub["year"] == year]
+    sub = sub[sub["year"] == year].assign(abs_difference=lambda f: f["difference"].abs())
+    women_higher = sub["women"] > sub["men"]
+    lower_better = sub["better"] == "lower" if "better" in sub else pd.Series(False, index=sub.index)
+    worse_women = women_higher == lower_better
+    sub = sub.assign(disadvantaged=np.where(sub["women"] == sub["men"], "none", np.where(worse_women, "women", "men")))
     if by not in sub.columns:
         raise InputError(f"rank_gaps: unknown measure {by!r}")
-    cols = [c for c in ("geo", "country", "year", "women", "men", "total", "difference", "ratio",
-                        "eige_score", "eige_score_uncorrected", "flags") if c in sub.columns]
+    cols = [c for c in ("geo", "country", "year", "women", "men", "total", "difference", "abs_difference",
+                        "disadvantaged", "ratio", "eige_score", "eige_score_uncorrected", "flags") if c in sub.columns]
     table = sub.sort_values(by, ascending=ascending, kind="stable")[cols].reset_index(drop=True)
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     if top:
         table = table.head(top)
     table.attrs.update(gaps.attrs)
     return table
+
+
+def diverging_norm(values: pd.Series) -> Any:
+    """Colour norm centred on 0 with symmetric limits (``matplotlib.colors.TwoSlopeNorm``)."""
+    from matplotlib.colors import TwoSlopeNorm
+
+    bound = float(np.nanmax(np.abs(values.to_numpy(dtype=float)))) if len(values) else 1.0
+    bound = bound if bound > 0 else 1.0
+    return TwoSlopeNorm(vmin=-bound, vcenter=0.0, vmax=bound)
 
 
 def gap_map(gaps: pd.DataFrame, indicator: str, *, year: int | None = None, measure: str = "difference",
@@ -201,8 +220,10 @@ def gap_map(gaps: pd.DataFrame, indicator: str, *, year: int | None = None, meas
     frame = geoms.merge(sub, left_on=code_col, right_on="geo", how="left")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 7))
-    frame.plot(column=measure, ax=ax, legend=True, cmap="RdBu_r", missing_kwds={"color": "lightgrey"},
-               linewidth=0.1, edgecolor="white")
+    norm = diverging_norm(sub[measure])
+    frame.plot(column=measure, ax=ax, legend=True, cmap="RdBu_r", norm=norm, missing_kwds={"color": "lightgrey"},
+               linewidth=0.1, edgecolor="white",
+               legend_kwds={"label": f"{measure}: men - women (0 = parity)", "shrink": 0.6})
     ax.set_xlim(-25, 45)
     ax.set_ylim(34, 72)
     ax.set_axis_off()
@@ -374,12 +395,20 @@ def eige_index_check(
     table["recomputed"] = eige_index(wide, weights)
     table["difference"] = table["recomputed"] - table["index"]
     table["within_tolerance"] = table["difference"].abs() <= tolerance + 1e-9
+    # worst case of publishing the six domains and the index rounded to 0.1 (±0.05 each):
+    # d log I = sum_d w_d d log D_d, so |dI| <= I * sum_d w_d 0.05 / D_d, plus 0.05 on I itself
+    wn = weights.reindex(list(EIGE_DOMAINS)).astype(float)
+    wn = wn / wn.sum()
+    table["rounding_bound"] = table["recomputed"] * (0.05 / wide[list(EIGE_DOMAINS)] * wn.values).sum(axis=1) + 0.05
+    table["within_rounding"] = table["difference"].abs() <= table["rounding_bound"]
     table = table.rename(columns={"index": "published"}).reset_index()
     by = table.groupby("edition").agg(
         n=("geo", "size"),
         n_within=("within_tolerance", "sum"),
         max_abs_difference=("difference", lambda d: d.abs().max()),
         mean_abs_difference=("difference", lambda d: d.abs().mean()),
+        mean_difference=("difference", "mean"),
+        n_within_rounding=("within_rounding", "sum"),
     )
     by["passed"] = by["n_within"] == by["n"]
     return EigeCheckResult(table=table, by_edition=by, weights=weights, tolerance=tolerance)
@@ -414,6 +443,37 @@ def fit_eige_weights(eige: pd.DataFrame | None = None, *, by_edition: bool = Fal
         rows[name] = {**dict(zip(EIGE_DOMAINS, res.x)), "max_abs_difference": float(np.max(np.abs(pred - g["index"])))}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "edition"
+    return out
+
+
+def cross_validate_eige_weights(eige: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Out-of-sample check of the aggregation: weights fitted on all editions but one.
+
+    For every edition, :func:`fit_eige_weights` is run on the other editions and the
+    held-out edition's index is recomputed from its domain scores with those weights;
+    the errors are compared with the rounding bound of :func:`eige_index_check`.
+
+    Returns
+    -------
+    DataFrame
+        One row per held-out edition: ``n``, ``max_abs_difference``,
+        ``mean_abs_difference``, ``n_within_rounding`` and the fitted weights.
+    """
+    eige = load_eige_table() if eige is None else eige
+    rows = {}
+    for edition in sorted(eige["edition"].unique()):
+        fitted = fit_eige_weights(eige[eige["edition"] != edition]).loc["all", list(EIGE_DOMAINS)]
+        held = eige_index_check(eige[eige["edition"] == edition], weights=fitted)
+        t = held.table
+        rows[edition] = {
+            "n": len(t),
+            "max_abs_difference": float(t["difference"].abs().max()),
+            "mean_abs_difference": float(t["difference"].abs().mean()),
+            "n_within_rounding": int(t["within_rounding"].sum()),
+            **fitted.to_dict(),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "held_out_edition"
     return out
 
 

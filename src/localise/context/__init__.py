@@ -12,69 +12,62 @@ Typical use::
     cases = select_cases(result, n_cases=3)
 """
 
-from localise.context.gap import GapResult, gap_statistic, within_dispersion
-from localise.context.matrix import (
-    DEFAULT_INDICATORS,
-    DEFAULT_ORIENTATION,
-    LOCALISE_COUNTRIES,
-    ContextMatrix,
-    MatrixSpec,
-    build_matrix,
-    parse_indicator,
-    treat_outliers,
-)
-from localise.context.plots import MapOutcome, load_boundaries, plot_k_choice, plot_scores, typology_map
-from localise.context.profile import (
-    DEFAULT_OUTCOMES,
-    FrameworkOutcome,
-    country_context,
-    national_framework,
-    outcome_trends,
-    plot_trends,
-    typology_position,
-)
-from localise.context.selection import CaseSelection, StabilityResult, select_cases, selection_stability
-from localise.context.typology import (
-    PROPOSED_LABEL,
-    PCAResult,
-    RegionalTypology,
-    TypologyResult,
-    cluster_labels,
-    fit_pca,
-)
+import lazy_loader as _lazy
 
-__all__ = [
-    "DEFAULT_OUTCOMES",
-    "FrameworkOutcome",
-    "MapOutcome",
-    "load_boundaries",
-    "country_context",
-    "national_framework",
-    "outcome_trends",
-    "plot_k_choice",
-    "plot_scores",
-    "plot_trends",
-    "typology_map",
-    "typology_position",
-    "DEFAULT_INDICATORS",
-    "DEFAULT_ORIENTATION",
-    "LOCALISE_COUNTRIES",
-    "PROPOSED_LABEL",
-    "CaseSelection",
-    "ContextMatrix",
-    "GapResult",
-    "MatrixSpec",
-    "PCAResult",
-    "RegionalTypology",
-    "StabilityResult",
-    "TypologyResult",
-    "build_matrix",
-    "cluster_labels",
-    "fit_pca",
-    "gap_statistic",
-    "parse_indicator",
-    "select_cases",
-    "selection_stability",
-    "treat_outliers",
-    "within_dispersion",
-]
+# Names are imported from their modules on first use (PEP 562), so that importing
+# the package (and the ``localise`` command line) does not load pandas or scipy.
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "gap": [
+            "GapResult",
+            "gap_statistic",
+            "within_dispersion",
+        ],
+        "matrix": [
+            "DEFAULT_INDICATORS",
+            "DEFAULT_ORIENTATION",
+            "LOCALISE_COUNTRIES",
+            "ContextMatrix",
+            "MatrixSpec",
+            "build_matrix",
+            "parse_indicator",
+            "treat_outliers",
+        ],
+        "plots": [
+            "MapOutcome",
+            "load_boundaries",
+            "plot_k_choice",
+            "plot_scores",
+            "typology_map",
+        ],
+        "profile": [
+            "DEFAULT_OUTCOMES",
+            "FrameworkOutcome",
+            "analysable_countries",
+            "country_context",
+            "national_framework",
+            "outcome_trends",
+            "plot_saved_scores",
+            "plot_trends",
+            "saved_position",
+            "saved_typology",
+            "typology_position",
+        ],
+        "selection": [
+            "CaseSelection",
+            "StabilityResult",
+            "select_cases",
+            "selection_stability",
+        ],
+        "typology": [
+            "PROPOSED_LABEL",
+            "PCAResult",
+            "RegionalTypology",
+            "TypologyResult",
+            "cluster_labels",
+            "fit_pca",
+            "structure_verdict",
+        ],
+    },
+)

@@ -27,7 +27,15 @@ from localise.context.gap import GapResult, gap_statistic
 from localise.context.matrix import ContextMatrix
 from localise.errors import InputError
 
-__all__ = ["PCAResult", "fit_pca", "cluster_labels", "RegionalTypology", "TypologyResult", "PROPOSED_LABEL"]
+__all__ = [
+    "PCAResult",
+    "fit_pca",
+    "cluster_labels",
+    "RegionalTypology",
+    "TypologyResult",
+    "PROPOSED_LABEL",
+    "structure_verdict",
+]
 
 #: Label that every table and figure of case selection carries (dossier §1.2).
 PROPOSED_LABEL = "selection proposed by localise"
@@ -448,3 +456,62 @@ class RegionalTypology:
             centroids=centroids,
             settings=self.get_params(),
         )
+
+
+def structure_verdict(result: TypologyResult, stability: pd.DataFrame | None = None) -> tuple[str, dict]:
+    """Whether the data show cluster structure, in words generated from the numbers.
+
+    Criteria: the gap statistic's k (k = 1: no structure beyond the reference
+    distribution; Tibshirani, Walther and Hastie 2001) and the average silhouette
+    of the primary method, read with Kaufman and Rousseeuw's (1990) bands (above
+    0.70 strong, 0.51-0.70 reasonable, 0.26-0.50 weak and possibly artificial,
+    0.25 or below none). ``stability`` is the variant table of
+    :func:`~localise.context.selection.selection_stability` (its ``to_frame()``).
+
+    Returns
+    -------
+    text, numbers
+        A paragraph that states the verdict and its consequence, and the numbers behind it.
+    """
+    sil = result.k_table[f"silhouette_{result.method}"].dropna()
+    numbers: dict = {
+        "k": result.k,
+        "gap_k": None if result.gap is None else int(result.gap.k),
+        "silhouette_min": float(sil.min()),
+        "silhouette_max": float(sil.max()),
+        "silhouette_k": float(sil.get(result.k, np.nan)),
+    }
+    band = ("strong" if sil.max() > 0.70 else "reasonable" if sil.max() > 0.50
+            else "weak, possibly artificial" if sil.max() > 0.25 else "none")
+    numbers["silhouette_band"] = band
+    structure = (numbers["gap_k"] is None or numbers["gap_k"] > 1) and sil.max() > 0.50
+    parts = [
+        f"Average silhouettes range from {sil.min():.2f} to {sil.max():.2f} over k = {sil.index.min()}..{sil.index.max()} "
+        f"({band} structure in Kaufman and Rousseeuw's bands)"
+        + ("" if numbers["gap_k"] is None else f"; the gap statistic chooses k = {numbers['gap_k']}"
+           + (" (no cluster structure beyond the reference distribution)" if numbers["gap_k"] == 1 else ""))
+        + "."
+    ]
+    if stability is not None and len(stability):
+        years = stability[stability["kind"] == "year"]
+        worst = stability.loc[stability["typical_same"].idxmin()]
+        numbers["typical_same_min"] = float(worst["typical_same"])
+        numbers["typical_same_min_variant"] = str(worst["variant"])
+        numbers["proposed_kept_min"] = float(stability["proposed_kept"].min())
+        if len(years):
+            numbers["typical_same_years"] = {str(v): float(t) for v, t in zip(years["variant"], years["typical_same"])}
+        parts.append(
+            f"The case selection is {'unstable' if worst['typical_same'] < 0.5 else 'fairly stable'}: in the variant "
+            f"'{worst['variant']}' the typical case of only {worst['typical_same']:.0%} of the countries is unchanged, and "
+            f"as few as {stability['proposed_kept'].min():.0%} of the proposed cases survive a variant."
+        )
+    if structure:
+        parts.append(f"The k = {result.k} clusters can be read as types of regions.")
+    else:
+        parts.append(
+            f"Consequence: the k = {result.k} clusters are a description of where regions lie on the principal "
+            "components (a partition of a continuum), not distinct types of regions; they group similar regions "
+            "for reading the profiles, and each proposed case needs its own justification."
+        )
+    numbers["structure"] = bool(structure)
+    return " ".join(parts), numbers

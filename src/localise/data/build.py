@@ -8,6 +8,11 @@ and writes to ``data/processed/``:
 * ``country_panel.parquet`` -- NUTS 0 rows and EU aggregates (country ``"EU"``);
 * ``spi_2016_components.parquet``, ``spi_2020_{regional,national,goalposts}.parquet``;
 * ``eige.parquet``; ``nuts_names.parquet``;
+* ``governance_country_year.parquet``, ``eqi_region_wave.parquet``, ``governance_codebook.parquet``,
+  ``governance_unmatched.parquet`` -- see :mod:`localise.data.governance` (only when the
+  governance raw files were fetched from a mirror);
+* ``urban_audit_{cities,city_records,regions}.parquet`` -- the third-party Urban Audit
+  extract (:mod:`localise.data.urban_audit`), when it was fetched;
 * ``nuts_recode_log_nuts{V}.parquet`` -- every source code, its target and status;
 * ``build_metadata.json`` -- sources, vintages, raw checksums, row counts.
 
@@ -37,13 +42,13 @@ import pandas as pd
 
 from localise import paths
 from localise.atomic import atomic_path, atomic_write_text, sha256_file
-from localise.data import catalogue, nuts
+from localise.data import catalogue, governance, nuts
 from localise.data.eurostat import read_eurostat_tsv, read_extract
 from localise.data.schemas import PANEL_COLUMNS, eige_schema, spi_schema, validate_panel
 from localise.errors import DataUnavailableError, InputError
 
 __all__ = ["DEFAULT_NUTS_VERSIONS", "build_all", "build_panels", "build_spi", "build_eige", "build_nuts_names",
-           "prepare"]
+           "build_urban_audit", "prepare"]
 
 log = logging.getLogger(__name__)
 DEFAULT_NUTS_VERSIONS = (2016, 2021)
@@ -331,6 +336,23 @@ def build_nuts_names(raw: Path | None = None) -> pd.DataFrame:
     return out.sort_values(["nuts_level", "geo"]).reset_index(drop=True)
 
 
+# ----------------------------------------------------------------------------- Urban Audit extract
+def build_urban_audit(raw: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Urban Audit city and region tables of the third-party extract (``{}`` when not fetched).
+
+    See :mod:`localise.data.urban_audit`; raw files are checked against the manifest first.
+    """
+    from localise.data import urban_audit
+    from localise.data.fetch import verify_manifest
+
+    raw = paths.data_raw() if raw is None else raw
+    verify_manifest([urban_audit.CITIES_FILE, urban_audit.REGIONS_FILE])
+    tables = urban_audit.build_tables(raw)
+    if not tables:
+        log.warning("%s: Urban Audit extract not fetched; city tables skipped", raw / urban_audit.CITIES_FILE)
+    return tables
+
+
 # ----------------------------------------------------------------------------- orchestration
 def _write_parquet(frame: pd.DataFrame, target: Path) -> None:
     with atomic_path(target) as tmp:
@@ -355,6 +377,12 @@ def build_all(*, nuts_versions: Iterable[int] | None = None) -> dict[str, Path]:
     tables.update(build_spi(raw))
     tables["eige"] = build_eige(raw)
     tables["nuts_names"] = build_nuts_names(raw)
+    governance_built = governance.governance_raw_present(raw)
+    if governance_built:
+        tables.update(governance.build_governance(raw))
+    else:
+        log.warning("no governance raw files in %s (they come from a data mirror); governance tables not built", raw)
+    tables.update(build_urban_audit(raw))
 
     out_dir = paths.data_processed()
     written = {}
@@ -372,6 +400,10 @@ def build_all(*, nuts_versions: Iterable[int] | None = None) -> dict[str, Path]:
             f"EU-SPI (DG REGIO), EIGE; processed by localise on {today}"
         ),
         "sources": sources,
+        "governance_sources": (
+            {key: {k: entry.get(k) for k in ("publisher", "citation", "vintage", "files")}
+             for key, entry in catalogue.governance_sources().items()} if governance_built else {}
+        ),
         "rows": {name: int(len(frame)) for name, frame in tables.items()},
     }
     written["metadata"] = atomic_write_text(out_dir / "build_metadata.json", json.dumps(meta, indent=2) + "\n")

@@ -11,7 +11,8 @@ import yaml
 
 from localise.errors import InputError
 
-__all__ = ["Feed", "Dataset", "load_catalogue", "indicator_ids", "dataset", "datasets", "catalogue_files"]
+__all__ = ["Feed", "Dataset", "load_catalogue", "indicator_ids", "dataset", "datasets", "catalogue_files",
+           "governance_sources"]
 
 
 @dataclass(frozen=True)
@@ -93,3 +94,8 @@ def dataset(code: str) -> Dataset:
 def catalogue_files() -> list[dict[str, Any]]:
     """Non-Eurostat files copied from the mirror (``files`` section)."""
     return list(load_catalogue().get("files") or [])
+
+
+def governance_sources() -> dict[str, dict[str, Any]]:
+    """Governance sources (``governance`` section): title, publisher, citation, licence, vintage, files."""
+    return {key: dict(entry) for key, entry in (load_catalogue().get("governance") or {}).items()}

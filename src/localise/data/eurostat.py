@@ -58,6 +58,9 @@ FLAG_CODES: dict[str, str] = {
     "d": "definition differs, see metadata",
     "e": "estimated",
     "f": "forecast",
+    # SDMX observation status "M" (missing value; data cannot exist), used by newer Eurostat
+    # bulk files on empty cells (mirror: eurostat/ilc_peps11_2003_2020.tsv.gz, ": m").
+    "m": "missing value; data cannot exist",
     "n": "not significant",
     "p": "provisional",
     "r": "revised",

@@ -4,7 +4,7 @@ For each catalogue entry the raw file is taken from
 
 1. a local mirror directory (``--mirror DIR`` or ``LOCALISE_DATA_MIRROR``), whose layout
    is ``eurostat/``, ``eurostat/extract_2020/``, ``nuts/``, ``nuts/geo/``, ``spi/``,
-   ``eige/``, ``city/``; or else
+   ``eige/``, ``city/``, ``governance/`` (EQI, RAI, LAI, IMF, CWS: mirror only); or else
 2. Eurostat's bulk download over HTTPS (dissemination API, gzip TSV), with a timeout,
    retries and exponential backoff.
 
@@ -209,7 +209,8 @@ def fetch_all(
     offline
         Never use the network.
     only
-        Restrict to these catalogue codes (unknown codes raise :class:`InputError`).
+        Restrict to these catalogue codes or governance source ids (``eqi``, ``rai``, ``lai``,
+        ``imf_fd``, ``cws``); unknown codes raise :class:`InputError`.
 
     Returns
     -------
@@ -221,7 +222,10 @@ def fetch_all(
         raise DataUnavailableError(f"--mirror {mirror}: not a directory; expected the folder holding eurostat/, nuts/ ...")
     mirror = Path(mirror).resolve() if mirror is not None else None
     table = catalogue.datasets()
-    codes = list(table) if only is None else [catalogue.dataset(c).code for c in only]
+    governance = catalogue.governance_sources()
+    only = None if only is None else list(only)
+    wanted_governance = list(governance) if only is None else [c for c in only if c in governance]
+    codes = list(table) if only is None else [catalogue.dataset(c).code for c in only if c not in governance]
     raw = paths.data_raw()
     raw.mkdir(parents=True, exist_ok=True)
     entries = read_manifest()
@@ -248,9 +252,9 @@ def fetch_all(
                         results.append(from_mirror(rel, ds.vintage if rel == ds.mirror else _extract_vintage()))
                         done.add(rel)
                 continue
-            if offline or mirror is not None:
-                results.append(FetchResult(f"eurostat/{code}.tsv.gz", "online", "skipped",
-                                           "not in the mirror; online only" if mirror else "offline"))
+            if offline or mirror is not None or not ds.online:
+                note = "not in the mirror; online only" if mirror else ("offline" if offline else "mirror only")
+                results.append(FetchResult(f"eurostat/{code}.tsv.gz", "online", "skipped", note))
                 continue
             rel = f"eurostat/{code}.tsv.gz"
             url = settings["url_template"].format(code=code.lower())
@@ -263,6 +267,13 @@ def fetch_all(
             )
             status = _record(entries, rel, raw / rel, url, f"online {_now()[:10]}")
             results.append(FetchResult(rel, url, status))
+        for key in wanted_governance:  # governance sources: mirror only
+            for rel in governance[key]["files"]:
+                if mirror is None:
+                    results.append(FetchResult(rel, "mirror", "skipped", "governance sources come from a mirror"))
+                elif rel not in done:
+                    results.append(from_mirror(rel, str(governance[key].get("vintage", ""))))
+                    done.add(rel)
         if mirror is not None and only is None:
             for item in catalogue.catalogue_files():
                 rel = item["path"]

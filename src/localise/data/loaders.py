@@ -32,6 +32,7 @@ __all__ = [
     "nuts_names",
     "load_demo_metadata",
     "has_real_data",
+    "regional_countries",
 ]
 
 #: Accepted alternative spellings of country codes (ISO -> Eurostat).
@@ -297,3 +298,24 @@ def load_demo_metadata() -> dict[str, Any]:
     files = demo.ensure_demo()
     report.record_input(files["metadata"], synthetic=True, role="metadata")
     return json.loads(files["metadata"].read_text(encoding="utf-8"))
+
+
+def regional_countries(nuts_version: int = 2016, indicator: str | None = None, sex: str | None = None) -> list[str]:
+    """Country codes that have NUTS 2 regions in the panel :func:`load_regional_panel` returns.
+
+    Only regions with rows for ``indicator`` (and ``sex``) count when they are given.
+    The processed real panel when it is built, else the SYNTHETIC demo's countries
+    (the loader's fallback). Only three columns are read, so this is cheap enough to
+    check a ``-p country=...`` value before a notebook starts (the suite registry's
+    ``choices_from``, which passes the notebook's ``indicator`` and ``sex``).
+    """
+    real = processed_files(nuts_version)["regional_panel"]
+    if not real.is_file():
+        from localise.data import demo
+
+        return sorted(demo.DEMO_COUNTRIES)
+    import pyarrow.parquet as pq
+
+    filters = [(column, "==", value) for column, value in (("indicator", indicator), ("sex", sex)) if value is not None]
+    column = pq.read_table(real, columns=["country"], filters=filters or None).column("country")
+    return sorted({str(code) for code in column.unique().to_pylist() if code})

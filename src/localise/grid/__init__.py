@@ -8,18 +8,28 @@ Public entry points::
     from localise.grid import typology
 """
 
-from localise.grid.codebook import Codebook, Dimension, load_codebook
-from localise.grid.frameworks import LOCALISE_COUNTRIES, load_national_frameworks, load_reforms
-from localise.grid.problems import ProblemCollector
-from localise.grid.registry import load_case_registry
+import lazy_loader as _lazy
 
-__all__ = [
-    "Codebook",
-    "Dimension",
-    "LOCALISE_COUNTRIES",
-    "ProblemCollector",
-    "load_codebook",
-    "load_case_registry",
-    "load_national_frameworks",
-    "load_reforms",
-]
+# Names are imported from their modules on first use (PEP 562), so that importing
+# the package (and the ``localise`` command line) does not load pandas or scipy.
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "codebook": [
+            "Codebook",
+            "Dimension",
+            "load_codebook",
+        ],
+        "frameworks": [
+            "LOCALISE_COUNTRIES",
+            "load_national_frameworks",
+            "load_reforms",
+        ],
+        "problems": [
+            "ProblemCollector",
+        ],
+        "registry": [
+            "load_case_registry",
+        ],
+    },
+)

@@ -20,7 +20,23 @@ from pathlib import Path
 
 def register(subparsers) -> None:
     """Add the ``grid`` sub-command to the ``localise`` parser."""
-    parser = subparsers.add_parser("grid", help="analytical grid: coding sheets, checks, merge, reliability")
+    parser = subparsers.add_parser(
+        "grid",
+        help="analytical grid: coding sheets, checks, merge, reliability",
+        description="The analytical grid's coding workflow: blank coding sheets for coders, checks of "
+        "filled sheets against the codebook and the case registry, merging coders' sheets, and "
+        "inter-coder reliability (Krippendorff's alpha). Bad input exits with code 2 and lists "
+        "every problem with file, row and column; nothing is written then.",
+        epilog="""\
+examples:
+  localise grid template --cases FR_MULHOUSE SE_UMEA --coders anna ben --out coding/
+  localise grid check coding/coding_anna.csv coding/coding_ben.xlsx
+  localise grid merge coding/coding_anna.csv coding/coding_ben.csv --out merged.csv
+  localise grid reliability merged.csv --level ordinal --n-boot 1000
+
+Run 'localise grid ACTION --help' for the options of one action.""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="grid_command", metavar="ACTION")
 
     def common(p: argparse.ArgumentParser) -> None:

@@ -51,6 +51,7 @@ __all__ = [
     "cohens_kappa_table",
     "fleiss_kappa",
     "fleiss_kappa_table",
+    "IncompleteUnitsWarning",
     "grid_reliability",
 ]
 
@@ -459,6 +460,10 @@ def fleiss_kappa_table(counts: np.ndarray | pd.DataFrame) -> KappaResult:
     return KappaResult(kappa, float("nan"), float("nan"), int(array.shape[0]), int(totals[0]), "fleiss")
 
 
+class IncompleteUnitsWarning(UserWarning):
+    """Units dropped by :func:`fleiss_kappa` for having fewer ratings than the others."""
+
+
 def fleiss_kappa(
     data: pd.DataFrame,
     *,
@@ -470,7 +475,8 @@ def fleiss_kappa(
     """Fleiss' kappa for long data with the same number of ratings per unit.
 
     With ``drop_incomplete=True`` units with fewer ratings than the largest number
-    observed are dropped; otherwise they raise :class:`InputError`.
+    observed are dropped with an :class:`IncompleteUnitsWarning` naming them;
+    otherwise they raise :class:`InputError`.
     """
     units = _as_list(unit)
     wide = _wide(data, units, coder, value)
@@ -479,6 +485,13 @@ def fleiss_kappa(
     incomplete = per_unit[per_unit < m]
     if len(incomplete) and not drop_incomplete:
         raise InputError(f"data: units {list(incomplete.index)[:10]} have fewer than {m} ratings")
+    if len(incomplete):
+        warnings.warn(
+            f"fleiss_kappa: {len(incomplete)} of {len(per_unit)} units have fewer than {m} ratings and are "
+            f"dropped: {list(incomplete.index)[:10]}; Krippendorff's alpha uses them",
+            IncompleteUnitsWarning,
+            stacklevel=2,
+        )
     complete = wide.loc[per_unit == m]
     if m < 2 or complete.empty:
         raise InputError("data: Fleiss' kappa needs at least two ratings per unit")

@@ -3,31 +3,35 @@
 uncertainty / Sobol sensitivity analysis. Methods dossier §3–§4.
 """
 
-from localise.indicators.engine import CompositeIndicator, CompositeResults, pivot_panel
-from localise.indicators.framework import Framework, Node, available_frameworks, load_framework
-from localise.indicators.methods import cronbach_alpha, normalise, pca_weights, power_mean, winsorise
+import lazy_loader as _lazy
 
-__all__ = [
-    "CompositeIndicator",
-    "CompositeResults",
-    "Framework",
-    "Node",
-    "available_frameworks",
-    "load_framework",
-    "pivot_panel",
-    "normalise",
-    "power_mean",
-    "pca_weights",
-    "cronbach_alpha",
-    "winsorise",
-    "UncertaintyAnalysis",
-    "UncertaintyResults",
-]
-
-
-def __getattr__(name: str):  # lazy: the uncertainty module pulls SALib
-    if name in {"UncertaintyAnalysis", "UncertaintyResults"}:
-        from localise.indicators import uncertainty
-
-        return getattr(uncertainty, name)
-    raise AttributeError(name)
+# Names are imported from their modules on first use (PEP 562), so that importing
+# the package (and the ``localise`` command line) does not load pandas or scipy.
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "engine": [
+            "CompositeIndicator",
+            "CompositeResults",
+            "pivot_panel",
+            "reference_year",
+        ],
+        "framework": [
+            "Framework",
+            "Node",
+            "available_frameworks",
+            "load_framework",
+        ],
+        "methods": [
+            "cronbach_alpha",
+            "normalise",
+            "pca_weights",
+            "power_mean",
+            "winsorise",
+        ],
+        "uncertainty": [
+            "UncertaintyAnalysis",
+            "UncertaintyResults",
+        ],
+    },
+)

@@ -10,7 +10,24 @@ __all__ = ["register"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``indicators`` sub-command."""
-    parser = subparsers.add_parser("indicators", help="composite indicators (EU-SPI, social cohesion index)")
+    parser = subparsers.add_parser(
+        "indicators",
+        help="composite indicators (EU-SPI, social cohesion index)",
+        description="Composite indicators: list and validate the shipped frameworks (EU Social "
+        "Progress Index 2016 and 2020, regional social cohesion index), compute a framework's "
+        "scores on a CSV of units by indicators, and run the Monte Carlo uncertainty and Sobol "
+        "sensitivity analysis.",
+        epilog="""\
+examples:
+  localise indicators list
+  localise indicators show eu_spi_2020
+  localise indicators compute regional_social_cohesion data.csv --weighting equal -o scores.csv
+  localise indicators compute eu_spi_2020 data.csv --order 0.5 --impute group_mean --group-column country
+  localise indicators uncertainty eu_spi_2020 data.csv --replications 2000 --seed 1 -o ranks.csv
+
+The CSV holds one row per unit (first column: its id) and one column per indicator.""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="indicators_command", metavar="ACTION")
 
     p_list = sub.add_parser("list", help="list the shipped frameworks")

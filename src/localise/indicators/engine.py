@@ -50,6 +50,30 @@ def pivot_panel(
     return wide
 
 
+def reference_year(panel: pd.DataFrame, indicators: list[str], *, sex: str = "T") -> int:
+    """The latest year in which every one of ``indicators`` has at least one value.
+
+    Composite scores compare units, so all their inputs should describe the same
+    year; taking each indicator's latest year instead mixes years across indicators
+    and units.
+
+    Raises
+    ------
+    InputError
+        When no year has all the indicators (the message names those never observed together).
+    """
+    df = panel[(panel["sex"] == sex) & panel["indicator"].isin(indicators)].dropna(subset=["value"])
+    present = df.groupby("year")["indicator"].nunique()
+    full = present[present == len(set(indicators))]
+    if full.empty:
+        absent = sorted(set(indicators) - set(df["indicator"]))
+        raise InputError(
+            f"reference_year: no year in which all {len(set(indicators))} indicators have data"
+            + (f"; never observed: {absent}" if absent else f"; at most {int(present.max())} in one year")
+        )
+    return int(full.index.max())
+
+
 @dataclass
 class CompositeIndicator:
     """Settings of a composite indicator built on a :class:`Framework`.

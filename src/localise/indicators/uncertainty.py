@@ -266,9 +266,6 @@ class UncertaintyAnalysis:
     # ------------------------------------------------------------------ run
     def run(self, data: pd.DataFrame, *, groups: pd.Series | None = None) -> "UncertaintyResults":
         """Run the Monte Carlo analysis on ``data`` (units × indicator columns)."""
-        from SALib.analyze import sobol as sobol_analyze
-        from SALib.sample import sobol as sobol_sample
-
         t0 = time.perf_counter()
         fw = self.framework
         payload, units, synthetic = self._payload(data, groups)
@@ -277,9 +274,7 @@ class UncertaintyAnalysis:
         problem = self._problem(n_weights, n_leaves)
         n_groups = len(set(problem["groups"]))
         base_n = max(2, math.ceil(self.n_replications / (n_groups + 2)))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SALib warns when N is not a power of 2
-            x = sobol_sample.sample(problem, base_n, calc_second_order=False, scramble=True, seed=self.seed)
+        x = saltelli_design(problem, base_n, seed=self.seed)
         design = self._decode(x, n_weights, n_leaves)
         # reference: nominal choices (first normalisation/imputation, framework orders, no perturbation)
         nominal = np.concatenate([[0, 0, 0], np.ones(n_weights)])[None, :]
@@ -303,13 +298,7 @@ class UncertaintyAnalysis:
         with np.errstate(invalid="ignore"):
             shift = np.nanmean(np.abs(ranks - ref_ranks), axis=1)
         y = np.where(np.isnan(shift), np.nanmean(shift), shift)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            si = sobol_analyze.analyze(problem, y.astype(float), calc_second_order=False,
-                                       num_resamples=self.num_resamples, seed=self.seed)
-        names = list(dict.fromkeys(problem["groups"]))
-        sobol = pd.DataFrame({"S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"]},
-                             index=pd.Index(names, name="factor"))
+        sobol = sobol_table(problem, y, num_resamples=self.num_resamples, seed=self.seed)
         t3 = time.perf_counter()
         labels = payload["labels"]
         decoded = pd.DataFrame({
@@ -325,6 +314,31 @@ class UncertaintyAnalysis:
             sobol=sobol, timings={"prepare": t1 - t0, "replications": t2 - t1, "sobol": t3 - t2},
             synthetic=synthetic,
         )
+
+
+def saltelli_design(problem: dict[str, Any], base_n: int, *, seed: int) -> np.ndarray:
+    """Saltelli design of SALib (scrambled Sobol sequence, no second-order terms).
+
+    ``base_n * (D + 2)`` rows, ``D`` the number of factors (or groups) in ``problem``.
+    """
+    from SALib.sample import sobol as sobol_sample
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SALib warns when N is not a power of 2
+        return sobol_sample.sample(problem, base_n, calc_second_order=False, scramble=True, seed=seed)
+
+
+def sobol_table(problem: dict[str, Any], y: np.ndarray, *, num_resamples: int = 100, seed: int = 0) -> pd.DataFrame:
+    """First-order and total Sobol indices (SALib) of outputs ``y`` on a :func:`saltelli_design`."""
+    from SALib.analyze import sobol as sobol_analyze
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        si = sobol_analyze.analyze(problem, np.asarray(y, dtype=float), calc_second_order=False,
+                                   num_resamples=num_resamples, seed=seed)
+    names = list(dict.fromkeys(problem.get("groups") or problem["names"]))
+    return pd.DataFrame({"S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"]},
+                        index=pd.Index(names, name="factor"))
 
 
 # ---------------------------------------------------------------------------- results

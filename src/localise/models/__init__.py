@@ -13,26 +13,37 @@
 - :mod:`localise.models.workflow`: event-study outcome and reform dates for notebook 06.
 """
 
-from localise.models.eventstudy import EventStudy, EventStudyResults, treatment_years
-from localise.models.multilevel import MultilevelModel, MultilevelResults, variance_decomposition
-from localise.models.panel import PanelRegression, PanelResults, prepare_panel
-from localise.models.tables import RegressionTable, save_estimates, tidy
-from localise.models.wildboot import FEW_CLUSTERS_WARNING, WildBootResult, wild_cluster_bootstrap
+import lazy_loader as _lazy
 
-__all__ = [
-    "EventStudy",
-    "EventStudyResults",
-    "treatment_years",
-    "MultilevelModel",
-    "MultilevelResults",
-    "variance_decomposition",
-    "PanelRegression",
-    "PanelResults",
-    "prepare_panel",
-    "RegressionTable",
-    "save_estimates",
-    "tidy",
-    "FEW_CLUSTERS_WARNING",
-    "WildBootResult",
-    "wild_cluster_bootstrap",
-]
+# Names are imported from their modules on first use (PEP 562), so that importing
+# the package (and the ``localise`` command line) does not load pandas or scipy.
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "eventstudy": [
+            "EventStudy",
+            "EventStudyResults",
+            "treatment_years",
+        ],
+        "multilevel": [
+            "MultilevelModel",
+            "MultilevelResults",
+            "variance_decomposition",
+        ],
+        "panel": [
+            "PanelRegression",
+            "PanelResults",
+            "prepare_panel",
+        ],
+        "tables": [
+            "RegressionTable",
+            "save_estimates",
+            "tidy",
+        ],
+        "wildboot": [
+            "FEW_CLUSTERS_WARNING",
+            "WildBootResult",
+            "wild_cluster_bootstrap",
+        ],
+    },
+)

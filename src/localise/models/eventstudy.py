@@ -39,8 +39,14 @@ design.
 
 The overall ATT is the observation-weighted average of the post-treatment
 effects ``k = 0 .. lags`` (for ``twfe`` the last bin includes later periods).
-Confidence intervals and the pre-trend F test use ``t(G - 1)`` / ``F(q, G - 1)``
-reference distributions with ``G`` clusters. The pre-trend test is the joint
+Its interval and p-value come by default from randomization inference over the
+assignment of treatment dates to clusters (:mod:`localise.models.randinf`),
+because reforms are national and only a few countries are treated: cluster-robust
+t intervals then over-reject, and so does the restricted wild cluster bootstrap
+when, as here, a cohort is a single country (MacKinnon and Webb 2017, 2018;
+Conley and Taber 2011). The event-time coefficients and the pre-trend F test use
+cluster-robust ``t(G - 1)`` / ``F(q, G - 1)`` reference distributions with ``G``
+clusters (indicative only with few treated clusters). The pre-trend test is the joint
 Wald test that all leads ``k = -leads .. -2`` are zero.
 """
 
@@ -55,6 +61,7 @@ import pandas as pd
 from scipy import stats
 
 from localise.errors import InputError
+from localise.models.randinf import RandomizationResult, att_weights, event_columns, randomization_inference
 from localise.models.wildboot import FEW_CLUSTERS_WARNING, WildBootResult, absorb_twoway, wild_cluster_bootstrap
 
 __all__ = ["EventStudy", "EventStudyResults", "treatment_years"]
@@ -122,6 +129,7 @@ class EventStudyResults:
     raw: Any = field(repr=False)
     design: dict[str, Any] = field(repr=False, default_factory=dict)
     synthetic: bool = False
+    randomization: RandomizationResult | None = field(repr=False, default=None)
 
     def summary(self) -> str:
         name = {"twfe": "TWFE event study (binned end points)", "sun_abraham": "Sun-Abraham interaction-weighted event study"}[
@@ -138,9 +146,14 @@ class EventStudyResults:
             lines.append("[SYNTHETIC DATA]")
         a = self.att
         lines.append(
-            f"ATT (k = 0..{self.lags}) = {a['estimate']:.4g} (se {a['std_error']:.4g}, "
-            f"{100 * a['level']:.0f}% CI [{a['ci_low']:.4g}, {a['ci_high']:.4g}], t({self.n_clusters - 1}))"
+            f"ATT (k = 0..{self.lags}) = {a['estimate']:.4g}; {100 * a['level']:.0f}% CI "
+            f"[{a['ci_low']:.4g}, {a['ci_high']:.4g}], p = {a['p_value']:.4f} ({a['inference']})"
         )
+        if "ci_low_cluster" in a:
+            lines.append(
+                f"  cluster-robust for comparison: se {a['std_error']:.4g}, CI [{a['ci_low_cluster']:.4g}, "
+                f"{a['ci_high_cluster']:.4g}], t({self.n_clusters - 1}); over-rejects with few treated clusters"
+            )
         p = self.pretrend
         if p.get("q", 0) > 0:
             lines.append(
@@ -187,6 +200,7 @@ class EventStudyResults:
         out["n_clusters"] = self.n_clusters
         out["n_treated_clusters"] = self.n_treated_clusters
         out["cov_type"] = f"clustered by {self.cluster} (CR1), t(G-1)"
+        out.loc[out["term"] == "ATT", "cov_type"] = self.att["inference"]
         out["pretrend_p_F"] = self.pretrend.get("p_F", np.nan)
         out["synthetic"] = self.synthetic
         return out
@@ -275,6 +289,17 @@ class EventStudy:
         Column names; ``cluster`` defaults to the treatment level.
     level
         Confidence level.
+    inference
+        Interval and p-value of the overall ATT. ``"randomization"`` (default):
+        randomization inference over the assignment of treatment dates to the
+        clusters of ``treat_col`` (:mod:`localise.models.randinf`; Conley and
+        Taber 2011, MacKinnon and Webb 2020), which stays honest with few treated
+        clusters, where cluster-robust t intervals and the wild cluster bootstrap
+        over-reject (MacKinnon and Webb 2017, 2018). ``"cluster"``: CR1 standard
+        error with ``t(G - 1)``. The event-time coefficients and the pre-trend
+        test are always cluster-robust.
+    ri_reps, seed
+        Random assignments and their seed for randomization inference.
     """
 
     def __init__(
@@ -291,7 +316,12 @@ class EventStudy:
         treat_col: str = "country",
         cluster: str | None = None,
         level: float = 0.95,
+        inference: Literal["randomization", "cluster"] = "randomization",
+        ri_reps: int = 999,
+        seed: int = 0,
     ) -> None:
+        if inference not in ("randomization", "cluster"):
+            raise InputError(f"inference={inference!r}; expected 'randomization' or 'cluster'")
         if estimator not in ("sun_abraham", "twfe"):
             raise InputError(f"estimator={estimator!r}; expected 'sun_abraham' or 'twfe'")
         if leads < 1 or lags < 0:
@@ -309,6 +339,9 @@ class EventStudy:
         self.treat_col = treat_col
         self.cluster = cluster or treat_col
         self.level = level
+        self.inference = inference
+        self.ri_reps = int(ri_reps)
+        self.seed = int(seed)
 
     def fit(self, panel: pd.DataFrame) -> EventStudyResults:
         """Fit on a wide panel (one row per entity × period, e.g. from :func:`prepare_panel`)."""
@@ -358,36 +391,11 @@ class EventStudy:
         cohorts = {
             str(int(c)): int(n) for c, n in frame.loc[g.notna()].groupby("_G")[self.treat_col].nunique().items()
         }
-        if self.estimator == "twfe":
-            kb = rel.clip(lower=-self.leads, upper=self.lags)
-            cols, k_weights = [], {}
-            for k in range(-self.leads, self.lags + 1):
-                if k == -1:
-                    continue
-                name = f"ev_k{k:+d}"
-                frame[name] = ((kb == k) & g.notna()).astype("float64")
-                if frame[name].sum() > 0:
-                    cols.append(name)
-                    k_weights[k] = {name: 1.0}
-            cell_obs = {k: float(frame[next(iter(w))].sum()) for k, w in k_weights.items()}
-        else:
-            cols, k_weights, cell_obs = [], {}, {}
-            cells = frame.loc[g.notna()].groupby(["_G", "_k"]).size()
-            dummies = {}
-            for (gg, k), n in cells.items():
-                k = int(k)
-                if k == -1:
-                    continue
-                name = f"ev_g{int(gg)}_k{k:+d}"
-                dummies[name] = ((frame["_G"] == gg) & (frame["_k"] == k)).astype("float64")
-                cols.append(name)
-                if -self.leads <= k <= self.lags:
-                    k_weights.setdefault(k, {})[name] = float(n)
-            frame = pd.concat([frame, pd.DataFrame(dummies, index=frame.index)], axis=1)
-            for k, w in k_weights.items():
-                total = sum(w.values())
-                cell_obs[k] = total
-                k_weights[k] = {c: v / total for c, v in w.items()}
+        cols, matrix, k_weights, cell_obs = event_columns(
+            frame["_G"].to_numpy(dtype="float64"), frame["_k"].to_numpy(dtype="float64"),
+            estimator=self.estimator, leads=self.leads, lags=self.lags,
+        )
+        frame = pd.concat([frame, pd.DataFrame(matrix, columns=cols, index=frame.index)], axis=1)
         if not cols:
             raise InputError("EventStudy: no event-time cell is observed in the window")
         regressors = [*cols, *self.x]
@@ -424,12 +432,8 @@ class EventStudy:
         coefs["ci_low"] = coefs["estimate"] - crit * coefs["std_error"]
         coefs["ci_high"] = coefs["estimate"] + crit * coefs["std_error"]
         # overall ATT: observation-weighted mean over post cells k = 0..lags
-        att_w: dict[str, float] = {}
-        post = [k for k in k_weights if k >= 0]
-        total_post = sum(cell_obs[k] for k in post)
-        for k in post:
-            for c, w in k_weights[k].items():
-                att_w[c] = att_w.get(c, 0.0) + w * cell_obs[k] / total_post
+        att_w = att_weights(k_weights, cell_obs)
+        total_post = sum(cell_obs[k] for k in k_weights if k >= 0)
         wa = pd.Series(att_w).reindex(b.index, fill_value=0.0)
         att_est = float(wa @ b)
         att_se = float(np.sqrt(wa @ V @ wa))
@@ -441,7 +445,33 @@ class EventStudy:
             "ci_high": att_est + crit * att_se,
             "level": self.level,
             "n_obs": total_post,
+            "inference": f"cluster-robust (CR1, {self.cluster}), t({df})",
         }
+        randomization = None
+        if self.inference == "randomization":
+            try:
+                randomization = randomization_inference(
+                    frame, y=self.y, x=self.x, entity=self.entity, time=self.time, treat_col=self.treat_col,
+                    estimator=self.estimator, leads=self.leads, lags=self.lags, reps=self.ri_reps,
+                    seed=self.seed, level=self.level,
+                )
+            except InputError as exc:
+                notes.append(f"randomization inference impossible ({exc}); ATT interval is cluster-robust")
+        if randomization is not None:
+            att.update(
+                {
+                    "p_value_cluster": att["p_value"],
+                    "ci_low_cluster": att["ci_low"],
+                    "ci_high_cluster": att["ci_high"],
+                    "p_value": randomization.pvalue,
+                    "ci_low": randomization.ci_low,
+                    "ci_high": randomization.ci_high,
+                    "inference": (
+                        f"randomization inference over {self.treat_col} treatment dates "
+                        f"({randomization.reps} assignments of {randomization.n_assignments})"
+                    ),
+                }
+            )
         lead_ks = [k for k in sorted(k_weights) if k <= -2]
         pretrend: dict[str, float] = {"q": 0}
         if lead_ks:
@@ -488,4 +518,5 @@ class EventStudy:
                 "k_weights": k_weights,
             },
             synthetic=bool(panel.attrs.get("synthetic", False)),
+            randomization=randomization,
         )

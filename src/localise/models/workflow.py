@@ -1,9 +1,12 @@
 """Glue for notebook 06: choose the event-study outcome and treatment dates.
 
-On real data the treatment years come from the reforms table of the analytical
-grid (:func:`localise.grid.load_reforms`); on the SYNTHETIC demo they come from
-the planted reform of :func:`localise.data.load_demo_metadata`, so that the
-estimate can be compared with the planted effect.
+On real data the treatment years come by default from changes in the Regional
+Authority Index (:func:`localise.governance.rai_events`: a stated rule applied to
+every country the RAI covers), or, with ``source="reforms"``, from the reforms
+table of the analytical grid (:func:`localise.grid.load_reforms`, hand-coded
+national reforms). On the SYNTHETIC demo they come from the planted reform of
+:func:`localise.data.load_demo_metadata`, so that the estimate can be compared
+with the planted effect.
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ def event_design(
     reform_selection: str = "first",
     reform_names: Sequence[str] | None = None,
     countries: Sequence[str] | None = None,
+    source: str = "rai",
+    rai_measure: str = "rai_self_rule",
+    rai_min_change: float = 1.0,
+    rai_direction: str = "increase",
+    rai_since: int | None = None,
 ) -> EventDesign:
     """Pick the first of ``outcomes`` present in ``data`` and the treatment years.
 
@@ -60,6 +68,12 @@ def event_design(
         Restrict to these reforms (real data).
     countries
         Restrict treated countries.
+    source
+        Real data: ``"rai"`` (default) for events derived from the Regional Authority
+        Index, ``"reforms"`` for the grid's reforms table.
+    rai_measure, rai_min_change, rai_direction, rai_since
+        The rule of :func:`localise.governance.rai_events`; ``rai_since=None`` uses the
+        second year of the outcome panel, so that every event has a pre-period.
     """
     synthetic = bool(data.attrs.get("synthetic", False))
     if synthetic:
@@ -73,6 +87,19 @@ def event_design(
     chosen = next((o for o in outcomes if o in present), None)
     if chosen is None:
         raise InputError(f"event_design: none of the outcomes {list(outcomes)} is in the data")
+    if source == "rai":
+        from localise.data.governance import load_governance_country_year
+        from localise.governance import rai_events
+
+        since = rai_since if rai_since is not None else int(data["year"].min()) + 1
+        events = rai_events(load_governance_country_year(), measure=rai_measure, min_change=rai_min_change,
+                            direction=rai_direction, countries=countries, since=since)
+        if events.empty:
+            raise InputError(f"event_design: no country passes the RAI rule ({events.attrs.get('rule')})")
+        years = treatment_years(events)
+        return EventDesign(chosen, "T", years, f"localise.governance.rai_events: {events.attrs['rule']}", None, events)
+    if source != "reforms":
+        raise InputError(f"event_design: source={source!r}; expected 'rai' or 'reforms'")
     try:
         from localise.grid import load_reforms
 

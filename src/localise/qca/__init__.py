@@ -6,25 +6,36 @@ parameters of fit, necessity and superset/subset search, plus robustness and plo
 See ``docs/methods.md`` §8.
 """
 
-from localise.qca.calibrate import calibrate, grid_codes_to_fuzzy
-from localise.qca.fit import FitResult, necessity_fit, pof, sufficiency_fit
-from localise.qca.minimise import IntermediateSolution, Solution, minimise, minimize
-from localise.qca.necessity import necessity, super_subset
-from localise.qca.truthtable import TruthTable, truth_table
+import lazy_loader as _lazy
 
-__all__ = [
-    "calibrate",
-    "grid_codes_to_fuzzy",
-    "truth_table",
-    "TruthTable",
-    "minimize",
-    "minimise",
-    "Solution",
-    "IntermediateSolution",
-    "pof",
-    "FitResult",
-    "sufficiency_fit",
-    "necessity_fit",
-    "necessity",
-    "super_subset",
-]
+# Names are imported from their modules on first use (PEP 562), so that importing
+# the package (and the ``localise`` command line) does not load pandas or scipy.
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "calibrate": [
+            "calibrate",
+            "grid_codes_to_fuzzy",
+        ],
+        "fit": [
+            "FitResult",
+            "necessity_fit",
+            "pof",
+            "sufficiency_fit",
+        ],
+        "minimise": [
+            "IntermediateSolution",
+            "Solution",
+            "minimise",
+            "minimize",
+        ],
+        "necessity": [
+            "necessity",
+            "super_subset",
+        ],
+        "truthtable": [
+            "TruthTable",
+            "truth_table",
+        ],
+    },
+)

@@ -6,7 +6,22 @@ import argparse
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("qca", help="QCA engine: reference check, truth table and minimisation")
+    parser = subparsers.add_parser(
+        "qca",
+        help="QCA engine: reference check, truth table and minimisation",
+        description="Qualitative Comparative Analysis: compare the engine with the reference cases "
+        "computed by R's QCA package, or build the truth table of a CSV of calibrated (crisp or "
+        "fuzzy) sets and minimise it.",
+        epilog="""\
+examples:
+  localise qca check                                 every R reference case (LOCALISE_QCA_REFERENCE)
+  localise qca minimize cases.csv --outcome PROTEST --incl-cut 0.8
+  localise qca minimize cases.csv --outcome PROTEST --conditions DEMOC,GEOCON --include '?'
+  localise qca minimize cases.csv --outcome PROTEST --include '?' --dir-exp 'DEMOC, ~GEOCON'
+
+The CSV's first column holds the case names; the other columns are set memberships.""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="qca_command", metavar="ACTION")
     check = sub.add_parser("check", help="run every R QCA reference case and compare")
     check.add_argument("--reference", default=None, help="reference folder (default LOCALISE_QCA_REFERENCE)")

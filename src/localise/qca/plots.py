@@ -13,6 +13,21 @@ from localise.qca.fit import necessity_fit, sufficiency_fit
 __all__ = ["xy_plot"]
 
 
+def _case_labels(ax: Any, x: np.ndarray, y: np.ndarray, labels: Sequence[str]) -> list[Any]:
+    """Case labels that do not collide: cases at the same point share one label, and
+    adjustText moves the labels apart (with a thin line to their point when moved)."""
+    from adjustText import adjust_text
+
+    groups: dict[tuple[float, float], list[str]] = {}
+    for xi, yi, lab in zip(x, y, labels):
+        groups.setdefault((round(float(xi), 3), round(float(yi), 3)), []).append(str(lab))
+    texts = [ax.text(px, py, ", ".join(names), fontsize=6, color="0.35") for (px, py), names in groups.items()]
+    if len(texts) > 1:
+        adjust_text(texts, ax=ax, x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float),
+                    arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.4})
+    return texts
+
+
 def xy_plot(
     x: Sequence[float] | np.ndarray,
     y: Sequence[float] | np.ndarray,
@@ -51,8 +66,7 @@ def xy_plot(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if labels is not None:
-        for xi, yi, lab in zip(x, y, labels):
-            ax.annotate(str(lab), (xi, yi), fontsize=6, xytext=(2, 2), textcoords="offset points", color="0.35")
+        _case_labels(ax, x, y, labels)
     if relation == "sufficiency":
         f = sufficiency_fit(x, y)
         text = f"inclS = {f['inclS']:.3f}\nPRI = {f['PRI']:.3f}\ncovS = {f['covS']:.3f}"

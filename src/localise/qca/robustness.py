@@ -43,6 +43,45 @@ class RobustnessResult(_TableResult):
             f"{t.loc[ok, 'solution'].nunique()} distinct solutions."
         )
 
+    def verdict(self) -> tuple[str, dict[str, Any]]:
+        """How robust the baseline solution is, in words generated from the table.
+
+        Returns
+        -------
+        text, numbers
+            A paragraph (settings run, distinct solutions, settings reproducing the
+            baseline, overlap of the covered cases) and the numbers behind it.
+        """
+        t = self.table
+        ok = t[t["error"].isna()]
+        n, distinct = len(ok), int(ok["solution"].nunique())
+        same = int(ok["same_solution"].sum())
+        jac = ok["cases_jaccard"].dropna()
+        numbers = {
+            "settings": len(t),
+            "ran": n,
+            "distinct_solutions": distinct,
+            "baseline_recurs": same,
+            "jaccard_min": float(jac.min()) if len(jac) else float("nan"),
+            "jaccard_median": float(jac.median()) if len(jac) else float("nan"),
+        }
+        if n == 0:
+            return "No robustness setting ran.", numbers
+        text = (
+            f"Over {n} settings of the calibration anchors and inclusion cut-off, the minimisation gives "
+            f"{distinct} distinct solution(s); the baseline solution {self.baseline.get('solution')!r} recurs in "
+            f"{same} of {n}."
+        )
+        if len(jac):
+            text += (f" The cases covered by the solution and in the outcome overlap with the baseline's by a "
+                     f"Jaccard index of {jac.min():.2f} to {jac.max():.2f} (median {jac.median():.2f}).")
+        if same <= n / 2:
+            text += (" The solution is therefore not robust: it depends on choices within a defensible range, "
+                     "so it should be read as one of several models consistent with these data, not as a finding.")
+        else:
+            text += " The baseline solution holds in most settings."
+        return text, numbers
+
     def __str__(self) -> str:
         return self.summary() + "\n" + self.table.to_string(index=False)
 

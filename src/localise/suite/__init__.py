@@ -3,16 +3,24 @@
 This package knows nothing of the methods; it only runs notebooks.
 """
 
-from localise.suite.registry import Execution, SuitePlan, build_plan, notebook_parameters, output_name
-from localise.suite.runner import RunResult, default_workers, run_suite
+import lazy_loader as _lazy
 
-__all__ = [
-    "Execution",
-    "SuitePlan",
-    "RunResult",
-    "build_plan",
-    "notebook_parameters",
-    "output_name",
-    "run_suite",
-    "default_workers",
-]
+# Names are imported from their modules on first use (PEP 562), so that importing
+# the package (and the ``localise`` command line) does not load pandas or scipy.
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "registry": [
+            "Execution",
+            "SuitePlan",
+            "build_plan",
+            "notebook_parameters",
+            "output_name",
+        ],
+        "runner": [
+            "RunResult",
+            "default_workers",
+            "run_suite",
+        ],
+    },
+)

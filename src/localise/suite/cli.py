@@ -10,6 +10,25 @@ from typing import Any
 from localise.errors import InputError
 
 
+def _value_loader() -> type:
+    """A YAML loader whose booleans are only ``true``/``false`` (YAML 1.2), so ``-p country=NO`` is Norway."""
+    import re
+
+    import yaml
+
+    class ValueLoader(yaml.SafeLoader):
+        pass
+
+    ValueLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    ValueLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    return ValueLoader
+
+
 def _parse_assignment(text: str) -> tuple[str, Any]:
     import yaml
 
@@ -20,7 +39,7 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
     if not key.isidentifier():
         raise InputError(f"-p {text!r}: {key!r} is not a parameter name")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = yaml.load(raw, Loader=_value_loader()) if raw.strip() else ""  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         raise InputError(f"-p {key}: cannot read value {raw!r}: {error}") from error
     return key, value
@@ -49,29 +68,32 @@ def _list(args: argparse.Namespace) -> int:
                 print(f"      run: {run}")
         for profile, values in (entry.get("profiles") or {}).items():
             print(f"      profile {profile}: {values}")
+        for parameter, allowed in (entry.get("choices") or {}).items():
+            print(f"      {parameter} one of: {allowed}")
+        for parameter, function in (entry.get("choices_from") or {}).items():
+            print(f"      {parameter} (with -p) one of the values listed by {function}")
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
     from localise.suite.registry import build_plan
-    from localise.suite.runner import run_suite
 
     overrides = dict(_parse_assignment(item) for item in args.parameter or [])
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers {args.workers}: expected a positive number")
-    if args.timeout is not None and args.timeout <= 0:
-        raise InputError(f"--timeout {args.timeout}: expected a positive number of seconds")
     plan = build_plan(
         Path(args.registry) if args.registry else None,
         only=args.only,
         overrides=overrides,
         profile=args.profile,
     )
+    for note in plan.notes:
+        print(f"localise: note: {note}", file=sys.stderr)
     if args.dry_run:
         for execution in plan.executions:
             after = f" (after {', '.join(execution.after)})" if execution.after else ""
             print(f"{execution.output}: {execution.notebook.name} {execution.parameters}{after}")
         return 0
+    from localise.suite.runner import run_suite
+
     result = run_suite(
         plan,
         workers=args.workers,
@@ -80,6 +102,7 @@ def _run(args: argparse.Namespace) -> int:
         html_output=not args.no_html,
         reports=Path(args.reports) if args.reports else None,
     )
+    print()
     print(result.summary_table())
     print(f"\nrun {result.run_id}: {result.run_dir / 'index.html'}")
     if not result.ok:
@@ -89,20 +112,85 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+RUN_DESCRIPTION = """\
+Execute the notebooks of the suite registry (notebooks/suite.yml) with papermill
+into a new run folder reports/<run-id>/: executed notebooks, their HTML, tables,
+figures and a manifest.json. The whole registry and every -p value are checked
+before anything runs; bad input exits with code 2 and writes nothing.
+
+On a terminal a progress bar is shown; otherwise (a log, CI) one line per finished
+notebook. A notebook that fails is recorded and its dependents are skipped; the
+other notebooks still run. Exit code 1 when any notebook did not succeed."""
+
+RUN_EPILOG = """\
+examples:
+  localise run                                      the whole suite
+  localise run --only 03_regional_context           one entry (entries it runs after are not run)
+  localise run --only 07_country_profile -p country=PL
+                                                    one country profile, filed as ...__country-PL
+  localise run --profile quick --workers 2          the cheaper settings of the entries that have them
+  localise run --dry-run -p seed=1                  check and print the plan, run nothing
+  localise run --scheduler tcp://127.0.0.1:8786     on a Dask cluster
+
+A -p value that sets a parameter the entry's runs vary (country in 07, city in 09)
+replaces those runs by one run with the given value. Values are read as YAML:
+-p countries='[FR, DE]', -p year=null."""
+
+LIST_EPILOG = """\
+examples:
+  localise list
+  localise list --registry my_suite.yml"""
+
+
+def _timeout(text: str) -> int:
+    """``--timeout``: a whole number of seconds, at least 1 (nbclient takes integers)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of seconds (at least 1)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of seconds (at least 1)")
+    return value
+
+
+def _workers(text: str) -> int:
+    """``--workers``: a positive whole number."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive whole number")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``list`` and ``run`` to the ``localise`` command."""
-    listing = subparsers.add_parser("list", help="show notebooks, their parameters and the suite's parameter sets")
+    listing = subparsers.add_parser(
+        "list",
+        help="show notebooks, their parameters and the suite's parameter sets",
+        description="Show every notebook with the parameters of its parameters cell (type and default), "
+        "then the suite registry's entries: runs, dependencies and profiles.",
+        epilog=LIST_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     listing.add_argument("--registry", help="suite registry YAML (default notebooks/suite.yml)")
     listing.set_defaults(func=_list)
 
-    run = subparsers.add_parser("run", help="execute the notebook suite (or a subset) into reports/<run-id>/")
+    run = subparsers.add_parser(
+        "run",
+        help="execute the notebook suite (or a subset) into reports/<run-id>/",
+        description=RUN_DESCRIPTION,
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("--only", nargs="+", metavar="NAME", help="run only these entries (names or output stems)")
     run.add_argument("-p", "--parameter", action="append", metavar="KEY=VALUE",
                      help="override a parameter in every selected notebook that declares it (YAML value)")
-    run.add_argument("--profile", help="apply each entry's named profile, e.g. 'quick'")
-    run.add_argument("--workers", type=int, help="process-pool size (default: number of cores)")
+    run.add_argument("--profile", help="apply each entry's named profile, e.g. 'quick' (see localise list)")
+    run.add_argument("--workers", type=_workers, help="process-pool size (default: number of cores)")
     run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
-    run.add_argument("--timeout", type=float, metavar="S", help="seconds allowed per cell")
+    run.add_argument("--timeout", type=_timeout, metavar="S", help="whole seconds allowed per cell (at least 1)")
     run.add_argument("--registry", help="suite registry YAML (default notebooks/suite.yml)")
     run.add_argument("--reports", help="folder for run folders (default reports/)")
     run.add_argument("--no-html", action="store_true", help="skip the HTML rendering of executed notebooks")

@@ -59,7 +59,8 @@ def ensure_kernel(env: dict[str, str] | None = None) -> str:
     spec_dir = _kernels_folder() / "kernels" / name
     spec_dir.mkdir(parents=True)
     spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        # localise.suite.kernel is ipykernel_launcher with the kernel's own log sent to LOCALISE_KERNEL_LOG
+        "argv": [sys.executable, "-m", "localise.suite.kernel", "-f", "{connection_file}"],
         "display_name": "Python 3 (localise)",
         "language": "python",
         "env": dict(env or {}),
@@ -73,6 +74,80 @@ def _drop_kernel(name: str) -> None:
     spec_dir = _kernels_folder() / "kernels" / name
     (spec_dir / "kernel.json").unlink(missing_ok=True)
     spec_dir.rmdir()
+
+
+#: Lines of a kernel's own log that say nothing about the notebook: the transport note
+#: of a TCP kernel (IPC is used where available) and the interrupt that jupyter_client
+#: sends to every kernel it shuts down.
+KERNEL_LOG_NOISE = (
+    "Kernel is running over TCP without encryption",
+    "KeyboardInterrupt caught in kernel",
+)
+
+
+#: Longest Unix socket path prefix used (sockets add a few characters; macOS allows 104 in all).
+_SOCKET_PATH_LIMIT = 96
+
+
+def _engine_options(kernel: str) -> dict[str, Any]:
+    """nbclient options: talk to the kernel over Unix sockets (IPC) where there are any.
+
+    IPC needs no TCP ports, so parallel kernels cannot race for one, and nothing
+    travels unencrypted over the network stack. The socket files live beside the
+    kernel spec and are removed by jupyter_client when the kernel shuts down.
+    """
+    prefix = str(_kernels_folder() / kernel.replace(KERNEL_NAME, "ipc"))  # sockets: <prefix>-1 ... <prefix>-5
+    if os.name != "posix" or len(prefix) > _SOCKET_PATH_LIMIT:
+        return {}  # TCP, as jupyter_client does by default
+    from traitlets.config import Config
+
+    return {"config": Config({"KernelManager": {"transport": "ipc", "ip": prefix}})}
+
+
+def _read_kernel_log(log: Path) -> list[str]:
+    """Lines of the kernel's own log, without the known noise; the file is removed."""
+    if not log.is_file():
+        return []
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    log.unlink()
+    kept = [line for line in lines if line.strip() and not any(noise in line for noise in KERNEL_LOG_NOISE)]
+    return [_ANSI.sub("", line) for line in kept[-40:]]
+
+
+def _parameterized_source(notebook: Path, parameters: dict[str, Any], kernel: str, folder: Path) -> Path:
+    """Write the notebook with papermill's injected-parameters cell; return the file.
+
+    papermill's own injection first inspects the parameters cell with a line-based
+    reader that cannot read comments holding ``=`` and then warns ``Passed unknown
+    parameter`` for parameters that exist. The registry has already read the cell
+    exactly (:func:`localise.suite.registry.notebook_parameters`), so the cell is
+    injected here with papermill's ``parameterize_notebook`` and papermill executes
+    the result without inspecting anything.
+    """
+    import nbformat
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    document = load_notebook_node(str(notebook))
+    document = parameterize_notebook(document, parameters, kernel_name=kernel, language="python")
+    path = folder / f".{notebook.stem}.{kernel}.parameterized.ipynb"
+    nbformat.write(document, str(path))
+    return path
+
+
+def _record_source(executed: Path, source: Path, final: Path) -> None:
+    """Name the source and the final notebook, not the temporary files, in papermill's metadata."""
+    if not executed.is_file():
+        return
+    try:
+        document = json.loads(executed.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return
+    papermill_metadata = document.get("metadata", {}).get("papermill")
+    if isinstance(papermill_metadata, dict):
+        papermill_metadata["input_path"] = str(source)
+        papermill_metadata["output_path"] = str(final)
+        executed.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _short_traceback(lines: list[str] | str, limit: int = 20) -> str:
@@ -134,7 +209,7 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    run_dir = Path(task["run_dir"])
+    run_dir = Path(task["run_dir"]).resolve()  # the kernel runs in the notebook's folder: paths must be absolute
     output = task["output"]
     notebook_out = run_dir / f"{output}.ipynb"
     html_out = run_dir / f"{output}.html"
@@ -142,6 +217,8 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
     inputs_log = run_dir / ".inputs" / f"{output}.jsonl"
     inputs_log.parent.mkdir(parents=True, exist_ok=True)
     inputs_log.unlink(missing_ok=True)
+    kernel_log = inputs_log.with_suffix(".kernel.log")
+    kernel_log.unlink(missing_ok=True)
 
     environment = {
         "LOCALISE_RUN_OUTPUT": str(artefacts),
@@ -150,7 +227,11 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         **task.get("env", {}),
     }
+    environment["LOCALISE_KERNEL_LOG"] = str(kernel_log)  # read by localise.suite.kernel
     kernel = ensure_kernel(environment)
+    source = Path(task["notebook"])
+    parameters = task.get("parameters") or {}
+    executed_source = source
     record: dict[str, Any] = {
         "output": output,
         "notebook": Path(task["notebook"]).name,
@@ -162,21 +243,23 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
     record["started"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     attempts = 0
     try:
+        if parameters:
+            executed_source = _parameterized_source(source, parameters, kernel, inputs_log.parent)
         while True:
             attempts += 1
             try:
                 with atomic_path(notebook_out, suffix=".partial.ipynb") as partial:
                     try:
                         papermill.execute_notebook(
-                            str(task["notebook"]),
+                            str(executed_source),
                             str(partial),
-                            parameters=task.get("parameters") or {},
                             kernel_name=kernel,
                             cwd=task.get("cwd"),
                             progress_bar=False,
                             log_output=False,
                             execution_timeout=task.get("timeout"),
                             start_timeout=120,
+                            **_engine_options(kernel),
                         )
                     except PapermillExecutionError as error:
                         # Keep the executed notebook with its error: it is complete as a record.
@@ -203,6 +286,7 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
                             "evalue": _ANSI.sub("", str(error))[:500],
                             "traceback": located.get("traceback", ""),
                         }
+                    _record_source(partial, source, notebook_out)
                 break
             except (RuntimeError, TimeoutError) as error:
                 message = str(error)
@@ -221,7 +305,10 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
         }
     finally:
         _drop_kernel(kernel)
+        if executed_source != source:
+            executed_source.unlink(missing_ok=True)
     record["attempts"] = attempts
+    record["kernel_log"] = _read_kernel_log(kernel_log)
     if notebook_out.is_file() and task.get("html", True):
         try:
             _to_html(notebook_out, html_out)

@@ -4,6 +4,13 @@ The whole registry is validated before anything runs. Every problem found is
 reported at once, each naming the registry file and the key that is wrong
 (``notebooks/suite.yml: notebooks.07_country_profile.runs[2].country: ...``),
 and the command line exits with code 2.
+
+Values given on the command line (``-p key=value``) are checked the same way, and
+more: against the entry's ``choices`` (a list of allowed values) or ``choices_from``
+(``package.module:function`` listing the allowed values, e.g. the countries that
+have data), before any notebook starts. A ``-p`` value for a parameter that the
+entry's ``runs`` vary replaces the runs by one run with that value (its output is
+named after the value), rather than running the same value once per original run.
 """
 
 from __future__ import annotations
@@ -32,7 +39,6 @@ __all__ = [
 ]
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_REGISTRY_KEYS = {"notebook", "parameters", "runs", "after", "profiles", "timeout", "description", "section"}
 
 #: Sections of the report site, in the order shown: registry value -> heading.
 SECTIONS = {
@@ -46,6 +52,11 @@ SECTIONS = {
 
 #: Longest one-line purpose accepted in a registry entry's ``description``.
 DESCRIPTION_MAX = 200
+_REGISTRY_KEYS = {
+    "notebook", "parameters", "runs", "after", "profiles", "timeout", "description", "section", "choices",
+    "choices_from",
+}
+_FUNCTION_PATTERN = re.compile(r"^localise(\.[A-Za-z_][A-Za-z0-9_]*)+:[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,8 @@ class SuitePlan:
 
     registry: Path
     executions: list[Execution]
+    notes: list[str] = field(default_factory=list)
+    """Remarks for the user that do not stop the run (e.g. a profile the selected entries lack)."""
 
     def by_output(self) -> dict[str, Execution]:
         """Executions keyed by output stem."""
@@ -209,6 +222,59 @@ def load_registry(registry: Path | None = None) -> tuple[Path, dict[str, Any]]:
     return registry, document["notebooks"]
 
 
+def _values_outside(value: Any, allowed: list[Any]) -> list[Any]:
+    """Items of ``value`` (or ``value`` itself) that are not in ``allowed``; lists are checked item by item."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return [item for item in items if item not in allowed]
+
+
+def _choices_problem(parameter: str, value: Any, allowed: list[Any], origin: str) -> str | None:
+    """``parameter=value: not an allowed value (origin); expected one of: ...`` or None when allowed."""
+    outside = _values_outside(value, allowed)
+    if not outside:
+        return None
+    shown = ", ".join(str(item) for item in allowed)
+    return f"{parameter}={outside[0]!r}: not an allowed value ({origin}); expected one of: {shown}"
+
+
+def _call_choices(function: str, parameters: dict[str, Any]) -> tuple[list[Any], list[str]]:
+    """Call a ``package.module:function`` that lists the allowed values of a parameter.
+
+    The function receives, by name, those of the notebook's parameters (values of
+    this execution, else the notebook's defaults) that its signature names, e.g.
+    the ``indicators`` and ``period`` a country must have data for. Returns the
+    values and the names of the parameters passed.
+    """
+    import importlib
+    import inspect
+
+    module_name, attribute = function.split(":")
+    callable_ = getattr(importlib.import_module(module_name), attribute)
+    accepted = inspect.signature(callable_).parameters
+    arguments = {name: value for name, value in parameters.items() if name in accepted}
+    return list(callable_(**arguments)), sorted(arguments)
+
+
+def _runs_with_overrides(
+    runs: list[dict[str, Any]], overrides: dict[str, Any]
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """The runs after ``-p`` values, each with the registry runs it replaces.
+
+    A key the runs vary takes the given value in every run, and runs that become
+    identical are merged: ``runs: [{country: FR}, {country: DE}]`` with
+    ``-p country=PL`` is one run ``{country: PL}`` (named after PL) replacing both.
+    """
+    varied = {key for run in runs for key in run}
+    replaced = {key: value for key, value in overrides.items() if key in varied}
+    if not replaced:  # the registry's own runs, duplicates included (reported as such)
+        return [(run, [run]) for run in runs]
+    merged: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    for run in runs:
+        new_run = {**{key: value for key, value in run.items() if key not in replaced}, **replaced}
+        merged.setdefault(json.dumps(new_run, sort_keys=True, default=str), (new_run, []))[1].append(run)
+    return list(merged.values())
+
+
 def build_plan(
     registry: Path | None = None,
     *,
@@ -228,9 +294,13 @@ def build_plan(
     overrides
         ``-p key=value`` values applied to every selected notebook whose
         parameters cell declares ``key``; a key that no selected notebook declares
-        is an error.
+        is an error. A key that an entry's ``runs`` vary replaces those runs by one
+        run with the given value (outputs are named after it). Values are checked
+        against the entry's ``choices`` and ``choices_from``.
     profile
-        Name of a ``profiles`` block (e.g. ``quick``) applied where an entry has it.
+        Name of a ``profiles`` block (e.g. ``quick``) applied where an entry has it;
+        a name that no entry of the registry defines is an error. When the selected
+        entries do not define it, :attr:`SuitePlan.notes` says so.
 
     Raises
     ------
@@ -243,7 +313,10 @@ def build_plan(
     overrides = dict(overrides or {})
     executions: list[Execution] = []
     entry_outputs: dict[str, list[str]] = {}
+    original_outputs: dict[str, set[str]] = {}
     declared_anywhere: set[str] = set()
+    profiles_anywhere: dict[str, set[str]] = {}
+    choices_from: dict[str, dict[str, str]] = {}
 
     for name, entry in entries.items():
         key = f"notebooks.{name}"
@@ -273,6 +346,8 @@ def build_plan(
             problems.append(f"{where}: {key}.notebook: {error}")
             continue
         declared_anywhere.update(declared)
+        choices = _entry_choices(entry, declared, f"{where}: {key}", problems)
+        choices_from[name] = _entry_choices_from(entry, declared, f"{where}: {key}", problems)
 
         def check(values: Any, context: str) -> dict[str, Any]:
             if values is None:
@@ -290,6 +365,10 @@ def build_plan(
                 problem = _type_problem(value, declared[parameter].default)
                 if problem:
                     problems.append(f"{where}: {context}.{parameter}: {value!r}: {problem}")
+                elif parameter in choices:
+                    problem = _choices_problem(parameter, value, choices[parameter], f"{key}.choices")
+                    if problem:
+                        problems.append(f"{where}: {context}.{parameter}: {problem}")
             return dict(values)
 
         common = check(entry.get("parameters"), f"{key}.parameters")
@@ -299,6 +378,7 @@ def build_plan(
             profiles = {}
         profile_values = {}
         for profile_name, values in profiles.items():
+            profiles_anywhere.setdefault(str(profile_name), set()).add(name)
             checked = check(values, f"{key}.profiles.{profile_name}")
             if profile_name == profile:
                 profile_values = checked
@@ -313,18 +393,23 @@ def build_plan(
             problem = _type_problem(value, declared[parameter].default)
             if problem:
                 problems.append(f"-p {parameter}={value!r} for {notebook_file}: {problem}")
+            elif parameter in choices:
+                problem = _choices_problem(parameter, value, choices[parameter], f"{where}: {key}.choices")
+                if problem:
+                    problems.append(f"-p {problem}")
         description, section = _describe(entry, f"{where}: {key}", problems)
         timeout = entry.get("timeout")
-        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
-            problems.append(f"{where}: {key}.timeout: expected a positive number of seconds")
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1):
+            problems.append(f"{where}: {key}.timeout: {timeout!r}: expected a whole number of seconds (at least 1)")
             timeout = None
+        run_values = [check(run, f"{key}.runs[{index}]") for index, run in enumerate(runs)]
         outputs = []
-        for index, run in enumerate(runs):
-            run_values = check(run, f"{key}.runs[{index}]")
-            parameters = {**common, **profile_values, **run_values, **selected_overrides}
-            stem = output_name(name, run_values)
+        for run, replaced_runs in _runs_with_overrides(run_values, selected_overrides):
+            parameters = {**common, **profile_values, **run, **selected_overrides}
+            stem = output_name(name, run)
             outputs.append(stem)
             executions.append(Execution(name, notebook, parameters, stem, [], timeout, description, section))
+            original_outputs[stem] = {output_name(name, replaced) for replaced in replaced_runs}
         entry_outputs[name] = outputs
 
     # Duplicate output names and dependencies, checked on the whole registry.
@@ -351,6 +436,9 @@ def build_plan(
     unknown_overrides = sorted(set(overrides) - declared_anywhere)
     for parameter in unknown_overrides:
         problems.append(f"-p {parameter}: no notebook in {where} declares this parameter")
+    if profile is not None and profile not in profiles_anywhere:
+        defined = ", ".join(sorted(profiles_anywhere)) or "none"
+        problems.append(f"--profile {profile}: no entry of {where} defines this profile; profiles defined: {defined}")
     if problems:
         raise InputError("invalid suite:\n  " + "\n  ".join(problems))
 
@@ -358,23 +446,119 @@ def build_plan(
         after = entries[execution.name].get("after") or []
         execution.after = [stem for dependency in after for stem in entry_outputs.get(dependency, [])]
 
+    notes: list[str] = []
     if only:
-        wanted = set(only)
-        known = set(entries) | {execution.output for execution in executions}
-        missing = sorted(wanted - known)
-        if missing:
-            raise InputError(f"--only: unknown notebook(s) {missing}; known: {sorted(entries)}")
-        executions = [e for e in executions if e.name in wanted or e.output in wanted]
-        if overrides:
-            selected_declared = set().union(*(notebook_parameters(e.notebook) for e in executions))
-            stray = sorted(set(overrides) - selected_declared)
-            if stray:
-                raise InputError(f"-p {stray[0]}: none of the selected notebooks declares this parameter")
-        kept = {execution.output for execution in executions}
-        for execution in executions:
-            execution.after = [stem for stem in execution.after if stem in kept]
+        executions = _select(executions, only, entries, original_outputs, overrides)
+        selected = {execution.name for execution in executions}
+        if profile is not None and not selected & profiles_anywhere[profile]:
+            notes.append(
+                f"--profile {profile}: none of the selected entries defines it (defined by "
+                f"{', '.join(sorted(profiles_anywhere[profile]))}); their own values are used"
+            )
+    _check_choices_from(executions, choices_from, overrides, where)
+    return SuitePlan(registry, _topological(executions, where), notes)
 
-    return SuitePlan(registry, _topological(executions, where))
+
+def _select(
+    executions: list[Execution],
+    only: list[str],
+    entries: dict[str, Any],
+    original_outputs: dict[str, set[str]],
+    overrides: dict[str, Any],
+) -> list[Execution]:
+    """The executions that ``--only`` names: by entry name, output stem, or the stem a ``-p`` replaced."""
+    wanted = set(only)
+    replaced = {stem for stems in original_outputs.values() for stem in stems}
+    known = set(entries) | {execution.output for execution in executions} | replaced
+    missing = sorted(wanted - known)
+    if missing:
+        raise InputError(f"--only: unknown notebook(s) {missing}; known: {sorted(entries)}")
+    executions = [
+        e for e in executions
+        if e.name in wanted or e.output in wanted or (wanted & original_outputs.get(e.output, set()))
+    ]
+    if overrides:
+        selected_declared = set().union(*(notebook_parameters(e.notebook) for e in executions))
+        stray = sorted(set(overrides) - selected_declared)
+        if stray:
+            raise InputError(f"-p {stray[0]}: none of the selected notebooks declares this parameter")
+    kept = {execution.output for execution in executions}
+    for execution in executions:
+        execution.after = [stem for stem in execution.after if stem in kept]
+    return executions
+
+
+def _entry_choices(entry: dict[str, Any], declared: dict[str, NotebookParameter], context: str,
+                   problems: list[str]) -> dict[str, list[Any]]:
+    """The entry's ``choices``: parameter -> list of allowed values (checked)."""
+    choices = entry.get("choices")
+    if choices is None:
+        return {}
+    if not isinstance(choices, dict):
+        problems.append(f"{context}.choices: expected a mapping of parameter: [allowed values]")
+        return {}
+    valid = {}
+    for parameter, allowed in choices.items():
+        if parameter not in declared:
+            problems.append(f"{context}.choices.{parameter}: not a parameter of {entry.get('notebook')}")
+        elif not isinstance(allowed, list) or not allowed:
+            problems.append(f"{context}.choices.{parameter}: expected a non-empty list of allowed values")
+        else:
+            valid[parameter] = allowed
+    return valid
+
+
+def _entry_choices_from(entry: dict[str, Any], declared: dict[str, NotebookParameter], context: str,
+                        problems: list[str]) -> dict[str, str]:
+    """The entry's ``choices_from``: parameter -> ``localise.module:function`` (checked for form)."""
+    functions = entry.get("choices_from")
+    if functions is None:
+        return {}
+    if not isinstance(functions, dict):
+        problems.append(f"{context}.choices_from: expected a mapping of parameter: package.module:function")
+        return {}
+    valid = {}
+    for parameter, function in functions.items():
+        if parameter not in declared:
+            problems.append(f"{context}.choices_from.{parameter}: not a parameter of {entry.get('notebook')}")
+        elif not isinstance(function, str) or not _FUNCTION_PATTERN.match(function):
+            problems.append(
+                f"{context}.choices_from.{parameter}: {function!r}: expected 'localise.module:function' "
+                "naming a function of the package that lists the allowed values"
+            )
+        else:
+            valid[parameter] = function
+    return valid
+
+
+def _check_choices_from(executions: list[Execution], choices_from: dict[str, dict[str, str]],
+                        overrides: dict[str, Any], where: str) -> None:
+    """Check ``-p`` values against the values the data allow (``choices_from``), before anything runs."""
+    listed: dict[str, tuple[list[Any], list[str]]] = {}
+    problems: list[str] = []
+    for execution in executions:
+        for parameter, function in choices_from.get(execution.name, {}).items():
+            if parameter not in overrides:
+                continue
+            defaults = {name: p.default for name, p in notebook_parameters(execution.notebook).items()}
+            parameters = {**defaults, **execution.parameters}
+            key = function + json.dumps(parameters, sort_keys=True, default=str)
+            if key not in listed:
+                try:
+                    listed[key] = _call_choices(function, parameters)
+                except (ImportError, AttributeError, TypeError) as error:
+                    raise InputError(
+                        f"{where}: notebooks.{execution.name}.choices_from.{parameter}: cannot call {function}: {error}"
+                    ) from error
+            allowed, given = listed[key]
+            origin = f"for {execution.name}, the values listed by {function}"
+            if given:
+                origin += f" for its {', '.join(given)}"
+            problem = _choices_problem(parameter, overrides[parameter], allowed, origin)
+            if problem and f"-p {problem}" not in problems:
+                problems.append(f"-p {problem}")
+    if problems:
+        raise InputError("invalid suite:\n  " + "\n  ".join(problems))
 
 
 def _describe(entry: dict[str, Any], context: str, problems: list[str]) -> tuple[str, str | None]:

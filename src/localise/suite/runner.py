@@ -197,7 +197,7 @@ def run_suite(
     scheduler: str | None = None,
     timeout: float | None = None,
     html_output: bool = True,
-    progress: bool | None = None,
+    progress: bool | str | None = None,
     reports: Path | None = None,
 ) -> RunResult:
     """Execute every notebook of ``plan``; write ``reports/<run-id>/`` and its manifest.
@@ -216,7 +216,11 @@ def run_suite(
     html_output
         Also write an HTML rendering of each executed notebook.
     progress
-        Show a progress bar; default only on a terminal and not when ``CI`` is set.
+        How progress is shown: ``"bar"`` (a tqdm bar on standard error; failed and
+        skipped notebooks are also named above it), ``"lines"`` (one line per finished
+        notebook on standard output, for logs) or ``"none"``. ``True`` means
+        ``"bar"``, ``False`` ``"none"``; default: the bar on a terminal, lines when
+        standard output is not a terminal or ``CI`` is set.
     reports
         Folder that receives the run folder; default :func:`localise.paths.reports_dir`.
     """
@@ -225,12 +229,7 @@ def run_suite(
     result = RunResult(run_id, run_dir)
     started = dt.datetime.now(dt.timezone.utc)
     workers = workers or default_workers()
-    if progress is None:
-        progress = sys.stderr.isatty() and os.environ.get("CI", "").lower() not in {"1", "true", "yes"}
-
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(plan.executions), desc="localise suite", unit="nb", disable=not progress)
+    bar = _Progress(_progress_mode(progress), plan, run_dir, workers if not scheduler else None)
     records: dict[str, dict[str, Any]] = {}
     waiting = list(plan.executions)
     running: dict[Any, Execution] = {}
@@ -252,7 +251,7 @@ def run_suite(
             for execution in list(waiting):
                 statuses = [records.get(dependency, {}).get("status") for dependency in execution.after]
                 if any(status in {"failed", "skipped"} for status in statuses):
-                    failed = [d for d in execution.after if records[d]["status"] in {"failed", "skipped"}]
+                    failed = [d for d, status in zip(execution.after, statuses) if status in {"failed", "skipped"}]
                     records[execution.output] = {
                         "output": execution.output,
                         "notebook": execution.notebook.name,
@@ -262,7 +261,7 @@ def run_suite(
                         "inputs": [],
                     }
                     waiting.remove(execution)
-                    bar.update(1)
+                    bar.finished(records[execution.output])
                 elif all(status == "ok" for status in statuses):
                     future = engine.submit(_task(execution, run_dir, timeout, html_output))
                     running[future] = execution
@@ -283,8 +282,7 @@ def run_suite(
                         "inputs": [],
                     }
                 records[execution.output] = record
-                bar.update(1)
-                bar.set_postfix_str(f"{execution.output}: {record['status']}")
+                bar.finished(record)
     except KeyboardInterrupt:
         interrupted = True
         raise
@@ -326,6 +324,58 @@ def run_suite(
                 print(f"report site not built: {result.site.error}", file=sys.stderr)
         _point_latest(reports, run_dir)
     return result
+
+
+def _progress_mode(progress: bool | str | None) -> str:
+    if progress is None:
+        in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+        return "bar" if sys.stdout.isatty() and sys.stderr.isatty() and not in_ci else "lines"
+    if isinstance(progress, bool):
+        return "bar" if progress else "none"
+    if progress not in {"bar", "lines", "none"}:
+        raise ValueError(f"progress={progress!r}; expected 'bar', 'lines', 'none', True, False or None")
+    return progress
+
+
+class _Progress:
+    """What the terminal (or a log) shows while a run goes on."""
+
+    def __init__(self, mode: str, plan: SuitePlan, run_dir: Path, workers: int | None):
+        self.mode = mode
+        self.total = len(plan.executions)
+        self.done = 0
+        self.width = max((len(execution.output) for execution in plan.executions), default=0)
+        self.bar = None
+        if mode == "bar":
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, desc="localise run", unit="nb", file=sys.stderr, dynamic_ncols=True)
+        elif mode == "lines":
+            engine = f"{workers} worker(s)" if workers else "the Dask cluster"
+            print(f"localise run {run_dir.name}: {self.total} notebook run(s) on {engine}, into {run_dir}", flush=True)
+
+    def line(self, record: dict[str, Any]) -> str:
+        """``[ 3/12] output  status  seconds  error``: one finished notebook."""
+        error = record.get("error") or {}
+        detail = f"{error.get('ename')}: {error.get('evalue')}" if error.get("ename") else record.get("reason", "")
+        detail = " ".join(str(detail).split())[:100]
+        counter = f"[{self.done:>{len(str(self.total))}}/{self.total}]"
+        text = f"{counter} {record['output']:<{self.width}}  {record['status']:<8} {record.get('duration_s', 0):7.1f} s"
+        return f"{text}  {detail}".rstrip()
+
+    def finished(self, record: dict[str, Any]) -> None:
+        self.done += 1
+        if self.mode == "lines":
+            print(self.line(record), flush=True)
+        elif self.bar is not None:
+            if record["status"] != "ok":
+                self.bar.write(self.line(record), file=sys.stderr)
+            self.bar.update(1)
+            self.bar.set_postfix_str(f"{record['output']}: {record['status']}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _outputs(run_dir: Path, stem: str) -> list[dict[str, Any]]:
