@@ -25,7 +25,14 @@ from localise import paths
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
-NOTEBOOKS = sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+#: Notebooks that refuse generated data by design: they cannot be opened on the demo data, and
+#: the full-suite test executes them on the real data mirror instead.
+REAL_DATA_ONLY = {
+    "12_governance_study.ipynb": "governance tables are real data only (no SYNTHETIC fallback)",
+}
+
+ALL_NOTEBOOKS = sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = [notebook for notebook in ALL_NOTEBOOKS if notebook.name not in REAL_DATA_ONLY]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +78,9 @@ def test_nbval_ran_every_notebook(nbval_results):
     assert all(cells.get(p.name, 0) > 0 for p in NOTEBOOKS), f"cells run per notebook: {cells}"
 
 
-@pytest.mark.parametrize("notebook", [p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("notebook", [p.name for p in ALL_NOTEBOOKS])
 def test_notebook_runs_top_to_bottom_on_demo_data(nbval_results, notebook):
+    if notebook in REAL_DATA_ONLY:
+        pytest.skip(f"{notebook}: {REAL_DATA_ONLY[notebook]}; executed on the mirror by tests/test_full_suite.py")
     failures = nbval_results["results"].get(notebook, [])
     assert not failures, "\n\n".join(f"{cell}: {text}" for cell, text in failures)
