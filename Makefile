@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_parser.py
 	$(BIN)/python benchmarks/bench_qca.py
 	$(BIN)/python benchmarks/bench_uncertainty.py
+	$(BIN)/python benchmarks/bench_notebook_startup.py
 
 clean-reports:
 	rm -rf reports/[0-9]* reports/latest reports/interactive

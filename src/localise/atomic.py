@@ -16,6 +16,13 @@ from pathlib import Path
 __all__ = ["atomic_path", "atomic_write_text", "atomic_write_bytes", "sha256_file"]
 
 
+def _umask() -> int:
+    """The process umask (read by setting it and restoring it at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str], suffix: str = ".partial") -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
@@ -30,6 +37,7 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = ".partial") -> Ite
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode of a new file
     try:
         yield tmp
         os.replace(tmp, target)

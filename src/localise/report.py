@@ -97,6 +97,29 @@ def _stem(name: str, synthetic: bool) -> str:
     return f"{name}_{SYNTHETIC_MARK}" if synthetic and SYNTHETIC_MARK not in name else name
 
 
+def _tight_bbox(figure: Any, dpi: int) -> Any:
+    """Padded tight bounding box of ``figure`` at ``dpi``, as ``savefig(bbox_inches="tight")`` finds it.
+
+    Computed once with the figure's Agg renderer and reused for every format: finding
+    it costs a layout pass over every text of the figure, which ``bbox_inches="tight"``
+    would repeat per format. PNG output is byte-identical; vector formats may differ from
+    their own tight box by a fraction of a point. Returns ``"tight"`` when the canvas has
+    no Agg renderer.
+    """
+    import matplotlib as mpl
+
+    if not hasattr(figure.canvas, "get_renderer"):
+        return "tight"
+    original = figure.dpi
+    try:
+        figure.dpi = dpi
+        figure.draw_without_rendering()
+        box = figure.get_tightbbox(figure.canvas.get_renderer())
+    finally:
+        figure.dpi = original
+    return box.padded(mpl.rcParams["savefig.pad_inches"])
+
+
 def save_figure(
     fig: Any,
     name: str,
@@ -127,6 +150,7 @@ def save_figure(
         figure.text(0.99, 0.01, "SYNTHETIC DATA", ha="right", va="bottom", color="crimson", fontsize=9)
     written = []
     shown: bytes | None = None
+    bbox = _tight_bbox(figure, dpi) if len(formats) > 1 else "tight"
     for fmt in formats:
         target = output_dir() / f"{_stem(name, synthetic)}.{fmt}"
         buffer = io.BytesIO()
@@ -138,7 +162,7 @@ def save_figure(
         import matplotlib as mpl
 
         with mpl.rc_context({"svg.hashsalt": "localise"}):
-            figure.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+            figure.savefig(buffer, format=fmt, dpi=dpi, bbox_inches=bbox, metadata=metadata)
         with atomic_path(target) as tmp:
             tmp.write_bytes(buffer.getvalue())
         written.append(target)

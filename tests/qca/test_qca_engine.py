@@ -45,9 +45,37 @@ def test_crisp_and_linear_and_bell():
     assert bell == pytest.approx([0, 0.5, 1, 1, 1, 1, 0.5, 0])
 
 
+def test_ecdf_calibration_follows_r():
+    # R: F = empirical CDF of the values between the lowest and the highest anchor
+    # (here 2..8, seven values); F(x) / F(c) / 2 below c, 1 - (1 - F(x)) / (1 - F(c)) / 2 above
+    x = np.arange(1.0, 11.0)
+    v = calibrate(x, thresholds="e=2, c=5, i=8", logistic=False, ecdf=True, warn_half=False)
+    f = {2: 1 / 7, 3: 2 / 7, 4: 3 / 7, 5: 4 / 7, 6: 5 / 7, 7: 6 / 7, 8: 1.0}
+    expected = [0, 0] + [f[k] / f[5] / 2 for k in (3, 4, 5)] + [1 - (1 - f[k]) / (1 - f[5]) / 2 for k in (6, 7, 8)] + [1, 1]
+    assert v == pytest.approx(expected)
+    # decreasing set (i < c < e): mirrored
+    d = calibrate(x, thresholds="e=8, c=5, i=2", logistic=False, ecdf=True, warn_half=False)
+    assert d[[3, 4, 5, 6]] == pytest.approx([1 - f[4] / f[5] / 2, 0.5, (1 - f[6]) / (1 - f[5]) / 2, (1 - f[7]) / (1 - f[5]) / 2])
+
+
+def test_direct_memberships_are_clamped_and_six_anchors_are_piecewise():
+    # R sets direct memberships below 0.0001 to 0 and above 0.9999 to 1
+    x = np.array([-200.0, 0.0, 1800.0])
+    raw = 1 / (1 + np.exp(-(x - 550) * math.log(19) / np.where(x >= 550, 350, 200)))
+    assert raw[0] < 1e-4 < raw[1] and raw[2] > 1 - 1e-4
+    v = calibrate(x, thresholds="e=350, c=550, i=900")
+    assert v.tolist() == [0.0, pytest.approx(raw[1]), 1.0]
+    # with six anchors R ignores logistic: the default call gives the piecewise bell
+    bell = calibrate(np.array([0.5, 1.5, 6.5]), thresholds=[0, 1, 2, 5, 6, 7])
+    assert bell == pytest.approx([0.25, 0.75, 0.25])
+
+
 def test_tfr_and_grid_codes():
     v = calibrate(np.array([1.0, 2, 3, 4, 5]), method="TFR", warn_half=False)
     assert v == pytest.approx([0, 0.25, 0.5, 0.75, 1])
+    # R's TFR anchors the scale at 1: max(0, (F(x) - F(1)) / (1 - F(1))); F(1) = 0.4 here
+    z = calibrate(np.array([0.0, 1, 2, 3, 4]), method="TFR", warn_half=False)
+    assert z == pytest.approx([0, 0, 1 / 3, 2 / 3, 1])
     assert grid_codes_to_fuzzy([0, 1, 2, 3, np.nan])[:4] == pytest.approx([0, 0.33, 0.67, 1])
     with pytest.raises(InputError, match="codes"):
         grid_codes_to_fuzzy([0, 4])
@@ -171,30 +199,48 @@ def test_parsimonious_uses_remainders_and_exclude():
         minimize(tt, include="?", dir_exp="A, Z")
 
 
-def test_tautology_is_written_1():
-    # the only observed rows are positive; everything else is a remainder
+def test_nothing_left_to_minimise_is_refused_as_in_r():
+    # R_ERRORS.md situation 1: the only observed rows are positive (everything else is a
+    # remainder); R's minimize() stops ("All truth table configurations are used")
     tt = truth_table(_table_from_function(2, {3}, set()), "Y")
-    sol = minimize(tt, include="?")
-    assert sol.models == [["1"]]
-    assert sol.membership(0).tolist() == [1.0]
+    with pytest.raises(InputError, match="All truth table configurations are used"):
+        minimize(tt, include="?")
+    # every configuration observed and positive: refused also for the conservative solution
+    full = truth_table(_table_from_function(2, {0, 1, 2, 3}, set()), "Y")
+    with pytest.raises(InputError, match="All truth table configurations are used"):
+        minimize(full)
+
+
+def _inside(cube, config):
+    """Pure-Python containment: the cube's fixed values all agree with the configuration."""
+    return all(c == -1 or c == v for c, v in zip(cube, config))
 
 
 def _brute_primes(k, pos, forb):
-    cubes = []
+    """Every cube that avoids ``forb``, meets ``pos`` and cannot be enlarged (by enumeration)."""
+    pos, forb = [tuple(p) for p in pos], [tuple(f) for f in forb]
+
+    def clean(cube):
+        return not any(_inside(cube, f) for f in forb)
+
+    primes = set()
     for cube in itertools.product([-1, 0, 1], repeat=k):
-        c = np.array(cube)
-        if _engine.covers(c[None], forb).any() or not _engine.covers(c[None], pos).any():
+        if not clean(cube) or not any(_inside(cube, p) for p in pos):
             continue
-        prime = True
-        for j in np.flatnonzero(c != -1):
-            bigger = c.copy()
-            bigger[j] = -1
-            if not _engine.covers(bigger[None], forb).any():
-                prime = False
-                break
-        if prime:
-            cubes.append(tuple(cube))
-    return set(cubes)
+        enlargements = [cube[:j] + (-1,) + cube[j + 1 :] for j in range(k) if cube[j] != -1]
+        if not any(clean(bigger) for bigger in enlargements):
+            primes.add(cube)
+    return primes
+
+
+def _random_status(rng, n):
+    """Positive (1), negative (0) or remainder (2) per configuration, with at least one
+    positive and one negative configuration (other draws are rejected)."""
+    for _ in range(100):
+        status = rng.choice([0, 1, 2], size=n, p=[0.35, 0.35, 0.3])
+        if (status == 1).any() and (status == 0).any():
+            return status
+    raise AssertionError("the generator drew no usable table in 100 attempts")
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -202,19 +248,20 @@ def test_prime_implicants_match_brute_force(seed):
     rng = np.random.default_rng(seed)
     k = int(rng.integers(3, 6))
     configs = np.array(list(itertools.product([0, 1], repeat=k)))
-    status = rng.choice([0, 1, 2], size=len(configs), p=[0.35, 0.35, 0.3])  # 2 = remainder
+    status = _random_status(rng, len(configs))
     pos, forb = configs[status == 1], configs[status == 0]
-    if len(pos) == 0:
-        return
+    assert len(pos) > 0 and len(forb) > 0
+    expected = _brute_primes(k, pos, forb)
+    assert expected, "the oracle found no prime implicant although there are positive rows"
     cubes, indptr, indices = _engine.primes_from_forbidden(pos, forb, [2] * k)
-    assert {tuple(c) for c in cubes} == _brute_primes(k, pos, forb)
+    assert {tuple(int(v) for v in c) for c in cubes} == expected
     for i, c in enumerate(cubes):
-        expect = np.flatnonzero(_engine.covers(c[None], pos)[0])
-        assert sorted(indices[indptr[i] : indptr[i + 1]].tolist()) == expect.tolist()
+        expect = [r for r, p in enumerate(pos) if _inside(tuple(c), tuple(p))]
+        assert sorted(indices[indptr[i] : indptr[i + 1]].tolist()) == expect
     # conservative primes: brute force with everything not positive forbidden
     allowed = _engine.primes_from_allowed(pos, [2] * k)
     others = configs[status != 1]
-    assert {tuple(c) for c in allowed} == _brute_primes(k, pos, others)
+    assert {tuple(int(v) for v in c) for c in allowed} == _brute_primes(k, pos, others)
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -240,6 +287,42 @@ def test_row_dominance_drops_dominated_implicants():
     indices = np.nonzero(cov)[1]
     assert set(_engine.solve_chart(indptr, indices, 3)) == {(0, 2), (1, 2), (0, 3)}
     assert set(_engine.solve_chart(indptr, indices, 3, row_dom=True)) == {(0, 2)}
+
+
+def test_row_dominance_keeps_implicants_of_equal_coverage():
+    # R's row.dom removes only strictly dominated implicants: A and B cover the same
+    # column set, so both stay and give two models; C (a proper subset of A) goes
+    cov = np.array([[1, 1, 0], [1, 1, 0], [1, 0, 0], [0, 0, 1]], dtype=bool)
+    indptr = np.r_[0, np.cumsum(cov.sum(1))]
+    indices = np.nonzero(cov)[1]
+    assert _engine.strictly_dominated(indptr, indices, 3).tolist() == [False, False, True, False]
+    assert set(_engine.solve_chart(indptr, indices, 3, row_dom=True)) == {(0, 3), (1, 3)}
+
+
+def _intermediate_by_parsimonious(sol):
+    return {tuple(i.parsimonious_terms): i for i in sol.intermediate}
+
+
+def test_conjunctural_directional_expectations():
+    # one positive row ~A*~B*C (row 2) and one negative ~A*B*~C (row 3): parsimonious
+    # models C and ~B, conservative ~A*~B*C. Worked by hand with R's rule (C_getEC):
+    # an expectation on the conjunction A=0 and B=1 frees A and B from the conservative
+    # term under C (A agrees, B does not), so every remainder in C is easy (rows 4, 6, 8);
+    # the same literals as separate expectations free only B (A agrees): row 4.
+    df = _crisp_frame([[0, 0, 1, 1], [0, 1, 0, 0]], ["A", "B", "C", "Y"])
+    tt = truth_table(df, "Y")
+    joint = _intermediate_by_parsimonious(minimize(tt, include="?", dir_exp="~A*B"))
+    assert set(joint) == {("C",), ("~B",)}
+    assert joint[("C",)].easy_counterfactuals == [4, 6, 8]
+    assert joint[("C",)].models == [["C"]]
+    # under ~B the conjunction's only free condition, A, takes its expected value: no EC
+    assert joint[("~B",)].easy_counterfactuals == [] and joint[("~B",)].models == [["~A*~B*C"]]
+    single = _intermediate_by_parsimonious(minimize(tt, include="?", dir_exp=["~A", "B"]))
+    assert single[("C",)].easy_counterfactuals == [4]
+    assert single[("C",)].difficult_counterfactuals == [6, 8]
+    assert single[("C",)].models == [["~A*C"]]
+    with pytest.raises(InputError, match="dir_exp"):
+        minimize(tt, include="?", dir_exp="A*Z")
 
 
 def test_multivalue_notation():

@@ -160,8 +160,34 @@ class SROIModel:
         out["duration_years"] = out["duration_years"].astype(int)
         return out
 
+    def _check_overflow(self, impact1: np.ndarray, pv_by_outcome: np.ndarray, pv: float, total: float) -> None:
+        """Raise :class:`InputError` when a value is too large for floating point (the ratio would be wrong)."""
+        where = self.source or self.title
+        if not np.isfinite(total):
+            values = ", ".join(f"{v:g}" for v in self.inputs["value"])
+            raise InputError(f"{where}: inputs: the total value of inputs overflows (values {values}); "
+                             "expected amounts below 1e300 (check the units)")
+        bad = np.flatnonzero(~np.isfinite(impact1) | ~np.isfinite(pv_by_outcome))
+        if len(bad):
+            i = int(bad[0])
+            row = self.outcomes.iloc[i]
+            raise InputError(
+                f"{where}: outcome {row['outcome_id']!r}: quantity {row['quantity']:g} x proxy {row['proxy']:g} "
+                "overflows floating point; expected amounts below 1e300 (check the units)"
+            )
+        if not np.isfinite(pv):
+            raise InputError(f"{where}: the present value summed over outcomes overflows; expected amounts below 1e300")
+
     def fit(self) -> SROIResult:
-        """Compute impacts, present value, NPV, SROI ratio and payback."""
+        """Compute impacts, present value, NPV, SROI ratio and payback.
+
+        Amounts so large that a product or sum overflows floating point raise
+        :class:`InputError` naming the outcome or the inputs (never a ratio of 0 or NaN).
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._fit()
+
+    def _fit(self) -> SROIResult:
         a = self._arrays()
         impact1 = a["quantity"] * a["proxy"] * (1 - a["deadweight"]) * (1 - a["displacement"]) * (
             1 - a["attribution"]
@@ -189,6 +215,7 @@ class SROIModel:
         pv = float(pv_by_outcome.sum())
         total = self.total_inputs
         annual = float(impact1.sum())
+        self._check_overflow(impact1, pv_by_outcome, pv, total)
         return SROIResult(
             title=self.title,
             currency=self.currency,
@@ -593,7 +620,9 @@ def _validate(
             cur = input_currencies[i]
             if cur not in (None, "") and str(cur) != currency:
                 problems.add(rid, "currency", f"input currency {cur!r} differs from the analysis currency {currency!r}")
-    if not problems and float(pd.to_numeric(inputs["value"]).sum()) <= 0:
+    with np.errstate(over="ignore"):  # an overflowing total is reported by SROIModel.fit, naming the inputs
+        total = float(pd.to_numeric(inputs["value"]).sum()) if not problems else 1.0
+    if not problems and total <= 0:
         problems.add(None, "inputs", "total value of inputs must be positive")
     problems.raise_if_any()
     outcomes = outcomes.copy()
@@ -625,8 +654,10 @@ def load_sroi(path: str | os.PathLike[str]) -> SROIModel:
         raise InputError(f"{path}: expected a .yml/.yaml model or a .csv impact map")
     import yaml
 
+    from localise.tables import read_text_file
+
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.safe_load(read_text_file(path, what="SROI model (YAML)"))
     except yaml.YAMLError as error:
         raise InputError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(doc, dict):
@@ -683,8 +714,10 @@ def read_sroi_csv(
     inputs_path = Path(inputs_path) if inputs_path else outcomes_path.with_name(f"{outcomes_path.stem}_inputs.csv")
     if not inputs_path.is_file():
         raise InputError(f"{inputs_path}: inputs file not found (columns stakeholder, input, value[, currency])")
-    outcomes = pd.read_csv(outcomes_path, dtype={"outcome_id": str})
-    inputs = pd.read_csv(inputs_path)
+    from localise.tables import read_table
+
+    outcomes = read_table(outcomes_path, what="SROI impact map", dtype={"outcome_id": str})
+    inputs = read_table(inputs_path, what="SROI inputs table")
 
     def currencies(frame: pd.DataFrame) -> list[Any] | None:
         if "currency" not in frame:

@@ -17,8 +17,9 @@ and writes to ``data/processed/``:
 * ``build_metadata.json`` -- sources, vintages, raw checksums, row counts.
 
 Every table is validated (pandera) before anything is written; each file is
-written atomically, so a failure leaves the previous outputs intact, and the
-build is idempotent (same inputs, same bytes).
+written through :mod:`localise.data.processed` (staging folder + journal), so a
+failure or a kill leaves the previous complete build, and the build is idempotent
+(same inputs, same bytes).
 
 Where several sources feed one indicator, the row of the source with the highest
 ``priority`` in the catalogue wins for a given (geo, year, indicator, sex); within a
@@ -41,8 +42,8 @@ import numpy as np
 import pandas as pd
 
 from localise import paths
-from localise.atomic import atomic_path, atomic_write_text, sha256_file
-from localise.data import catalogue, governance, nuts
+from localise.atomic import sha256_file
+from localise.data import catalogue, governance, nuts, processed
 from localise.data.eurostat import read_eurostat_tsv, read_extract
 from localise.data.schemas import PANEL_COLUMNS, eige_schema, spi_schema, validate_panel
 from localise.errors import DataUnavailableError, InputError
@@ -354,22 +355,23 @@ def build_urban_audit(raw: Path | None = None) -> dict[str, pd.DataFrame]:
 
 
 # ----------------------------------------------------------------------------- orchestration
-def _write_parquet(frame: pd.DataFrame, target: Path) -> None:
-    with atomic_path(target) as tmp:
-        frame.to_parquet(tmp, index=False)
-
-
 def build_all(*, nuts_versions: Iterable[int] | None = None) -> dict[str, Path]:
     """Build and write every processed table; return the paths written.
 
-    All tables are built and validated in memory first; only then are files
-    written (each atomically), so bad input leaves ``data/processed/`` untouched.
+    Every raw file listed in ``data/raw/MANIFEST`` is checked against its checksum
+    first. All tables are built and validated in memory; only then are they written,
+    all at once (:func:`localise.data.processed.commit`: a staging folder, a journal,
+    then renames), with their SHA-256 in ``build_metadata.json``. Bad input or a kill
+    leaves the previous complete build in ``data/processed/``.
     """
     versions = list(nuts_versions or DEFAULT_NUTS_VERSIONS)
     bad = [v for v in versions if v not in nuts.NUTS_VERSIONS]
     if bad:
         raise InputError(f"--nuts-version {bad}; expected among {nuts.NUTS_VERSIONS}")
     raw = paths.data_raw()
+    from localise.data.fetch import verify_all_raw
+
+    verify_all_raw()
     regional, country, logs, sources = build_panels(nuts_versions=versions, raw=raw)
     tables: dict[str, pd.DataFrame] = {f"regional_panel_nuts{v}": regional[v] for v in versions}
     tables["country_panel"] = country
@@ -385,11 +387,6 @@ def build_all(*, nuts_versions: Iterable[int] | None = None) -> dict[str, Path]:
     tables.update(build_urban_audit(raw))
 
     out_dir = paths.data_processed()
-    written = {}
-    for name, frame in tables.items():
-        target = out_dir / f"{name}.parquet"
-        _write_parquet(frame, target)
-        written[name] = target
     today = _dt.date.today().isoformat()
     meta = {
         "synthetic": False,
@@ -406,7 +403,11 @@ def build_all(*, nuts_versions: Iterable[int] | None = None) -> dict[str, Path]:
         ),
         "rows": {name: int(len(frame)) for name, frame in tables.items()},
     }
-    written["metadata"] = atomic_write_text(out_dir / "build_metadata.json", json.dumps(meta, indent=2) + "\n")
+    writers = {f"{name}.parquet": (lambda target, frame=frame: frame.to_parquet(target, index=False))
+               for name, frame in tables.items()}
+    files = processed.commit(out_dir, writers, meta)
+    written = {name: files[f"{name}.parquet"] for name in tables}
+    written["metadata"] = files[processed.METADATA]
     print(f"built {len(tables)} processed tables in {out_dir} (NUTS {', '.join(map(str, versions))})")
     return written
 

@@ -40,6 +40,8 @@ The mirror folder can also be given once as LOCALISE_DATA_MIRROR.""",
     p.add_argument("--offline", action="store_true", help="never use the network")
     p.add_argument("--only", nargs="*", default=None, metavar="CODE",
                    help="fetch only these catalogue codes (Eurostat codes or eqi, rai, lai, imf_fd, cws)")
+    p.add_argument("--accept-changes", action="store_true",
+                   help="replace raw files whose mirror copy differs from data/raw/MANIFEST (a new vintage)")
     p.set_defaults(func=_fetch)
 
     p = actions.add_parser(
@@ -70,7 +72,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _fetch(args: argparse.Namespace) -> int:
     from localise.data import fetch
 
-    fetch.fetch_all(mirror=args.mirror, offline=args.offline, only=args.only)
+    fetch.fetch_all(mirror=args.mirror, offline=args.offline, only=args.only, accept_changes=args.accept_changes)
     return 0
 
 

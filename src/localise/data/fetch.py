@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import gzip
 import io
 import logging
 import shutil
@@ -27,6 +28,8 @@ import time
 import urllib.error
 import urllib.request
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,9 +131,77 @@ def _record(entries, rel: str, target: Path, source: str, vintage: str) -> str:
     return status
 
 
-def _copy(src: Path, target: Path) -> None:
+def check_raw_content(path: Path, name: str | None = None) -> None:
+    """Raise :class:`InputError` when a raw file is empty, truncated or corrupt.
+
+    Checks by kind: any file must be non-empty; ``.gz`` files must decompress to their
+    end; ``.xlsx``/``.zip`` archives must pass the ZIP CRC test; ``.xls`` files must
+    start with the OLE signature; ``.csv`` files must not end inside a quoted field or with a
+    last row shorter than the header (the signs of a cut-off copy).
+    """
+    name = name or str(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{name}: the new file is empty (0 bytes); expected the data file")
+    lower = name.lower()
+    try:
+        if lower.endswith(".gz"):
+            with gzip.open(path, "rb") as handle:
+                while handle.read(1 << 20):
+                    pass
+        elif lower.endswith((".xlsx", ".zip")):
+            with zipfile.ZipFile(path) as archive:
+                bad = archive.testzip()
+            if bad is not None:
+                raise InputError(f"{name}: member {bad} of the archive fails its CRC check; expected an intact workbook")
+        elif lower.endswith(".xls"):
+            with open(path, "rb") as handle:
+                if handle.read(8) != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+                    raise InputError(f"{name}: not an Excel 97 workbook (bad signature); expected an intact .xls file")
+        elif lower.endswith(".csv"):
+            _check_csv_complete(path, name)
+    except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as error:
+        raise InputError(f"{name}: truncated or corrupt ({size} bytes; {error}); expected an intact file") from None
+
+
+def _check_csv_complete(path: Path, name: str) -> None:
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = [r for r in rows if r]
+    if not rows:
+        raise InputError(f"{name}: no rows; expected a CSV file with a header")
+    if text.count('"') % 2:
+        raise InputError(f"{name}: ends inside a quoted field (the copy looks cut off); expected an intact CSV file")
+    if len(rows) > 1 and len(rows[-1]) < len(rows[0]):
+        raise InputError(
+            f"{name}: last row (row {len(rows)}) has {len(rows[-1])} of the header's {len(rows[0])} fields "
+            "(the copy looks cut off); expected an intact CSV file"
+        )
+
+
+def _install(src: Path, target: Path, rel: str, entries: dict, *, accept_changes: bool) -> None:
+    """Copy ``src`` beside ``target``, check it, and only then replace ``target``.
+
+    The new file is refused (``target`` keeps its content) when it is empty, truncated or
+    corrupt, or, unless ``accept_changes``, when the current file still matches the manifest
+    and the new one is less than half its size. Other changes (a new vintage) are taken
+    and reported by :class:`VintageChangedWarning`.
+    """
     with atomic_path(target) as tmp:
         shutil.copyfile(src, tmp)
+        check_raw_content(tmp, rel)
+        old = entries.get(rel)
+        if old is None or accept_changes or not target.is_file() or sha256_file(tmp) == old.get("sha256"):
+            return
+        if sha256_file(target) != old.get("sha256"):
+            return  # the current file is already not the recorded one: nothing good to protect
+        new_size, old_size = tmp.stat().st_size, int(old.get("size_bytes") or 0)
+        if new_size < old_size / 2:
+            raise InputError(
+                f"{rel}: the new file ({new_size} bytes) is less than half the size of the current one, which matches "
+                f"data/raw/MANIFEST ({old_size} bytes); kept the current file (a cut-off copy?). "
+                "Pass --accept-changes to take it anyway"
+            )
 
 
 def fetch_url(
@@ -174,6 +245,7 @@ def fetch_url(
         raise InputError(f"{url}: response is not a gzip TSV (starts with {head[:80]!r}); expected Eurostat bulk data")
     with atomic_path(target) as tmp:
         tmp.write_bytes(body)
+        check_raw_content(tmp, url)
 
 
 def configured_mirror() -> Path | None:
@@ -198,6 +270,7 @@ def fetch_all(
     mirror: Path | None = None,
     offline: bool = False,
     only: Iterable[str] | None = None,
+    accept_changes: bool = False,
 ) -> list[FetchResult]:
     """Fetch every catalogue entry (or ``only`` these codes) into ``data/raw/``.
 
@@ -211,6 +284,10 @@ def fetch_all(
     only
         Restrict to these catalogue codes or governance source ids (``eqi``, ``rai``, ``lai``,
         ``imf_fd``, ``cws``); unknown codes raise :class:`InputError`.
+    accept_changes
+        Replace a raw file that matches the manifest by a new file less than half its
+        size. Without it such a file is refused and the old one kept. Empty, truncated
+        or corrupt new files are always refused.
 
     Returns
     -------
@@ -238,7 +315,7 @@ def fetch_all(
         if not src.is_file():
             raise DataUnavailableError(f"mirror file {src} is missing; expected it for the catalogue (layout: {rel})")
         target = raw / rel
-        _copy(src, target)
+        _install(src, target, rel, entries, accept_changes=accept_changes)
         status = _record(entries, rel, target, f"mirror:{rel}", vintage)
         return FetchResult(rel, f"mirror:{rel}", status)
 
@@ -295,6 +372,13 @@ def fetch_all(
 
 def _extract_vintage() -> str:
     return "2020-12 extract (andrea-ballatore/open-geo-data-education), no flags"
+
+
+def verify_all_raw() -> int:
+    """Check every raw file listed in ``data/raw/MANIFEST`` that is on disk; return how many were checked."""
+    present = [rel for rel in read_manifest() if (paths.data_raw() / rel).is_file()]
+    verify_manifest(present)
+    return len(present)
 
 
 def verify_manifest(rels: Iterable[str]) -> None:

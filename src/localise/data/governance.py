@@ -52,14 +52,17 @@ import logging
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from localise import paths, report
 from localise.data import crosswalk, nuts
 from localise.errors import DataUnavailableError, InputError
+
+if TYPE_CHECKING:  # pandera is imported where a schema is used: it costs ~0.3 s
+    import pandera.pandas as pa
 
 __all__ = [
     "GOVERNANCE_FILES",
@@ -471,6 +474,8 @@ def _share_columns(columns: Iterable[str]) -> list[str]:
 
 def country_year_schema(columns: Iterable[str]) -> pa.DataFrameSchema:
     """Pandera schema of ``governance_country_year`` (the IMF and CWS columns vary with the files)."""
+    import pandera.pandas as pa
+
     known = set(crosswalk.COUNTRIES["country"])
     spec = {
         "country": pa.Column(str, pa.Check.isin(known)),
@@ -493,6 +498,8 @@ def country_year_schema(columns: Iterable[str]) -> pa.DataFrameSchema:
 
 def eqi_schema() -> pa.DataFrameSchema:
     """Pandera schema of ``eqi_region_wave``."""
+    import pandera.pandas as pa
+
     close = pa.Check(lambda d: d["eqi_low"].isna() | ((d["eqi_low"] - (d["eqi"] - d["eqi_me"])).abs() < 1e-6),
                      error="eqi_low = eqi - eqi_me")
     close_high = pa.Check(lambda d: d["eqi_high"].isna() | ((d["eqi_high"] - (d["eqi"] + d["eqi_me"])).abs() < 1e-6),
@@ -518,6 +525,8 @@ def eqi_schema() -> pa.DataFrameSchema:
 
 
 def _validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, name: str) -> pd.DataFrame:
+    import pandera.pandas as pa
+
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
@@ -666,6 +675,9 @@ def _read_processed(key: str) -> pd.DataFrame:
             f"{path} does not exist: the governance data are real data only (no SYNTHETIC fallback). "
             "Run `localise data prepare` with the data mirror (LOCALISE_DATA_MIRROR) to build them"
         )
+    from localise.data import processed
+
+    processed.verify(path)
     df = pd.read_parquet(path)
     df.attrs = {"synthetic": False, "path": str(path),
                 "source_note": "Sources: QoG EQI 2024; RAI v3 (2021); LAI 1.0; IMF Fiscal Decentralization "

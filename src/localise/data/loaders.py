@@ -11,6 +11,7 @@ is recorded in the run manifest through :func:`localise.report.record_input`.
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from localise import paths, report
+from localise.data import processed
 from localise.errors import DataUnavailableError, InputError
 
 __all__ = [
@@ -79,7 +81,9 @@ def _build_note() -> str:
 def _read(table: str, *, allow_synthetic: bool, nuts_version: int = 2016) -> pd.DataFrame:
     """Read one processed table, falling back to the demo; set attrs and record the input."""
     real = processed_files(nuts_version)[table]
+    processed.recover(real.parent)
     if real.is_file():
+        processed.verify(real)
         df = pd.read_parquet(real)
         df.attrs = {
             "synthetic": False,
@@ -98,6 +102,11 @@ def _read(table: str, *, allow_synthetic: bool, nuts_version: int = 2016) -> pd.
 
     files = demo.ensure_demo()
     path = files[table]
+    _tell_terminal(
+        f"localise: WARNING: {real} is missing, so {table} comes from the SYNTHETIC demo data ({path.name}); "
+        "results are not observed data. Build the real data with `localise data prepare` "
+        "(LOCALISE_DATA_MIRROR set, or network access)."
+    )
     warnings.warn(
         f"no processed real data ({real.name}); using the SYNTHETIC demo data {path.name}. "
         "Run `localise data prepare` with a data mirror or network to use real data.",
@@ -109,6 +118,26 @@ def _read(table: str, *, allow_synthetic: bool, nuts_version: int = 2016) -> pd.
     df.attrs = {"synthetic": True, "source_note": meta["source_note"], "path": str(path)}
     report.record_input(path, synthetic=True)
     return df
+
+
+_told: set[str] = set()
+
+
+def _tell_terminal(message: str) -> None:
+    """Print ``message`` once per process on stderr, and on the process's own stderr too.
+
+    Inside a notebook kernel ``sys.stderr`` is the cell output, while ``sys.__stderr__``
+    is the terminal of the command that started the kernel (``localise run``).
+    """
+    if message in _told:
+        return
+    _told.add(message)
+    streams = [sys.stderr] + ([sys.__stderr__] if sys.__stderr__ not in (None, sys.stderr) else [])
+    for stream in streams:
+        try:
+            print(message, file=stream, flush=True)
+        except (OSError, ValueError):
+            pass
 
 
 def _normalise_countries(countries: Iterable[str] | str | None) -> list[str] | None:

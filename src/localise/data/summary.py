@@ -106,6 +106,9 @@ def load_recode_log(nuts_version: int = 2016) -> pd.DataFrame | None:
         return None
     from localise import report
 
+    from localise.data import processed
+
+    processed.verify(path)
     report.record_input(path, synthetic=False, role="log")
     df = pd.read_parquet(path)
     df.attrs = {"synthetic": False}

@@ -28,12 +28,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
 
 from localise.errors import DataUnavailableError, InputError
+
+if TYPE_CHECKING:  # pandera is imported where a schema is used: it costs ~0.3 s
+    import pandera.pandas as pa
 
 __all__ = [
     "CITIES_FILE",
@@ -178,6 +180,8 @@ def _city_rows(path: Path, key: str, rec: dict[str, Any]) -> list[dict[str, Any]
 
 def city_schema() -> pa.DataFrameSchema:
     """Pandera schema of the tidy city table."""
+    import pandera.pandas as pa
+
     return pa.DataFrameSchema(
         {
             "city_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}[0-9]{3}C$")),
@@ -202,6 +206,8 @@ def city_schema() -> pa.DataFrameSchema:
 
 
 def _validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, path: Path) -> pd.DataFrame:
+    import pandera.pandas as pa
+
     try:
         return schema.validate(frame, lazy=True)
     except (pa.errors.SchemaErrors, pa.errors.SchemaError) as error:
@@ -298,6 +304,8 @@ def read_regions(path: str | Path) -> pd.DataFrame:
 
     Columns ``geo, name, country, indicator, indicator_label, unit, year, value, origin``.
     """
+    import pandera.pandas as pa
+
     path = Path(path)
     doc = _read_json(path)
     rows = []

@@ -51,6 +51,7 @@ Run 'localise grid ACTION --help' for the options of one action.""",
     p.add_argument("--dimensions", nargs="*", default=None, help="dimension ids (default: all)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--format", choices=["csv", "xlsx", "both"], default="both")
+    p.add_argument("--force", action="store_true", help="replace sheets that already exist (default: refuse)")
     common(p)
     p.set_defaults(func=_template)
 
@@ -91,10 +92,13 @@ def _inputs(args):
 
 def _template(args) -> int:
     from localise.grid.coding import template_frame, write_template
+    from localise.outputs import refuse_existing
 
     codebook, registry, _ = _inputs(args)
     template_frame(args.cases, args.coders, codebook=codebook, registry=registry, dimensions=args.dimensions)
     out = Path(args.out)
+    suffixes = {"csv": [".csv"], "xlsx": [".xlsx"], "both": [".csv", ".xlsx"]}[args.format]
+    refuse_existing([out / f"coding_{c}{s}" for c in args.coders for s in suffixes], force=args.force)
     written = []
     for coder in args.coders:
         stem = out / f"coding_{coder}"
@@ -124,14 +128,16 @@ def _check(args) -> int:
 def _merge(args) -> int:
     from localise.atomic import atomic_path
     from localise.grid.coding import merge_sheets
+    from localise.outputs import check_distinct
 
+    out = Path(args.out)
+    target = Path(args.disagreements) if args.disagreements else out.with_name(f"{out.stem}_disagreements.csv")
+    check_distinct(args.sheets, {"--out": out, "--disagreements": target})
     codebook, registry, frameworks = _inputs(args)
     result = merge_sheets(args.sheets, codebook=codebook, registry=registry, frameworks=frameworks)
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:
         result.table.to_csv(tmp, index=False)
-    target = Path(args.disagreements) if args.disagreements else out.with_name(f"{out.stem}_disagreements.csv")
     with atomic_path(target) as tmp:
         result.disagreements.to_csv(tmp, index=False)
     print(result.summary())
@@ -145,12 +151,19 @@ def _reliability(args) -> int:
 
     from localise.errors import InputError
     from localise.grid import load_codebook
-    from localise.grid.reliability import grid_reliability
+    from localise.grid.reliability import check_merged_codes, grid_reliability
+    from localise.outputs import check_distinct
+    from localise.tables import read_table
 
+    from localise.tables import check_number
+
+    check_number(args.threshold, name="--threshold", low=0.0, high=1.0, expected=" (alpha below it is flagged)")
+    if args.n_boot < 0:
+        raise InputError(f"--n-boot {args.n_boot}: expected 0 (no interval) or a positive number of resamples")
     path = Path(args.merged)
-    if not path.is_file():
-        raise InputError(f"{path}: merged table not found")
-    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    if args.out:
+        check_distinct([path], {"--out": args.out})
+    table = read_table(path, what="merged coding table", keep_default_na=False, na_values=[""])
     needed = {"case_id", "dimension", "coder", "level"}
     if not needed <= set(table.columns):
         raise InputError(f"{path}: expected columns {sorted(needed)} (a table written by 'localise grid merge')")
@@ -158,6 +171,7 @@ def _reliability(args) -> int:
         table["category"] = ""
     table["category"] = table["category"].fillna("").astype(str)
     codebook = load_codebook(args.codebook, version=args.codebook_version)
+    check_merged_codes(table, codebook, source=str(path))
     result = grid_reliability(
         table, codebook=codebook, level=args.level, n_boot=args.n_boot, seed=args.seed, threshold=args.threshold
     )

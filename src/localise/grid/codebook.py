@@ -178,8 +178,9 @@ def load_codebook(source: str | os.PathLike[str] | None = None, *, version: str 
         if not path.is_file():
             raise InputError(f"codebook file {path} not found")
     try:
-        with open(path, encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+        from localise.tables import read_text_file
+
+        raw = yaml.safe_load(read_text_file(path, what="codebook (YAML)"))
     except yaml.YAMLError as error:
         raise InputError(f"{path}: not valid YAML ({error})") from None
     codebook = _parse(raw, path)

@@ -26,6 +26,7 @@ from localise.atomic import atomic_path
 from localise.errors import InputError
 from localise.grid.codebook import NOT_ASSESSABLE, Codebook
 from localise.grid.problems import Problem, ProblemCollector
+from localise.outputs import plain_name
 
 __all__ = [
     "SHEET_COLUMNS",
@@ -76,6 +77,11 @@ def template_frame(
         problems.add(None, "cases", "give at least one case id")
     if not coders or any(not str(c).strip() for c in coders):
         problems.add(None, "coders", "give at least one non-empty coder name")
+    for coder in coders:
+        try:
+            plain_name(coder, what="coder")
+        except InputError as error:
+            problems.add(None, "coders", str(error))
     dims = list(dimensions) if dimensions is not None else codebook.ids
     bad_dims = [d for d in dims if d not in codebook]
     if bad_dims:
@@ -217,37 +223,15 @@ def _deterministic_xlsx(data: bytes) -> bytes:
 
 # --------------------------------------------------------------------------- reading
 def read_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a coding sheet (CSV or XLSX, first sheet or the sheet ``coding``) as strings."""
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{file}: coding sheet not found")
-    suffix = file.suffix.lower()
-    if suffix == ".csv":
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
-    elif suffix in (".xlsx", ".xlsm"):
-        import openpyxl
+    """Read a coding sheet (CSV or XLSX, first sheet or the sheet ``coding``) as strings.
 
-        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-        sheet = book["coding"] if "coding" in book.sheetnames else book.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
-        book.close()
-        if not rows:
-            return pd.DataFrame(columns=SHEET_COLUMNS)
-        header = [str(h).strip() if h is not None else "" for h in rows[0]]
-        body = [["" if v is None else _cell_text(v) for v in row] for row in rows[1:]]
-        body = [row for row in body if any(str(v).strip() for v in row)]
-        frame = pd.DataFrame(body, columns=header, dtype=str)
-    else:
-        raise InputError(f"{file}: expected a .csv or .xlsx coding sheet")
-    return frame
+    Read with :func:`localise.tables.read_table`: empty, binary, non-UTF-8 or misnamed
+    files and repeated column names raise :class:`InputError`; invisible format
+    characters (zero-width spaces) are removed with a warning.
+    """
+    from localise.tables import read_table
 
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return read_table(path, what="coding sheet", as_text=True, sheet="coding")
 
 
 # --------------------------------------------------------------------------- checking
@@ -455,24 +439,32 @@ def merge_sheets(
     if not files:
         raise InputError("paths: give at least one coding sheet")
     problems = ProblemCollector(", ".join(f.name for f in files))
+    seen_paths: dict[Path, Path] = {}
+    for f in files:
+        if f.resolve() in seen_paths:
+            raise InputError(f"{f}: coding sheet given twice (also as {seen_paths[f.resolve()]}); expected each sheet once")
+        seen_paths[f.resolve()] = f
     parts = []
     for f in files:
         own = ProblemCollector(os.fspath(f))
-        parts.append(check_sheet(f, codebook=codebook, registry=registry, frameworks=frameworks, problems=own))
+        part = check_sheet(f, codebook=codebook, registry=registry, frameworks=frameworks, problems=own)
+        label = f.name if [g.name for g in files].count(f.name) == 1 else os.fspath(f)  # name, or path if ambiguous
+        parts.append(part.assign(sheet_label=label))
         problems.problems.extend(own.problems)
     filled = [p for p in parts if not p.empty]
-    table = pd.concat(filled, ignore_index=True) if filled else _empty_clean()
+    table = pd.concat(filled, ignore_index=True) if filled else _empty_clean().assign(sheet_label="")
     first_seen: dict[tuple[str, str, str], tuple[str, int]] = {}
     for row in table.itertuples(index=False):
         key = (row.case_id, row.dimension, row.coder)
-        if key in first_seen and first_seen[key][0] != row.source_file:
+        if key in first_seen and first_seen[key][0] != row.sheet_label:
             other_file, other_row = first_seen[key]
             problems.problems.append(
-                Problem(row.source_file, row.source_row, "coder",
+                Problem(row.sheet_label, row.source_row, "coder",
                         f"{row.case_id} × {row.dimension} × coder {row.coder!r} also coded in {other_file} row {other_row}")
             )
-        first_seen.setdefault(key, (row.source_file, row.source_row))
+        first_seen.setdefault(key, (row.sheet_label, row.source_row))
     problems.raise_if_any()
+    table = table.drop(columns="sheet_label")
     table = _fill_inherited(table, registry, frameworks)
     table = table.astype({"not_assessable": bool, "inherited": bool, "source_row": int})
     illustrative = any(mark in f.name.upper() for f in files for mark in (ILLUSTRATIVE_MARK, "SYNTHETIC"))

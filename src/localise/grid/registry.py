@@ -46,7 +46,9 @@ _UA = re.compile(r"^[A-Z]{2}[0-9]{3}[CK][0-9]$")
 
 
 def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    from localise.tables import read_table
+
+    return read_table(path, what="case registry", as_text=True)
 
 
 def validate_registry(frame: pd.DataFrame, file: str | os.PathLike[str], problems: ProblemCollector | None = None) -> ProblemCollector:

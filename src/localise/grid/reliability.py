@@ -53,6 +53,7 @@ __all__ = [
     "fleiss_kappa_table",
     "IncompleteUnitsWarning",
     "grid_reliability",
+    "check_merged_codes",
 ]
 
 Level = Literal["nominal", "ordinal", "interval"]
@@ -536,3 +537,38 @@ def grid_reliability(
     result.attrs.update({"level": level, "n_boot": n_boot, "seed": seed, "threshold": threshold, "ci_method": CI_METHOD,
                          "overall": "pooled ordinal dimensions", "synthetic": bool(table.attrs.get("synthetic", False))})
     return result
+
+
+def check_merged_codes(table: pd.DataFrame, codebook, *, source: str = "merged table") -> None:
+    """Raise :class:`InputError` listing every code of ``table`` that the codebook does not allow.
+
+    A merged table edited by hand (or written with another codebook) could hold a
+    dimension the codebook lacks, which :func:`grid_reliability` would drop, or a level
+    outside 0-3, which would enter alpha as a valid value. Each problem names the row
+    (header = row 1), the value and the allowed values.
+    """
+    from localise.grid.problems import ProblemCollector
+
+    problems = ProblemCollector(source)
+    categories = table["category"] if "category" in table.columns else pd.Series("", index=table.index)
+    for position, (dim, level, category) in enumerate(zip(table["dimension"], table["level"], categories)):
+        row = position + 2
+        dim = str(dim).strip()
+        if dim not in codebook:
+            problems.add(row, "dimension", f"unknown dimension {dim!r}; expected one of {codebook.ids}")
+            continue
+        dimension = codebook[dim]
+        if dimension.is_ordinal:
+            number = pd.to_numeric(pd.Series([level]), errors="coerce").iloc[0]
+            if pd.isna(number) and not (pd.isna(level) or str(level).strip() == ""):
+                problems.add(row, "level", f"{dim}: level {level!r} is not a number; expected one of "
+                             f"{dimension.allowed_codes[:-1]} or empty (not assessable)")
+            elif pd.notna(number) and float(number) not in dimension.levels:
+                problems.add(row, "level", f"{dim}: level {float(number):g} is outside the codebook; expected one of "
+                             f"{dimension.allowed_codes[:-1]} or empty (not assessable)")
+        else:
+            text = "" if pd.isna(category) else str(category).strip()
+            if text and text not in dimension.categories:
+                problems.add(row, "category", f"{dim}: category {text!r} is not in the codebook; expected one of "
+                             f"{list(dimension.categories)}")
+    problems.raise_if_any()

@@ -45,7 +45,8 @@ The CSV holds one row per unit (first column: its id) and one column per indicat
     p_comp.add_argument("--normalisation", default=None)
     p_comp.add_argument("--weighting", default="framework", choices=["framework", "equal", "pca"])
     p_comp.add_argument("--order", type=float, default=None,
-                        help="order p of the power mean at every aggregate level (overrides the framework)")
+                        help="order p of the power mean at every aggregate level (overrides the framework); "
+                        "a finite number in [-50, 50]")
     p_comp.add_argument("--impute", default=None, choices=["none", "mean", "group_mean", "em"])
     p_comp.add_argument("--winsorise", action="store_true")
     p_comp.add_argument("--output", "-o", default=None, help="write the long score table to this CSV")
@@ -64,18 +65,18 @@ The CSV holds one row per unit (first column: its id) and one column per indicat
 
 
 def _read(args: argparse.Namespace):
-    import pandas as pd
-
     from localise.errors import InputError
 
+    from localise.tables import read_table
+
     path = Path(args.csv)
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    df = pd.read_csv(path)
+    df = read_table(path, what="indicator table (one row per unit, one column per indicator)")
     col = args.unit_column or df.columns[0]
     if col not in df.columns:
-        raise InputError(f"{path}: --unit-column {col!r} is not a column")
-    return df.set_index(col)
+        raise InputError(f"{path}: --unit-column {col!r} is not a column; columns: {list(df.columns)}")
+    df = df.set_index(col)
+    df.attrs["path"] = str(path)
+    return df
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -99,9 +100,18 @@ def _compute(args: argparse.Namespace) -> int:
     from localise.indicators import CompositeIndicator, load_framework
 
     fw = load_framework(args.framework)
+    if args.output:
+        from localise.outputs import check_distinct
+
+        check_distinct([args.csv], {"--output": args.output})
     data = _read(args)
     aggregation = None
     if args.order is not None:
+        from localise.indicators.methods import ORDER_RANGE
+        from localise.tables import check_number
+
+        check_number(args.order, name="--order", low=ORDER_RANGE[0], high=ORDER_RANGE[1],
+                     expected=" (order p of the power mean: 1 arithmetic, 0 geometric, -1 harmonic)")
         aggregation = {lv: {"method": "power", "order": args.order} for lv in fw.levels[1:]}
     missing = {fw.levels[0]: {"policy": args.impute}} if args.impute else None
     groups = data[args.group_column] if args.group_column else None
@@ -121,6 +131,10 @@ def _compute(args: argparse.Namespace) -> int:
 def _uncertainty(args: argparse.Namespace) -> int:
     from localise.indicators.uncertainty import UncertaintyAnalysis
 
+    if args.output:
+        from localise.outputs import check_distinct
+
+        check_distinct([args.csv], {"--output": args.output})
     data = _read(args)
     res = UncertaintyAnalysis(args.framework, n_replications=args.replications, seed=args.seed,
                               scheduler=args.scheduler).run(data)

@@ -192,6 +192,9 @@ class CompositeIndicator:
             raw = raw.apply(pd.to_numeric, errors="raise").astype(float)
         except (ValueError, TypeError) as error:
             raise InputError(f"data: indicator columns must be numeric ({error})") from error
+        from localise.tables import check_finite
+
+        check_finite(raw, source=str(data.attrs.get("path", "data")), unit_label="unit")
         return raw
 
     # ------------------------------------------------------------------ fit

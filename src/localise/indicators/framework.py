@@ -405,7 +405,9 @@ def load_framework(name_or_path: str | Path) -> Framework:
     if not path.is_file():
         raise InputError(f"framework file {path} does not exist")
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        from localise.tables import read_text_file
+
+        spec = yaml.safe_load(read_text_file(path, what="indicator framework (YAML)"))
     except yaml.YAMLError as error:
         raise InputError(f"{path.name}: not valid YAML: {error}") from error
     return Framework.from_dict(spec, origin=path.name)

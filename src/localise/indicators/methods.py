@@ -111,8 +111,17 @@ def normalise(
 
 
 # ---------------------------------------------------------------------------- aggregation
+#: Allowed orders p of a power mean. Larger |p| adds nothing (the mean is then the maximum or
+#: minimum of the children to display precision) and overflows for large p; NaN and inf are refused.
+ORDER_RANGE = (-50.0, 50.0)
+
+
 def order_of(spec: dict) -> float:
-    """Order of the power mean of an aggregation spec (arithmetic 1, geometric 0, harmonic -1)."""
+    """Order of the power mean of an aggregation spec (arithmetic 1, geometric 0, harmonic -1).
+
+    A ``power`` order must be a finite number in :data:`ORDER_RANGE`; anything else raises
+    :class:`InputError`.
+    """
     method = spec.get("method", "arithmetic")
     if method == "arithmetic":
         return 1.0
@@ -123,8 +132,47 @@ def order_of(spec: dict) -> float:
     if method == "power":
         if "order" not in spec:
             raise InputError("aggregation method 'power' needs an 'order'")
-        return float(spec["order"])
+        try:
+            order = float(spec["order"])
+        except (TypeError, ValueError):
+            raise InputError(f"aggregation order: expected a number, got {spec['order']!r}") from None
+        low, high = ORDER_RANGE
+        if not (low <= order <= high):  # also false for NaN
+            raise InputError(
+                f"aggregation order: expected a finite number in [{low:g}, {high:g}] (1 arithmetic, 0 geometric, "
+                f"-1 harmonic; beyond +-{high:g} the mean is the maximum or minimum to display precision), got {order!r}"
+            )
+        return order
     raise InputError(f"unknown aggregation method {method!r}")
+
+
+def power_terms(values: np.ndarray, valid: np.ndarray, order: float) -> np.ndarray:
+    """Terms summed by a weighted power mean of order ``order``: ``y**p`` (``log y`` for p = 0).
+
+    Missing cells (``valid`` false) give 0, so they drop out of a weighted sum; for p <= 0
+    values are floored at :data:`GEOMETRIC_FLOOR` first.
+    """
+    p = float(order)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if p == 1.0:
+            return np.where(valid, values, 0.0)
+        if p > 0:
+            return np.where(valid, values, 0.0) ** p
+        floored = np.maximum(np.where(valid, values, 1.0), GEOMETRIC_FLOOR)
+        if p == 0:
+            return np.where(valid, np.log(floored), 0.0)
+        return np.where(valid, floored ** p, 0.0)
+
+
+def power_mean_from_terms(mean_terms: np.ndarray, order: float) -> np.ndarray:
+    """Power mean of order ``order`` from the weighted mean of its :func:`power_terms`."""
+    p = float(order)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if p == 1.0:
+            return mean_terms
+        if p == 0:
+            return np.exp(mean_terms)
+        return mean_terms ** (1.0 / p)
 
 
 def aggregate_level(
@@ -174,30 +222,15 @@ def aggregate_level(
     den = valid.astype(float) @ wm  # (R, U, P)
     out = np.empty((R, values.shape[1], membership.shape[1]))
     orders = np.asarray(orders, dtype=float)
-    if np.any(values[valid] < 0) and np.any(orders != 1.0):
+    if np.any(orders != 1.0) and np.any(values < 0):  # NaN < 0 is False: missing cells never count
         raise InputError(
             "power means of order != 1 need non-negative scores; use an arithmetic mean with z-scores"
         )
     for p in np.unique(orders):
         rows = np.flatnonzero(orders == p)
-        v = values[rows]
-        ok = valid[rows]
+        t = power_terms(values[rows], valid[rows], p)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if p == 1.0:
-                t = np.where(ok, v, 0.0)
-            elif p > 0:
-                t = np.where(ok, v, 0.0) ** p
-            elif p == 0:
-                t = np.where(ok, np.log(np.maximum(np.where(ok, v, 1.0), GEOMETRIC_FLOOR)), 0.0)
-            else:
-                t = np.where(ok, np.maximum(np.where(ok, v, 1.0), GEOMETRIC_FLOOR) ** p, 0.0)
-            m = (t @ wm[rows]) / den[rows]
-            if p == 1.0:
-                out[rows] = m
-            elif p == 0:
-                out[rows] = np.exp(m)
-            else:
-                out[rows] = m ** (1.0 / p)
+            out[rows] = power_mean_from_terms((t @ wm[rows]) / den[rows], p)
     with np.errstate(divide="ignore", invalid="ignore"):
         coverage = den / total
     out[~(coverage >= min_coverage - 1e-12) | (den <= 0)] = np.nan

@@ -24,7 +24,11 @@ estimators) of each factor on the average absolute rank shift
 
 All replications of a chunk are computed at once with numpy (batched matrix products,
 :func:`localise.indicators.methods.aggregate_level`); chunks can be sent to a Dask
-cluster with ``scheduler="tcp://host:8786"``.
+cluster with ``scheduler="tcp://host:8786"``. The power-mean terms of the leaves are
+computed once per (normalisation/imputation variant, order) and shared by the
+replications, so the cost grows linearly in units × replications and a chunk holds
+``chunk_size × units × nodes of the first aggregate level`` values, not one copy of
+every leaf per replication.
 """
 
 from __future__ import annotations
@@ -53,9 +57,46 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     s = np.where(nan, -np.inf, scores)
     order = np.argsort(-s, axis=-1, kind="stable")
     ranks = np.empty(scores.shape, dtype=np.float32)
-    np.put_along_axis(ranks, order, np.arange(1, scores.shape[-1] + 1, dtype=np.float32)[None, :].repeat(scores.shape[0], 0), axis=-1)
+    positions = np.broadcast_to(np.arange(1, scores.shape[-1] + 1, dtype=np.float32), scores.shape)
+    np.put_along_axis(ranks, order, positions, axis=-1)
     ranks[nan] = np.nan
     return ranks
+
+
+def _leaf_level(
+    variants: np.ndarray, vidx: np.ndarray, weights: np.ndarray, membership: np.ndarray,
+    orders: np.ndarray, min_coverage: float,
+) -> np.ndarray:
+    """First aggregation (leaves -> parents) of a chunk, equal to :func:`methods.aggregate_level`.
+
+    ``aggregate_level`` would transform a ``(c, U, I)`` copy of the leaf values, one per
+    replication; here the power-mean terms are computed once per (variant, order) pair on
+    the ``(U, I)`` leaves and broadcast against the replications' weights, so the work per
+    replication is the matrix products only and the chunk never holds ``c × U × I`` values.
+    """
+    wm = weights[:, :, None] * membership[None, :, :]  # (c, I, P)
+    total = wm.sum(axis=1)[:, None, :]
+    shape = (len(vidx), variants.shape[1], membership.shape[1])
+    out = np.empty(shape)
+    den = np.empty(shape)
+    used = np.unique(vidx)
+    if np.any(orders != 1.0) and np.any(variants[used] < 0):
+        raise InputError(
+            "power means of order != 1 need non-negative scores; use an arithmetic mean with z-scores"
+        )
+    for v in used:
+        valid = ~np.isnan(variants[v])
+        of_variant = vidx == v
+        for p in np.unique(orders[of_variant]):
+            rows = np.flatnonzero(of_variant & (orders == p))
+            terms = methods.power_terms(variants[v], valid, p)
+            den[rows] = valid.astype(float) @ wm[rows]
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                out[rows] = methods.power_mean_from_terms((terms @ wm[rows]) / den[rows], p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = den / total
+    out[~(coverage >= min_coverage - 1e-12) | (den <= 0)] = np.nan
+    return out
 
 
 def evaluate_chunk(payload: dict[str, Any], design: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +122,7 @@ def evaluate_chunk(payload: dict[str, Any], design: np.ndarray) -> tuple[np.ndar
     excl = design[:, 2].astype(int)
     mult = design[:, 3:]
     c = design.shape[0]
-    current = variants[vidx]  # (c, U, I)
+    current = None
     offset = 0
     for k, level in enumerate(payload["levels"]):
         base = level["weights"]
@@ -95,8 +136,11 @@ def evaluate_chunk(payload: dict[str, Any], design: np.ndarray) -> tuple[np.ndar
             orders = np.asarray(payload["orders"], dtype=float)[oidx]
         else:
             orders = np.full(c, level["order"])
-        current, _ = methods.aggregate_level(current, w, level["membership"], orders,
-                                             min_coverage=level["min_coverage"])
+        if k == 0:
+            current = _leaf_level(variants, vidx, w, level["membership"], orders, level["min_coverage"])
+        else:
+            current, _ = methods.aggregate_level(current, w, level["membership"], orders,
+                                                 min_coverage=level["min_coverage"])
     scores = current[:, :, 0]
     return scores.astype(np.float32), _ranks(scores)
 
@@ -129,7 +173,8 @@ class UncertaintyAnalysis:
     seed
         Seed of the Sobol sequence scrambling and the bootstrap of the confidence intervals.
     chunk_size
-        Replications evaluated at once (memory ~ ``chunk_size × units × indicators × 8`` bytes).
+        Replications evaluated at once (memory ~ ``chunk_size × units × P × 8`` bytes, P the
+        number of nodes on the first aggregate level).
     scheduler
         Address of a Dask distributed scheduler; ``None`` computes locally.
     num_resamples
@@ -301,11 +346,12 @@ class UncertaintyAnalysis:
         sobol = sobol_table(problem, y, num_resamples=self.num_resamples, seed=self.seed)
         t3 = time.perf_counter()
         labels = payload["labels"]
+        leaves = fw.indicators  # tree order computed once, not once per replication
         decoded = pd.DataFrame({
             "imputation": [labels[int(v)][0] for v in design[:, 0]],
             "normalisation": [labels[int(v)][1] for v in design[:, 0]],
             "order": np.asarray(self.orders, dtype=float)[design[:, 1].astype(int)],
-            "excluded": [None if e == 0 else fw.indicators[int(e) - 1] for e in design[:, 2]],
+            "excluded": [None if e == 0 else leaves[int(e) - 1] for e in design[:, 2]],
             "rank_shift": shift,
         })
         return UncertaintyResults(

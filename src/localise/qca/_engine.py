@@ -52,7 +52,40 @@ def covers(cubes: np.ndarray, configs: np.ndarray) -> np.ndarray:
 def primes_from_allowed(allowed: np.ndarray, noflevels: Sequence[int]) -> np.ndarray:
     """All prime cubes of the set of allowed configurations (Quine-McCluskey merging)."""
     k = len(noflevels)
-    cur = np.unique(np.asarray(allowed, dtype=np.int64).reshape(-1, k), axis=0)
+    rows = np.asarray(allowed, dtype=np.int64).reshape(-1, k)
+    base = np.asarray(noflevels, dtype=np.int64) + 1
+    if float(np.prod(base.astype(float))) >= 2.0**62:
+        return _primes_from_allowed_rows(rows, noflevels)
+    # a cube as one integer: digit value + 1 per condition (0 = eliminated)
+    weights = np.ones(k, dtype=np.int64)
+    for j in range(k - 2, -1, -1):
+        weights[j] = weights[j + 1] * base[j + 1]
+    cur = np.unique((rows + 1) @ weights)
+    primes = []
+    while cur.size:
+        merged = np.zeros(cur.size, dtype=bool)
+        new = []
+        for j in range(k):
+            digit = (cur // weights[j]) % base[j]
+            idx = np.flatnonzero(digit)
+            if idx.size < noflevels[j]:
+                continue
+            reduced = cur[idx] - digit[idx] * weights[j]
+            ukeys, inverse, counts = np.unique(reduced, return_inverse=True, return_counts=True)
+            full = counts == noflevels[j]
+            if full.any():
+                merged[idx[full[inverse]]] = True
+                new.append(ukeys[full])
+        primes.append(cur[~merged])
+        cur = np.unique(np.concatenate(new)) if new else np.zeros(0, dtype=np.int64)
+    keys = np.concatenate(primes) if primes else np.zeros(0, dtype=np.int64)
+    return (keys[:, None] // weights[None, :]) % base[None, :] - 1
+
+
+def _primes_from_allowed_rows(cur: np.ndarray, noflevels: Sequence[int]) -> np.ndarray:
+    """:func:`primes_from_allowed` on rows, for tables too large for integer keys."""
+    k = len(noflevels)
+    cur = np.unique(cur, axis=0)
     primes = []
     while cur.shape[0]:
         merged = np.zeros(cur.shape[0], dtype=bool)
@@ -258,6 +291,26 @@ def coverage_classes(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarra
     return cls, members
 
 
+def strictly_dominated(indptr: np.ndarray, indices: np.ndarray, n_cols: int) -> np.ndarray:
+    """Implicants whose columns form a proper subset of another implicant's columns.
+
+    R's ``row.dom``: such implicants leave the chart; implicants of equal coverage
+    do not dominate each other.
+    """
+    n_pi = indptr.size - 1
+    out = np.zeros(n_pi, dtype=bool)
+    if n_pi < 2:
+        return out
+    from scipy import sparse
+
+    lengths = np.diff(indptr)
+    C = sparse.csr_matrix((np.ones(indices.size, dtype=np.int32), indices, indptr), shape=(n_pi, n_cols))
+    overlap = (C @ C.T).tocoo()
+    sub = (overlap.data == lengths[overlap.row]) & (lengths[overlap.col] > lengths[overlap.row])
+    out[np.unique(overlap.row[sub])] = True
+    return out
+
+
 def solve_chart(indptr: np.ndarray, indices: np.ndarray, n_cols: int, *, row_dom: bool = False, all_sol: bool = False, max_models: int = MAX_MODELS) -> list[tuple[int, ...]]:
     """All minimal covers of a prime implicant chart given in compressed sparse rows.
 
@@ -293,13 +346,8 @@ def solve_chart(indptr: np.ndarray, indices: np.ndarray, n_cols: int, *, row_dom
     lengths = np.diff(indptr)
     owner = np.repeat(np.arange(n_pi), lengths)
     active = np.ones(n_pi, dtype=bool)
-    if row_dom and n_pi > 1:
-        from scipy import sparse
-
-        C = sparse.csr_matrix((np.ones(indices.size, dtype=np.int32), indices, indptr), shape=(n_pi, n_cols))
-        overlap = (C @ C.T).tocoo()
-        sub = (overlap.data == lengths[overlap.row]) & (overlap.row != overlap.col) & (lengths[overlap.col] > lengths[overlap.row])
-        active[np.unique(overlap.row[sub])] = False
+    if row_dom:
+        active &= ~strictly_dominated(indptr, indices, n_cols)
     covered_any = np.zeros(n_cols, dtype=bool)
     covered_any[indices[active[owner]]] = True
     if not covered_any.all():

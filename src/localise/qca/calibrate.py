@@ -1,8 +1,8 @@
 """Calibration of raw values into crisp or fuzzy set memberships.
 
-The conventions follow R's ``QCA::calibrate()`` (Dusa 2019, ch. 4) where the shared
-reference cases pin them (crisp thresholds, direct logistic with ``idm``, piecewise
-linear with ``below``/``above``, TFR); see ``docs/methods.md`` §8.1.
+The conventions follow R's ``QCA::calibrate()`` (Dusa 2019, ch. 4): crisp thresholds,
+direct logistic with ``idm``, piecewise with ``below``/``above`` or the empirical CDF,
+six-anchor bells and TFR; see ``docs/methods/qca_r_agreement.md``.
 
 Hand-written because no maintained Python library implements R's conventions.
 """
@@ -89,20 +89,25 @@ def calibrate(
         giving the higher category. ``"fuzzy"``: memberships in [0, 1].
     method
         ``"direct"`` (anchors) or ``"TFR"`` (totally fuzzy and relative,
-        ``(F(x) - F(min)) / (1 - F(min))`` with F the empirical CDF).
+        ``max(0, (F(x) - F(1)) / (1 - F(1)))`` with F the empirical CDF of x, as R
+        computes it for a categorical scale 1..k).
     thresholds
         Crisp: one number or a list. Fuzzy direct: ``"e=.., c=.., i=.."`` (string or
         mapping) or three numbers in the order e, c, i; six anchors
-        ``e1, c1, i1, i2, c2, e2`` give a bell shape (or its inverse when e1 > i1).
-        ``i < c < e`` gives a decreasing set.
+        ``e1, c1, i1, i2, c2, e2`` give a piecewise bell shape (e1 < c1 < i1 <= i2 <
+        c2 < e2) or an inverted bell (i1 < c1 < e1 <= e2 < c2 < i2); as in R,
+        ``logistic`` and ``ecdf`` play no role there. ``i < c < e`` gives a decreasing set.
     logistic
         Logistic function; log-odds ``ln(idm / (1 - idm))`` at the e and i anchors.
+        As in R, direct memberships below 0.0001 become 0 and above 0.9999 become 1.
     idm
         Membership at the inclusion anchor (R's default 0.95; Ragin's fs/QCA uses
         about 0.953, log-odds 3).
     ecdf
-        With ``logistic=False``: use the empirical CDF of the values between the
-        anchors instead of straight segments.
+        With ``logistic=False`` and three anchors: R's empirical-CDF variant, with F
+        the empirical CDF of the values between the lowest and the highest anchor:
+        ``F(x) / F(c) / 2`` below the crossover and ``1 - (1 - F(x)) / (1 - F(c)) / 2``
+        above it (mirrored for a decreasing set).
     below, above
         With ``logistic=False``: exponents bending the segment below and above the
         crossover (1 = linear).
@@ -154,14 +159,16 @@ def _crisp(values: np.ndarray, thresholds: Any) -> np.ndarray:
 
 
 def _tfr(values: np.ndarray) -> np.ndarray:
+    """R's TFR: ``max(0, (F(x) - F(1)) / (1 - F(1)))`` with F the empirical CDF of x
+    (R assumes a categorical scale that starts at 1)."""
     finite = values[~np.isnan(values)]
     if finite.size == 0:
         raise InputError("x: no finite values to calibrate")
     F = _ecdf(finite)
-    fmin = F(np.array([finite.min()]))[0]
-    if fmin >= 1:
-        raise InputError("x: TFR calibration needs at least two distinct values")
-    out = (F(values) - fmin) / (1 - fmin)
+    f1 = F(np.array([1.0]))[0]
+    if f1 >= 1:
+        raise InputError("x: TFR calibration needs values above 1 (a categorical scale 1..k)")
+    out = np.maximum(0.0, (F(values) - f1) / (1 - f1))
     out[np.isnan(values)] = np.nan
     return out
 
@@ -183,80 +190,121 @@ def _anchors(thresholds: Any) -> list[float]:
     return list(th)
 
 
+#: R's ``all.equal`` tolerance, used when a value is compared with an anchor.
+_ANCHOR_TOLERANCE = 1.5e-8
+#: R sets memberships below this to 0 and above 1 minus this to 1.
+_CLAMP = 1e-4
+
+
+def _at_most(x: np.ndarray, anchor: float) -> np.ndarray:
+    """``x < anchor`` or equal to it within R's ``all.equal`` tolerance (relative to x)."""
+    scale = np.where(np.abs(x) > _ANCHOR_TOLERANCE, np.abs(x), 1.0)
+    return (x < anchor) | (np.abs(x - anchor) <= _ANCHOR_TOLERANCE * scale)
+
+
 def _direct(values, thresholds, logistic, idm, ecdf, below, above) -> np.ndarray:
+    """R's direct method: logistic or piecewise with three anchors, piecewise bell with six."""
     anchors = _anchors(thresholds)
-    if logistic and not 0.5 < idm < 1:
+    if not 0.5 < idm < 1:
         raise InputError(f"idm: expected a number in (0.5, 1), got {idm}")
     if below <= 0 or above <= 0:
         raise InputError(f"below/above: expected positive exponents, got below={below}, above={above}")
+    out = np.full(values.size, np.nan)
+    ok = ~np.isnan(values)
+    x = values[ok]
     if len(anchors) == 3:
         e, c, i = anchors
         if not (e < c < i or i < c < e):
             raise InputError(
                 f"thresholds: anchors must be ordered e < c < i (increasing) or i < c < e (decreasing), got e={e}, c={c}, i={i}"
             )
-        return _s_shape(values, e, c, i, logistic, idm, ecdf, below, above)
-    e1, c1, i1, i2, c2, e2 = anchors
-    if not ((e1 < c1 < i1 <= i2 < c2 < e2) or (e1 > c1 > i1 >= i2 > c2 > e2)):
-        raise InputError(
-            "thresholds: six anchors must be ordered e1 < c1 < i1 <= i2 < c2 < e2 (bell) "
-            f"or the reverse (inverted bell), got {anchors}"
-        )
-    if e1 < i1:  # bell shape: increasing then decreasing
-        up = _s_shape(values, e1, c1, i1, logistic, idm, ecdf, below, above)
-        down = _s_shape(values, e2, c2, i2, logistic, idm, ecdf, below, above)
-        out = np.where(values <= i1, up, np.where(values >= i2, down, 1.0 if not logistic else np.maximum(up, down)))
         if logistic:
-            # between the inclusion anchors membership stays at least idm
-            mid = (values > i1) & (values < i2)
-            out[mid] = np.maximum(out[mid], idm)
-    else:  # inverted bell: decreasing then increasing
-        down = _s_shape(values, e1, c1, i1, logistic, idm, ecdf, below, above)
-        up = _s_shape(values, e2, c2, i2, logistic, idm, ecdf, below, above)
-        out = np.where(values >= i1, down, np.where(values <= i2, up, np.minimum(down, up)))
-    out[np.isnan(values)] = np.nan
-    return out
-
-
-def _s_shape(values, e, c, i, logistic, idm, ecdf, below, above) -> np.ndarray:
-    x = values
-    out = np.full(x.size, np.nan)
-    ok = ~np.isnan(x)
-    if logistic:
-        L = math.log(idm / (1 - idm))
-        # R: scale by the distance to the anchor on the same side of the crossover;
-        # the signs make the same formula work for decreasing sets (i < c < e).
-        scale = np.where(x[ok] >= c, (i - c), (c - e)) if e < i else np.where(x[ok] <= c, (i - c), (c - e))
-        out[ok] = 1.0 / (1.0 + np.exp(-(x[ok] - c) * L / scale))
-        return out
-    increasing = e < i
-    if ecdf:
-        lo, hi = min(e, i), max(e, i)
-        inside = x[ok & (x >= lo) & (x <= hi)]
-        F = _ecdf(np.concatenate([inside, [e, c, i]]))
-        val = F(x[ok])
-        out[ok] = val if increasing else 1 - val
-        out[ok & (x <= lo)] = 0.0 if increasing else 1.0
-        out[ok & (x >= hi)] = 1.0 if increasing else 0.0
-        return out
-    xv = x[ok]
-    res = np.empty(xv.size)
-    if increasing:
-        res[xv < e] = 0.0
-        m = (xv >= e) & (xv < c)
-        res[m] = ((e - xv[m]) / (e - c)) ** below / 2
-        m = (xv >= c) & (xv < i)
-        res[m] = 1 - ((i - xv[m]) / (i - c)) ** above / 2
-        res[xv >= i] = 1.0
+            res = _logistic(x, e, c, i, idm)
+        else:
+            res = _piecewise(x, e, c, i, below, above, _anchor_ecdf(x, anchors) if ecdf else None)
     else:
-        res[xv > e] = 0.0
-        m = (xv <= e) & (xv > c)
-        res[m] = ((e - xv[m]) / (e - c)) ** below / 2
-        m = (xv <= c) & (xv > i)
-        res[m] = 1 - ((i - xv[m]) / (i - c)) ** above / 2
-        res[xv <= i] = 1.0
+        # R ignores ``logistic`` and ``ecdf`` with six anchors: the bell is piecewise
+        res = _bell(x, anchors, below, above)
+    res[res < _CLAMP] = 0.0
+    res[res > 1 - _CLAMP] = 1.0
     out[ok] = res
     return out
+
+
+def _logistic(x: np.ndarray, e: float, c: float, i: float, idm: float) -> np.ndarray:
+    """Log-odds ``ln(idm / (1 - idm))`` at the e and i anchors, linear on each side of c."""
+    L = math.log(idm / (1 - idm))
+    lo, hi = min(e, i), max(e, i)
+    scale = np.where(x >= c, hi - c, c - lo)
+    up = 1.0 / (1.0 + np.exp(-(x - c) * L / scale))
+    return up if e < i else 1.0 - up
+
+
+def _anchor_ecdf(x: np.ndarray, anchors: Sequence[float]):
+    """Empirical CDF of the values between the lowest and the highest anchor (R's rule)."""
+    inside = x[(x >= min(anchors)) & (x <= max(anchors))]
+    if inside.size == 0:
+        raise InputError(f"x: no value lies between the anchors {list(anchors)}; ecdf calibration needs some")
+    return _ecdf(inside)
+
+
+def _piecewise(x, e, c, i, below, above, F) -> np.ndarray:
+    """R's piecewise function; with F (an empirical CDF) its ``ecdf = TRUE`` variant."""
+    res = np.empty(x.size)
+    fc = F(np.array([c]))[0] if F is not None else None
+    if e < i:  # increasing
+        low, mid, high = _at_most(x, e), _at_most(x, c), _at_most(x, i)
+        res[:] = 1.0
+        m = high & ~mid
+        res[m] = 1 - ((1 - F(x[m])) / (1 - fc)) / 2 if F is not None else 1 - ((i - x[m]) / (i - c)) ** above / 2
+        m = mid & ~low
+        res[m] = (F(x[m]) / fc) / 2 if F is not None else ((e - x[m]) / (e - c)) ** below / 2
+        res[low] = 0.0
+    else:  # decreasing: i < c < e
+        low, mid, high = _at_most(x, i), _at_most(x, c), _at_most(x, e)
+        res[:] = 0.0
+        m = high & ~mid
+        res[m] = ((1 - F(x[m])) / (1 - fc)) / 2 if F is not None else ((e - x[m]) / (e - c)) ** below / 2
+        m = mid & ~low
+        res[m] = 1 - (F(x[m]) / fc) / 2 if F is not None else 1 - ((i - x[m]) / (i - c)) ** above / 2
+        res[low] = 1.0
+    return res
+
+
+def _bell(x: np.ndarray, anchors: Sequence[float], below: float, above: float) -> np.ndarray:
+    """Six anchors: a bell (e1 < c1 < i1 <= i2 < c2 < e2) or an inverted bell
+    (i1 < c1 < e1 <= e2 < c2 < i2), piecewise as in R."""
+    e1, c1, i1, i2, c2, e2 = anchors
+    bell = e1 < c1 < i1 <= i2 < c2 < e2
+    if not (bell or i1 < c1 < e1 <= e2 < c2 < i2):
+        raise InputError(
+            "thresholds: six anchors must be ordered e1 < c1 < i1 <= i2 < c2 < e2 (bell) "
+            f"or i1 < c1 < e1 <= e2 < c2 < i2 (inverted bell), got {list(anchors)}"
+        )
+
+    def rising(v, e, c):  # lower half of the S: 0 at e, 0.5 at c
+        return ((e - v) / (e - c)) ** below / 2
+
+    def upper(v, i, c):  # upper half: 0.5 at c, 1 at i
+        return 1 - ((i - v) / (i - c)) ** above / 2
+
+    res = np.empty(x.size)
+    if bell:
+        steps = [(_at_most(x, e1), lambda v: 0.0 * v), (_at_most(x, c1), lambda v: rising(v, e1, c1)),
+                 (x < i1, lambda v: upper(v, i1, c1)), (_at_most(x, i2), lambda v: 1.0 + 0.0 * v),
+                 (_at_most(x, c2), lambda v: upper(v, i2, c2)), (_at_most(x, e2), lambda v: rising(v, e2, c2))]
+        res[:] = 0.0
+    else:
+        steps = [(_at_most(x, i1), lambda v: 1.0 + 0.0 * v), (_at_most(x, c1), lambda v: upper(v, i1, c1)),
+                 (x < e1, lambda v: rising(v, e1, c1)), (_at_most(x, e2), lambda v: 0.0 * v),
+                 (_at_most(x, c2), lambda v: rising(v, e2, c2)), (_at_most(x, i2), lambda v: upper(v, i2, c2))]
+        res[:] = 1.0
+    done = np.zeros(x.size, dtype=bool)
+    for mask, value in steps:  # the first matching step wins, as in R's if-else chain
+        m = mask & ~done
+        res[m] = value(x[m])
+        done |= m
+    return res
 
 
 def grid_codes_to_fuzzy(codes: Any, *, scores: Mapping[int, float] | None = None) -> np.ndarray | pd.Series:

@@ -23,7 +23,7 @@ The CSV's first column holds the case names; the other columns are set membershi
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="qca_command", metavar="ACTION")
-    check = sub.add_parser("check", help="run every R QCA reference case and compare")
+    check = sub.add_parser("check", help="run every R QCA reference case (and those under random/) and compare")
     check.add_argument("--reference", default=None, help="reference folder (default LOCALISE_QCA_REFERENCE)")
     check.set_defaults(func=_check)
     mini = sub.add_parser("minimize", help="truth table and minimisation of a CSV (first column = case names)")
@@ -44,8 +44,12 @@ def _check(args: argparse.Namespace) -> int:
 
     from localise.qca.reference import check_directory
 
-    folder = Path(args.reference) if args.reference else None
+    from localise import paths
+
+    folder = Path(args.reference) if args.reference else paths.qca_reference_dir()
     results = check_directory(folder)
+    if (folder / "random" / "cases").is_dir():  # the random problems kept beside the shared cases
+        results.update({f"random/{k}": v for k, v in check_directory(folder / "random").items()})
     if not results:
         print("no reference cases found")
         return 1
@@ -59,17 +63,23 @@ def _check(args: argparse.Namespace) -> int:
 def _minimize(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import pandas as pd
-
     from localise.errors import InputError
     from localise.qca import minimize, truth_table
+    import pandas as pd
+
+    from localise.tables import read_table
 
     path = Path(args.csv)
-    if not path.is_file():
-        raise InputError(f"csv: {path} not found")
-    data = pd.read_csv(path, index_col=0)
-    data.index = data.index.astype(str)
-    tt = truth_table(data, args.outcome, args.conditions, incl_cut=args.incl_cut, n_cut=args.n_cut, pri_cut=args.pri_cut)
+    what = "QCA data table (first column = case names)"
+    data = read_table(path, what=what, index_col=0)
+    # case names verbatim: labels such as NA (Namibia) must not become missing values
+    labels = read_table(path, what=what, as_text=True).iloc[:, 0]
+    data.index = pd.Index(labels.to_numpy(dtype=object), name=data.index.name)
+    try:
+        tt = truth_table(data, args.outcome, args.conditions, incl_cut=args.incl_cut, n_cut=args.n_cut,
+                         pri_cut=args.pri_cut)
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
     print(tt)
     print()
     print(minimize(tt, include=args.include, dir_exp=args.dir_exp))

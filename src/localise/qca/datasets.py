@@ -16,7 +16,22 @@ import pandas as pd
 from localise import paths
 from localise.errors import DataUnavailableError, InputError
 
-__all__ = ["load_dataset", "available_datasets", "synthetic_cvf", "load_or_synthetic"]
+__all__ = ["load_dataset", "available_datasets", "synthetic_cvf", "load_or_synthetic", "read_case_table"]
+
+
+def read_case_table(path: Path) -> pd.DataFrame:
+    """A CSV whose first column holds case names: the names verbatim, as strings.
+
+    Labels such as ``NA`` (Namibia) or ``NULL`` stay names; pandas would read them as
+    missing. The other columns are read with pandas' usual rules.
+    """
+    try:
+        labels = pd.read_csv(path, usecols=[0], dtype=str, keep_default_na=False).iloc[:, 0]
+        frame = pd.read_csv(path, index_col=0)
+    except (ValueError, pd.errors.ParserError) as error:
+        raise InputError(f"{path}: cannot read a table with case names in the first column ({error})") from None
+    frame.index = pd.Index(labels.to_numpy(dtype=object), name=frame.index.name)
+    return frame
 
 
 def available_datasets(reference_dir: Path | None = None) -> list[str]:
@@ -38,8 +53,7 @@ def load_dataset(name: str, *, reference_dir: Path | None = None, record: bool =
         if not folder.is_dir():
             raise DataUnavailableError(f"QCA reference folder {folder} not found (set LOCALISE_QCA_REFERENCE)")
         raise InputError(f"dataset: {name!r} not found; available: {available_datasets(folder)}")
-    frame = pd.read_csv(path, index_col=0)
-    frame.index = frame.index.astype(str)
+    frame = read_case_table(path)
     frame.index.name = "case"
     frame.attrs["synthetic"] = False
     frame.attrs["source_note"] = f"{name} as bundled with R QCA 3.23 (see the reference README for the publication)"

@@ -108,7 +108,10 @@ def condition_kinds(data: pd.DataFrame, columns: Sequence[str]) -> dict[str, str
             bad = list(data.index[np.isnan(v)][:5])
             raise InputError(f"data: column {col!r} has missing values (cases {bad})")
         if np.any(v < 0):
-            raise InputError(f"data: column {col!r} has negative values; expected 0/1, 0..k or memberships in [0, 1]")
+            bad = list(data.index[v < 0][:5])
+            raise InputError(
+                f"data: column {col!r} has negative values (cases {bad}); expected 0/1, 0..k or memberships in [0, 1]"
+            )
         integer = np.all(v == np.round(v))
         if integer and v.max() > 1:
             kinds[col] = "mv"

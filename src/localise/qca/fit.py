@@ -56,26 +56,43 @@ def necessity_fit(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     }
 
 
-def model_fit_table(memberships: Mapping[str, np.ndarray], y: np.ndarray, *, model_name: str | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
+def model_fit_table(memberships: Mapping[str, np.ndarray] | tuple[Sequence[str], np.ndarray], y: np.ndarray, *, model_name: str | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
     """Per-term sufficiency fit with unique coverage, and the fit of the union.
 
-    ``covU`` of a term is covS of the union of all terms minus covS of the union
-    without that term; NaN when there is a single term (R prints "-").
+    ``memberships`` maps term names to memberships, or is a pair (names, matrix with
+    one row per term). ``covU`` of a term is covS of the union of all terms minus covS
+    of the union without that term; NaN when there is a single term (R prints "-").
     """
-    names = list(memberships)
-    mats = np.vstack([memberships[n] for n in names]) if names else np.zeros((0, len(y)))
-    union = mats.max(axis=0) if names else np.zeros(len(y))
+    if isinstance(memberships, tuple):
+        names, mats = list(memberships[0]), np.asarray(memberships[1], dtype=float)
+    else:
+        names = list(memberships)
+        mats = np.vstack([memberships[n] for n in names]) if names else np.zeros((0, len(y)))
+    y = np.asarray(y, dtype=float)
+    t = len(names)
+    union = mats.max(axis=0) if t else np.zeros(len(y))
     total = sufficiency_fit(union, y)
-    rows = []
-    for j, name in enumerate(names):
-        fit = sufficiency_fit(mats[j], y)
-        if len(names) > 1:
-            others = np.delete(mats, j, axis=0).max(axis=0)
-            fit["covU"] = total["covS"] - sufficiency_fit(others, y)["covS"]
-        else:
-            fit["covU"] = float("nan")
-        rows.append({"term": name, **fit})
-    frame = pd.DataFrame(rows, columns=["term", "inclS", "PRI", "covS", "covU"])
+    ny = 1 - y
+    sx = mats.sum(axis=1)
+    mxy = np.minimum(mats, y[None, :])
+    sxy = mxy.sum(axis=1)
+    sxyny = np.minimum(mxy, ny[None, :]).sum(axis=1)
+    sy = y.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        incl = np.where(sx != 0, sxy / np.where(sx != 0, sx, 1), np.nan)
+        pri_den = sx - sxyny
+        pri = np.where(pri_den != 0, (sxy - sxyny) / np.where(pri_den != 0, pri_den, 1), np.nan)
+        cov = sxy / sy if sy != 0 else np.full(t, np.nan)
+    if t > 1:
+        # union without term j: the largest other membership, from the two largest per case
+        top2 = np.sort(mats, axis=0)[-2:] if t > 1 else None
+        first = mats.argmax(axis=0)
+        others = np.where(np.arange(t)[:, None] == first[None, :], top2[0][None, :], top2[1][None, :])
+        cov_others = np.minimum(others, y[None, :]).sum(axis=1) / sy if sy != 0 else np.full(t, np.nan)
+        covu = total["covS"] - cov_others
+    else:
+        covu = np.full(t, np.nan)
+    frame = pd.DataFrame({"term": np.array(names, dtype=object), "inclS": incl, "PRI": pri, "covS": cov, "covU": covu}, copy=False)
     return frame, total
 
 

@@ -3,18 +3,22 @@
 * conservative (``include=""``): only positive rows;
 * parsimonious (``include="?"``): remainders are "don't cares";
 * intermediate (``include="?"`` and ``dir_exp``): positives plus the easy
-  counterfactuals (remainders used by the parsimonious model that agree with the
-  directional expectations), one result per conservative x parsimonious model pair
-  (R's ``C1P1``, ``C1P2``, ...).
+  counterfactuals, one result per conservative x parsimonious model pair (R's ``C1P1``,
+  ``C1P2``, ...). As in R, a condition fixed by a conservative term but not by a
+  parsimonious term containing it is freed (to all its levels) when the term's value is
+  not an expected one; the easy counterfactuals are the parsimonious model's
+  simplifying assumptions inside the freed cubes.
 
 All prime implicants are found exactly and **all** minimal models are read from the
-prime implicant chart (R's ``row.dom`` and ``all.sol`` semantics); see
-:mod:`localise.qca._engine` for the algorithms and ``docs/methods.md`` §8.5.
+prime implicant chart (R's ``all.sol``; ``row.dom`` removes only strictly dominated
+implicants, from the chart too); see :mod:`localise.qca._engine` for the algorithms and
+``docs/methods/qca_r_agreement.md`` for each rule and where R differs.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -256,37 +260,120 @@ def _parse(term: str, tt: TruthTable) -> Term:
     return tuple(lits)
 
 
-def _parse_dir_exp(dir_exp: Any, tt: TruthTable) -> dict[str, set[int]]:
-    """Directional expectations -> {condition: set of values expected to lead to the outcome}."""
-    out: dict[str, set[int]] = {}
-    if dir_exp is None or dir_exp == "":
-        return out
-    items: list[tuple[str, Any]] = []
-    if isinstance(dir_exp, Mapping):
-        items = list(dir_exp.items())
+@dataclass
+class DirectionalExpectations:
+    """Directional expectations read as R's QCA reads them.
+
+    ``single`` maps a condition index to the values expected to lead to the outcome
+    (one-literal expectations such as ``DEV`` or ``IND[2]``); ``joint`` lists the
+    conjunctural expectations (``DEV*~URB``) as {condition index: value}.
+    """
+
+    single: dict[int, set[int]] = field(default_factory=dict)
+    joint: list[dict[int, int]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.single or self.joint)
+
+
+_DIR_SPLIT = re.compile(r"[,+;](?![^\[{]*[\]}])")
+
+
+def _literal_values(text: str, tt: TruthTable) -> tuple[int, set[int]]:
+    """Condition index and expected values of ``X``, ``~X``, ``X[v]`` or ``X[v1,v2]``."""
+    text = text.strip()
+    m = re.fullmatch(r"(~?)\s*([A-Za-z_.][A-Za-z0-9_.]*)\s*(?:[\[{]([0-9,\s]+)[\]}])?", text)
+    if not m:
+        raise InputError(f"dir_exp: cannot read the expectation {text!r}")
+    neg, name, values = m.groups()
+    if name not in tt.conditions:
+        raise InputError(f"dir_exp: {name!r} is not a condition of the truth table (conditions: {tt.conditions})")
+    j = tt.conditions.index(name)
+    L = tt.noflevels[j]
+    if values is None:
+        if L > 2:
+            raise InputError(f"dir_exp: {name!r} is multi-value; write the expected level(s) as {name}[v]")
+        vals = {0 if neg else 1}
     else:
-        parts = [p.strip() for p in dir_exp.split(",")] if isinstance(dir_exp, str) else [str(p).strip() for p in dir_exp]
-        for part in parts:
-            if not part:
+        vals = {int(v) for v in values.split(",") if v.strip()}
+        if neg:
+            if L > 2 or len(vals) != 1:
+                raise InputError(f"dir_exp: negated multi-value expectation {text!r} is ambiguous; write the level(s)")
+            vals = {1 - next(iter(vals))}
+    if any(not 0 <= v < L for v in vals):
+        raise InputError(f"dir_exp: value(s) {sorted(vals)} for {name!r} outside 0..{L - 1}")
+    return j, vals
+
+
+def _parse_dir_exp(dir_exp: Any, tt: TruthTable) -> DirectionalExpectations:
+    """Directional expectations: literals (``"DEV, ~URB, IND[2]"`` or a list), a mapping
+    ``{"DEV": 1, "IND": [1, 2]}`` (``"-"`` = none) or conjunctions (``"DEV*~URB"``)."""
+    out = DirectionalExpectations()
+    if dir_exp is None or (isinstance(dir_exp, str) and not dir_exp.strip()):
+        return out
+    if isinstance(dir_exp, Mapping):
+        for name, value in dir_exp.items():
+            if isinstance(value, str) and value.strip() == "-":
+                if name not in tt.conditions:
+                    raise InputError(f"dir_exp: {name!r} is not a condition of the truth table (conditions: {tt.conditions})")
                 continue
-            name, value, neg = parse_literal(part.replace("[-]", ""))
-            if part.endswith("[-]"):
-                items.append((name, "-"))
-            elif value is None:
-                items.append((name, 0 if neg else 1))
-            else:
-                items.append((name, (1 - value) if neg else value))
-    for name, value in items:
-        if name not in tt.conditions:
-            raise InputError(f"dir_exp: {name!r} is not a condition of the truth table (conditions: {tt.conditions})")
-        if isinstance(value, str) and value.strip() == "-":
+            values = value if isinstance(value, (list, tuple, set)) else [value]
+            j, vals = _literal_values(f"{name}[{','.join(str(int(v)) for v in values)}]", tt)
+            out.single.setdefault(j, set()).update(vals)
+        return out
+    parts = _DIR_SPLIT.split(dir_exp) if isinstance(dir_exp, str) else [str(p) for p in dir_exp]
+    for part in (p.strip() for p in parts):
+        if not part or part == "-":
             continue
-        values = {int(v) for v in (value if isinstance(value, (list, tuple, set)) else [value])}
-        L = tt.noflevels[tt.conditions.index(name)]
-        if any(not 0 <= v < L for v in values):
-            raise InputError(f"dir_exp: value(s) {sorted(values)} for {name!r} outside 0..{L - 1}")
-        out.setdefault(name, set()).update(values)
+        blank = re.fullmatch(r"([A-Za-z_.][A-Za-z0-9_.]*)\s*[\[{]\s*-\s*[\]}]", part)
+        if blank:  # "X[-]": no expectation for X
+            if blank.group(1) not in tt.conditions:
+                raise InputError(f"dir_exp: {blank.group(1)!r} is not a condition of the truth table (conditions: {tt.conditions})")
+            continue
+        literals = [_literal_values(lit, tt) for lit in part.split("*")]
+        if len(literals) == 1:
+            j, vals = literals[0]
+            out.single.setdefault(j, set()).update(vals)
+            continue
+        # a conjunction; several values of one literal give one conjunction per value
+        if len({j for j, _ in literals}) != len(literals):
+            raise InputError(f"dir_exp: condition repeated in the conjunctural expectation {part!r}")
+        for combo in itertools.product(*[sorted(v) for _, v in literals]):
+            out.joint.append({j: v for (j, _), v in zip(literals, combo)})
     return out
+
+
+def _no_dir_exp(dir_exp: Any) -> bool:
+    return dir_exp is None or (isinstance(dir_exp, str) and not dir_exp.strip())
+
+
+def _easy_cubes(comp_cubes: np.ndarray, pars_cubes: np.ndarray, dirs: DirectionalExpectations) -> np.ndarray:
+    """Cubes holding the easy counterfactuals of one conservative and one parsimonious model.
+
+    R's rule: for each conservative term and each parsimonious term that contains it,
+    a condition fixed by the conservative term but not by the parsimonious one is freed
+    (to all its levels) when the conservative term's value is not an expected one; a
+    conjunctural expectation frees all its conditions of that kind unless the
+    conservative term takes every expected value among them.
+    """
+    out = []
+    for comp in comp_cubes:
+        for pars in pars_cubes:
+            fixed = pars != _engine.FREE
+            if not np.array_equal(pars[fixed], comp[fixed]):
+                continue
+            open_ = (comp != _engine.FREE) & ~fixed
+            res = comp.copy()
+            for j, values in dirs.single.items():
+                if open_[j] and int(comp[j]) not in values:
+                    res[j] = _engine.FREE
+            for joint in dirs.joint:
+                cols = [j for j in joint if open_[j]]
+                if any(int(comp[j]) != joint[j] for j in cols):
+                    res[cols] = _engine.FREE
+            out.append(res)
+    k = comp_cubes.shape[1] if comp_cubes.ndim == 2 else 0
+    return np.asarray(out, dtype=np.int64).reshape(-1, k)
 
 
 def _parse_rows(spec: Any, tt: TruthTable, argument: str) -> np.ndarray:
@@ -323,8 +410,29 @@ def _expand_cube(cube: np.ndarray, noflevels: Sequence[int], allowed: list[list[
     return np.stack([g.ravel() for g in grids], axis=1) if grids else np.zeros((1, 0), dtype=np.int64)
 
 
+def _cube_memberships(tt: TruthTable, cubes: np.ndarray) -> np.ndarray:
+    """Membership of every case (columns) in every cube (rows): minimum over its literals."""
+    X = tt.condition_values
+    out = np.ones((cubes.shape[0], X.shape[0]))
+    for j, cond in enumerate(tt.conditions):
+        vals = cubes[:, j]
+        rows = np.flatnonzero(vals != _engine.FREE)
+        if rows.size == 0:
+            continue
+        x = X[:, j]
+        if tt.kinds[cond] == "mv":
+            lit = (x[None, :] == vals[rows, None]).astype(float)
+        else:
+            lit = np.where(vals[rows, None] == 1, x[None, :], 1.0 - x[None, :])
+        out[rows] = np.minimum(out[rows], lit)
+    return out
+
+
+def _solution_frame(name: str, fit: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame({"term": np.array([name], dtype=object), **{k: np.array([v]) for k, v in fit.items()}}, copy=False)
+
+
 def _model_fit(tt: TruthTable, chart: "_Chart", pos_rows: np.ndarray) -> ModelFit:
-    mv = {c: tt.kinds[c] == "mv" for c in tt.conditions}
     cases_by_row = tt.observed["cases"].to_dict()
     models, cubes = chart.models, chart.cubes
     names = {i: _cube_str(cubes[i], tt) for m in models for i in m}
@@ -333,24 +441,29 @@ def _model_fit(tt: TruthTable, chart: "_Chart", pos_rows: np.ndarray) -> ModelFi
         rows = pos_rows[chart.covered(i)]
         return "; ".join(",".join(cases_by_row[int(r)]) for r in sorted(rows))
 
-    memb = {i: term_membership(tt.data, _cube_term(cubes[i], tt.conditions), mv) for m in models for i in m}
+    used = sorted({i for m in models for i in m})
+    matrix = _cube_memberships(tt, cubes[used])
+    row_of = {i: r for r, i in enumerate(used)}
+
+    def table(m: Sequence[int]) -> tuple[pd.DataFrame, dict[str, float]]:
+        return model_fit_table(([names[i] for i in m], matrix[[row_of[i] for i in m]]), tt.y)
+
     if len(models) == 1:
         m = models[0]
-        frame, total = model_fit_table({names[i]: memb[i] for i in m}, tt.y)
+        frame, total = table(m)
         frame["cases"] = [cases_of(i) for i in m]
-        sol = pd.DataFrame([{"term": "M1", **total}])
+        sol = _solution_frame("M1", total)
         return ModelFit(multiple_models=False, terms=frame, solution=sol)
-    used = sorted({i for m in models for i in m})
-    overall, total = model_fit_table({names[i]: memb[i] for i in used}, tt.y)
+    overall, total = table(used)
     overall["cases"] = [cases_of(i) for i in used]
     fit = ModelFit(
         multiple_models=True,
         overall_terms=overall,
-        overall_solution=pd.DataFrame([{"term": "union_of_all_PIs", **total}]),
+        overall_solution=_solution_frame("union_of_all_PIs", total),
     )
     for mi, m in enumerate(models, start=1):
-        frame, tot = model_fit_table({names[i]: memb[i] for i in m}, tt.y)
-        fit.per_model[f"M{mi}"] = (frame if len(models) <= 50 else None, pd.DataFrame([{"term": f"M{mi}", **tot}]))
+        frame, tot = table(m)
+        fit.per_model[f"M{mi}"] = (frame if len(models) <= 50 else None, _solution_frame(f"M{mi}", tot))
     return fit
 
 
@@ -380,6 +493,14 @@ def _csr_from_dense(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return indptr, indices
 
 
+def _select_rows(cubes: np.ndarray, indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The implicants ``rows`` (in that order) of a chart in compressed sparse rows."""
+    lengths = np.diff(indptr)[rows]
+    new_indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    gather = np.repeat(indptr[rows] - new_indptr[:-1], lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+    return cubes[rows], new_indptr, indices[gather]
+
+
 def _solve(cubes: np.ndarray, pos: np.ndarray, row_dom: bool, all_sol: bool, csr: tuple[np.ndarray, np.ndarray] | None = None) -> _Chart:
     """Sort implicants R-like, solve the chart, return all minimal models.
 
@@ -392,24 +513,22 @@ def _solve(cubes: np.ndarray, pos: np.ndarray, row_dom: bool, all_sol: bool, csr
         indptr, indices = csr
     lengths = np.diff(indptr)
     order = _engine.r_order(cubes)
-    order = order[lengths[order] > 0]
-    # permute CSR
-    new_lengths = lengths[order]
-    new_indptr = np.r_[0, np.cumsum(new_lengths)].astype(np.int64)
-    total = int(new_lengths.sum())
-    gather = np.repeat(indptr[order] - new_indptr[:-1], new_lengths) + np.arange(total, dtype=np.int64)
-    indices = indices[gather]
-    indptr = new_indptr
-    cubes = cubes[order]
+    cubes, indptr, indices = _select_rows(cubes, indptr, indices, order[lengths[order] > 0])
+    if row_dom:
+        # R's row dominance: an implicant whose columns are a proper subset of another
+        # implicant's columns leaves the chart; implicants of equal coverage all stay.
+        keep = ~_engine.strictly_dominated(indptr, indices, pos.shape[0])
+        if not keep.all():
+            cubes, indptr, indices = _select_rows(cubes, indptr, indices, np.flatnonzero(keep))
     cls, members = _engine.coverage_classes(indptr, indices)
     reps = np.asarray([int(m[0]) for m in members], dtype=np.int64)
     rep_len = np.diff(indptr)[reps]
     rep_ptr = np.r_[0, np.cumsum(rep_len)].astype(np.int64)
     rep_idx = indices[np.repeat(indptr[reps] - rep_ptr[:-1], rep_len) + np.arange(int(rep_len.sum()), dtype=np.int64)]
-    class_models = _engine.solve_chart(rep_ptr, rep_idx, pos.shape[0], row_dom=row_dom, all_sol=all_sol)
+    class_models = _engine.solve_chart(rep_ptr, rep_idx, pos.shape[0], all_sol=all_sol)
     models: list[tuple[int, ...]] = []
     for cm in class_models:
-        choices = [[int(members[c][0])] if row_dom else members[c].tolist() for c in cm]
+        choices = [members[c].tolist() for c in cm]
         for combo in itertools.product(*choices):
             models.append(tuple(sorted(combo)))
             if len(models) > _engine.MAX_MODELS:
@@ -439,16 +558,25 @@ def minimize(
         ``"?,C"`` also contradictions.
     dir_exp
         Directional expectations for the intermediate solution (with ``include="?"``):
-        ``"DEV, URB, ~IND"``, a list of such literals, or ``{"DEV": 1, "IND": 0}``
-        (``"-"`` = no expectation; multi-value: a list of values).
+        ``"DEV, URB, ~IND"``, a list of such literals, multi-value levels ``"IND[2]"``
+        or ``"IND[1,2]"``, a mapping ``{"DEV": 1, "IND": [1, 2]}`` (``"-"`` = no
+        expectation), or conjunctions (``"DEV*~URB"``, an expectation on the
+        combination).
     exclude
         Remainders that may not be used: row numbers or expressions.
     row_dom
-        Apply row dominance to the prime implicant chart.
+        Row dominance: drop implicants whose positive configurations are a proper subset
+        of another implicant's (implicants of equal coverage all stay).
     all_sol
         Every irredundant model instead of only those with the fewest implicants.
     simplifying_assumptions
         List the remainders each model uses (skipped when there are too many).
+
+    Raises
+    ------
+    InputError
+        Where R's ``minimize()`` stops too: no positive configuration; ``include="?"``
+        with no negative (or contradictory) row left; every configuration positive.
     """
     if not isinstance(tt, TruthTable):
         raise InputError(f"tt: expected a TruthTable, got {type(tt).__name__}")
@@ -456,7 +584,7 @@ def minimize(
     if not inc <= {"?", "C", "1"}:
         raise InputError(f"include: expected '', '?', 'C' or '?,C', got {include!r}")
     dirs = _parse_dir_exp(dir_exp, tt)
-    if dir_exp not in (None, "") and "?" not in inc:
+    if not _no_dir_exp(dir_exp) and "?" not in inc:
         raise InputError("dir_exp: directional expectations need include='?' (intermediate solution)")
     excl = _parse_rows(exclude, tt, "exclude")
     obs = tt.observed
@@ -473,13 +601,26 @@ def minimize(
     def names_of(cubes):
         return [_cube_str(c, tt) for c in cubes]
 
+    if "?" in inc and forb_rows.size == 0:
+        raise InputError(
+            "include: every observed configuration is positive or a remainder, so with include='?' all "
+            "conditions are minimised away; R's minimize() refuses this too ('All truth table configurations "
+            "are used, all conditions are minimized'). Check the truth table (incl_cut, n_cut)."
+        )
     # --- conservative (always needed: output or intermediate input)
-    wants_intermediate = "?" in inc and dir_exp not in (None, "")
+    wants_intermediate = "?" in inc and not _no_dir_exp(dir_exp)
     if "?" not in inc or wants_intermediate:
         cons_allowed = pos
         if "C" in inc and tt.contradiction_rows:
             cons_allowed = np.vstack([pos, tt.configs(tt.contradiction_rows)])
-        c_chart = _solve(_engine.primes_from_allowed(cons_allowed, tt.noflevels), pos, row_dom, all_sol)
+        c_primes = _engine.primes_from_allowed(cons_allowed, tt.noflevels)
+        if c_primes.shape[0] == 1 and np.all(c_primes == _engine.FREE):
+            raise InputError(
+                "tt: every configuration of the truth table is positive, so all conditions are minimised "
+                "away; R's minimize() refuses this too ('All truth table configurations are used'). "
+                "Check the truth table."
+            )
+        c_chart = _solve(c_primes, pos, row_dom, all_sol)
         c_cubes, c_models = c_chart.cubes, c_chart.models
     if "?" in inc:
         forbidden = tt.configs(np.union1d(forb_rows, remainder_excl)) if (forb_rows.size or remainder_excl.size) else np.zeros((0, len(tt.conditions)), dtype=np.int64)
@@ -497,9 +638,10 @@ def minimize(
     if "?" in inc and simplifying_assumptions:
         sa = {}
         try:
+            # remainders inside each implicant, then per model their union
+            inside = {i: np.setdiff1d(tt.row_numbers(_expand_cube(cubes[i], tt.noflevels)), pos_rows) for i in used}
             for mi, m in enumerate(models, start=1):
-                rows = np.unique(np.concatenate([tt.row_numbers(_expand_cube(cubes[i], tt.noflevels)) for i in m]))
-                sa[f"M{mi}"] = np.setdiff1d(rows, obs_rows).tolist()
+                sa[f"M{mi}"] = np.unique(np.concatenate([inside[i] for i in m])).tolist()
         except InputError:
             sa = None
     elif simplifying_assumptions:
@@ -508,38 +650,35 @@ def minimize(
     if wants_intermediate:
         if sa is None:
             raise InputError("dir_exp: too many simplifying assumptions to derive easy counterfactuals")
+        solved: dict[tuple[int, ...], tuple[_Chart, list[str], ModelFit]] = {}
+        c_names = names_of(c_cubes)
         for ci, cm in enumerate(c_models, start=1):
-            # expansion of each conservative term along the directional expectations
-            expanded = []
-            for i in cm:
-                cube = c_cubes[i]
-                allowed = []
-                for j, cond in enumerate(tt.conditions):
-                    if cube[j] == _engine.FREE:
-                        allowed.append(list(range(tt.noflevels[j])))
-                    else:
-                        allowed.append(sorted({int(cube[j])} | dirs.get(cond, set())))
-                expanded.append(tt.row_numbers(_expand_cube(cube, tt.noflevels, allowed)))
-            exp_rows = np.unique(np.concatenate(expanded))
             for pi_, pm in enumerate(models, start=1):
                 sa_rows = np.asarray(sa[f"M{pi_}"], dtype=np.int64)
-                easy = np.intersect1d(sa_rows, exp_rows)
-                difficult = np.setdiff1d(sa_rows, easy)
-                allowed_cfg = np.vstack([pos, tt.configs(easy)]) if easy.size else pos
-                i_chart = _solve(_engine.primes_from_allowed(allowed_cfg, tt.noflevels), pos, row_dom, all_sol)
+                easy_cubes = _easy_cubes(c_cubes[cm], cubes[pm], dirs)
+                inside = _engine.covers(easy_cubes, tt.configs(sa_rows)).any(axis=0) if sa_rows.size else np.zeros(0, dtype=bool)
+                easy = sa_rows[inside]
+                # R: with no expectation at all ("-" everywhere) the intermediate solution
+                # is the conservative one and lists no counterfactuals of either kind
+                difficult = np.setdiff1d(sa_rows, easy) if dirs else np.zeros(0, dtype=np.int64)
+                key = tuple(easy.tolist())
+                if key not in solved:  # pairs of models often share their easy counterfactuals
+                    allowed_cfg = np.vstack([pos, tt.configs(easy)]) if easy.size else pos
+                    i_chart = _solve(_engine.primes_from_allowed(allowed_cfg, tt.noflevels), pos, row_dom, all_sol)
+                    solved[key] = (i_chart, names_of(i_chart.cubes), _model_fit(tt, i_chart, pos_rows))
+                i_chart, i_names, i_fit = solved[key]
                 i_models = i_chart.models
-                i_names = names_of(i_chart.cubes)
                 intermediates.append(
                     IntermediateSolution(
                         name=f"C{ci}P{pi_}",
-                        conservative_terms=[names_of(c_cubes)[i] for i in cm],
+                        conservative_terms=[c_names[i] for i in cm],
                         parsimonious_terms=[names[i] for i in pm],
                         models=[[i_names[i] for i in m] for m in i_models],
                         essential=[i_names[i] for i in sorted(set.intersection(*[set(m) for m in i_models]))] if i_models else [],
                         prime_implicants=i_names,
                         easy_counterfactuals=easy.tolist(),
                         difficult_counterfactuals=difficult.tolist(),
-                        fit=_model_fit(tt, i_chart, pos_rows),
+                        fit=i_fit,
                     )
                 )
     return Solution(

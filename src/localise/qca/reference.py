@@ -55,9 +55,9 @@ def _data(case: dict[str, Any], reference_dir: Path) -> pd.DataFrame:
     files = case.get("data_files") or []
     if len(files) != 1:
         raise UnsupportedCase(f"data_files: expected exactly one data file, got {files}")
-    frame = pd.read_csv(reference_dir / files[0], index_col=0)
-    frame.index = frame.index.astype(str)
-    return frame
+    from localise.qca.datasets import read_case_table
+
+    return read_case_table(reference_dir / files[0])
 
 
 def _check_params(kind: str, inputs: dict[str, Any]) -> None:
@@ -86,10 +86,11 @@ def _tt_from(case: dict[str, Any], data: pd.DataFrame, inputs: dict[str, Any], *
 def _fit_records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     if frame is None:
         return []
-    recs = []
-    for rec in frame.to_dict(orient="records"):
-        recs.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()})
-    return recs
+    columns = frame.columns.tolist()
+    return [
+        {c: (None if isinstance(v, float) and math.isnan(v) else v) for c, v in zip(columns, values)}
+        for values in frame.to_numpy(dtype=object).tolist()
+    ]
 
 
 def _fit_out(fit) -> dict[str, Any]:

@@ -9,6 +9,7 @@ Only observed rows are stored; remainders are implicit (the complete table can h
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,11 @@ class TruthTable:
     settings: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ layout
+    @functools.cached_property
+    def condition_values(self) -> np.ndarray:
+        """The conditions' values as a float matrix (cases x conditions)."""
+        return self.data[self.conditions].to_numpy(dtype=float)
+
     @property
     def multivalue(self) -> bool:
         """True when any condition is multi-value (literals are then written ``X[v]``)."""
@@ -129,7 +135,9 @@ class TruthTable:
             sort_by = self.settings.get("sort_by")
         frame = self.observed.copy()
         if not complete:
-            frame = frame[(frame["OUT"] != "?") | (frame["n"] > 0)]
+            # R prints only rows coded 1, 0 or C: observed rows with fewer than n.cut
+            # cases are remainders and stay hidden like the unobserved ones
+            frame = frame[frame["OUT"] != "?"]
         keys = _as_list(sort_by) or []
         if keys:
             order_cols, ascending = [], []
@@ -198,6 +206,27 @@ class TruthTable:
         return frame.to_latex(index=False, float_format=f"%.{digits}f", caption=caption, na_rep="-")
 
 
+#: R's QCA refuses multi-value conditions with more levels than this.
+MAX_LEVELS = 20
+
+
+def _check_levels(X: np.ndarray, conds: Sequence[str], kinds: dict[str, str]) -> None:
+    """A multi-value condition must take every level 0, 1, ..., max (R's ``verifyQCA``)."""
+    bad = []
+    for j, cond in enumerate(conds):
+        if kinds[cond] != "mv":
+            continue
+        levels = np.unique(X[:, j]).astype(int)
+        if levels[-1] + 1 > MAX_LEVELS or levels.size != levels[-1] + 1:
+            bad.append(f"{cond} (values {levels.tolist()})")
+    if bad:
+        raise InputError(
+            f"conditions: multi-value condition(s) {', '.join(bad)} must take every level 0, 1, ..., max "
+            f"(at most {MAX_LEVELS} levels); calibrate them first. R's truthTable() refuses them too "
+            "('Possibly uncalibrated multivalue conditions')"
+        )
+
+
 def truth_table(
     data: pd.DataFrame,
     outcome: str,
@@ -236,6 +265,18 @@ def truth_table(
         Print remainders too.
     show_cases
         Print case names.
+
+    Raises
+    ------
+    InputError
+        Where R's ``truthTable()`` stops too: a multi-value condition that does not take
+        every level 0..max (or has more than 20 levels), or no configuration with at
+        least ``n_cut`` cases; also a missing case label.
+
+    Notes
+    -----
+    Observed rows with fewer than ``n_cut`` cases are remainders: like R, the printed
+    table leaves them out unless ``complete=True``.
     """
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
@@ -262,9 +303,16 @@ def truth_table(
         raise InputError(f"pri_cut: expected a value in [0, 1], got {pri_cut}")
     if int(n_cut) != n_cut or n_cut < 1:
         raise InputError(f"n_cut: expected a positive integer, got {n_cut}")
+    missing_labels = pd.isna(data.index)
+    if missing_labels.any():
+        raise InputError(
+            f"data: case label missing in row(s) {list(np.flatnonzero(missing_labels)[:5] + 1)}; "
+            "read case names as strings (labels such as 'NA' are names, see datasets.read_case_table)"
+        )
     _, y, _ = outcome_membership(data, outcome)
     kinds = condition_kinds(data, conds)
     X = data[conds].to_numpy(dtype=float)
+    _check_levels(X, conds, kinds)
     noflevels = [int(X[:, j].max()) + 1 if kinds[c] == "mv" else 2 for j, c in enumerate(conds)]
     fuzzy = np.array([kinds[c] == "fuzzy" for c in conds])
     half = np.isclose(X[:, fuzzy], 0.5, atol=1e-12, rtol=0)
@@ -331,6 +379,11 @@ def truth_table(
     if len(cuts) == 2:
         out[~is1 & (incl >= cuts[1] - tol)] = "C"
     out[counts < n_cut] = "?"
+    if counts.max() < n_cut:
+        raise InputError(
+            f"n_cut: no configuration has at least {n_cut} cases (the most populated has {counts.max()}); "
+            "R's truthTable() refuses this too ('There are no configurations, using these cutoff values')"
+        )
     names = np.asarray(data.index.astype(str))
     order = np.argsort(rows, kind="stable")
     split = np.split(names[order], np.cumsum(counts)[:-1])

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from localise.errors import InputError
+from localise.suite import safety
 
 
 def _value_loader() -> type:
@@ -48,7 +49,9 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
 def _list(args: argparse.Namespace) -> int:
     from localise.suite.registry import load_registry, notebook_parameters
 
+    safety.check_registry_file(args.registry)
     registry, entries = load_registry(Path(args.registry) if args.registry else None)
+    safety.check_entries(entries, registry.name)
     folder = registry.parent
     print(f"Notebooks in {folder.name}/ (registry: {registry.name})\n")
     for notebook in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
@@ -79,6 +82,7 @@ def _run(args: argparse.Namespace) -> int:
     from localise.suite.registry import build_plan
 
     overrides = dict(_parse_assignment(item) for item in args.parameter or [])
+    safety.check_registry_file(args.registry)
     plan = build_plan(
         Path(args.registry) if args.registry else None,
         only=args.only,
@@ -87,6 +91,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     for note in plan.notes:
         print(f"localise: note: {note}", file=sys.stderr)
+    safety.check_run(plan, args)
+    safety.terminate_as_interrupt()
     if args.dry_run:
         for execution in plan.executions:
             after = f" (after {', '.join(execution.after)})" if execution.after else ""

@@ -39,7 +39,10 @@ def _kernels_folder() -> Path:
         folder = os.environ.get("LOCALISE_KERNEL_DIR")
         if folder and Path(folder).is_dir() and folder in os.environ.get("JUPYTER_PATH", ""):
             return Path(folder)
+        from localise.suite.safety import remove_kernels_folder
+
         path = Path(tempfile.mkdtemp(prefix="localise-kernels-"))
+        remove_kernels_folder(path)  # removed when this process exits
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(path), os.environ.get("JUPYTER_PATH")]))
         os.environ["LOCALISE_KERNEL_DIR"] = str(path)
         return path

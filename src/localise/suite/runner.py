@@ -25,6 +25,7 @@ from typing import Any
 from localise import paths
 from localise.atomic import atomic_write_text, sha256_file
 from localise.suite.executor import execute
+from localise.suite.safety import die_with_parent, is_latest_run, remove_partials
 from localise.suite.registry import Execution, SuitePlan
 
 __all__ = ["RunResult", "run_suite", "default_workers", "PACKAGES_IN_MANIFEST"]
@@ -142,7 +143,8 @@ class _SerialEngine:
 class _PoolEngine:
     def __init__(self, workers: int):
         # spawn: a clean interpreter per worker, safe with threads in the parent.
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=die_with_parent)  # workers never outlive the run
 
     def submit(self, task: dict[str, Any]) -> cf.Future:
         return self.pool.submit(execute, task)
@@ -400,6 +402,7 @@ def _all_inputs(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _cleanup(run_dir: Path) -> None:
+    remove_partials(run_dir)  # left by workers stopped in the middle of a write
     inputs = run_dir / ".inputs"
     if inputs.is_dir():
         for leftover in inputs.iterdir():
@@ -409,6 +412,8 @@ def _cleanup(run_dir: Path) -> None:
 
 def _point_latest(reports: Path, run_dir: Path) -> None:
     """Make ``reports/latest`` point at ``run_dir`` (atomic symlink swap)."""
+    if not is_latest_run(reports, run_dir):  # a run that started later already finished
+        return
     link = reports / "latest"
     temporary = reports / f".latest.{os.getpid()}.partial"
     temporary.unlink(missing_ok=True)
