@@ -18,10 +18,15 @@ import pytest
 import yaml
 
 from localise import paths
+from localise.suite.site import notebook_images
+from localise.suite.sitecheck import check_site, chromium_paths
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
 LOCALISE = [sys.executable, "-m", "localise.cli"]
+
+#: Notebook pages photographed by the browser check (the issue's "done when").
+SCREENSHOTS = ("00_getting_started", "05_social_progress", "06_impact")
 
 
 def _environment(tmp_path: Path, mirror: Path | None) -> dict[str, str]:
@@ -42,14 +47,21 @@ def _run(command: list[str], env: dict[str, str], timeout: int) -> subprocess.Co
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=paths.PROJECT_ROOT)
 
 
-def test_whole_suite_on_mirror_data(tmp_path, mirror_dir):
+@pytest.fixture(scope="module")
+def mirror_run(tmp_path_factory, mirror_dir):
+    """``make run`` with the quick profile on the real data mirror: (completed, manifest, run folder)."""
+    tmp_path = tmp_path_factory.mktemp("suite")
     env = _environment(tmp_path, mirror_dir)
     prepared = _run(LOCALISE + ["data", "prepare"], env, 600)
     assert prepared.returncode == 0, prepared.stdout + prepared.stderr
     completed = _run(LOCALISE + ["run", "--profile", "quick", "--timeout", "600"], env, 2400)
     manifests = sorted((tmp_path / "reports").glob("*/manifest.json"))
     assert manifests, completed.stdout + completed.stderr
-    manifest = json.loads(manifests[-1].read_text())
+    return completed, json.loads(manifests[-1].read_text()), manifests[-1].parent
+
+
+def test_whole_suite_on_mirror_data(mirror_run):
+    completed, manifest, run_dir = mirror_run
     failures = {r["output"]: (r["status"], r.get("error") or r.get("reason")) for r in manifest["notebooks"] if r["status"] != "ok"}
     assert completed.returncode == 0 and not failures, f"{failures}\n{completed.stdout[-3000:]}"
 
@@ -66,13 +78,57 @@ def test_whole_suite_on_mirror_data(tmp_path, mirror_dir):
     teaching = {name for i in synthetic_inputs for name in i["read_by"]}
     for entry in manifest["inputs"]:
         assert len(entry["sha256"]) == 64 and entry["read_by"]
-    run_dir = manifests[-1].parent
     for record in manifest["notebooks"]:
         assert (run_dir / f"{record['output']}.ipynb").is_file()
         assert (run_dir / f"{record['output']}.html").is_file()
-    assert (tmp_path / "reports" / "latest").resolve() == run_dir.resolve()
+    assert (run_dir.parent / "latest").resolve() == run_dir.resolve()
     marked = {p.relative_to(run_dir).parts[0] for p in run_dir.rglob("*SYNTHETIC*")}
     assert marked <= teaching | {"02_analytical_grid"}, f"real-data notebooks wrote files marked synthetic: {marked}"
+
+
+def test_every_notebook_that_saves_a_figure_shows_it(mirror_run):
+    _, manifest, run_dir = mirror_run
+    missing = []
+    for record in manifest["notebooks"]:
+        saved = [o["path"] for o in record["outputs"] if o["path"].endswith(".png")]
+        if saved and not notebook_images(run_dir / f"{record['output']}.ipynb"):
+            missing.append(f"{record['output']} saved {len(saved)} figure(s) but shows none")
+    assert not missing, missing
+    assert notebook_images(run_dir / "00_getting_started.ipynb"), "notebook 00's first figure is not shown"
+
+
+def test_report_site_of_the_run(mirror_run):
+    completed, manifest, run_dir = mirror_run
+    site = run_dir / "site"
+    assert (site / "index.html").is_file(), completed.stderr[-3000:]
+    assert "url=site/index.html" in (run_dir / "index.html").read_text()
+    landing = (site / "index.html").read_text()
+    for record in manifest["notebooks"]:
+        assert (site / "notebooks" / f"{record['output']}.html").is_file(), record["output"]
+        assert f'href="notebooks/{record["output"]}.html"' in landing
+    pages_with_marks = {
+        record["output"] for record in manifest["notebooks"]
+        if "mark-synthetic" in (site / "notebooks" / f"{record['output']}.html").read_text()
+    }
+    # a real-data run: SYNTHETIC marks only where generated coding sheets (02) or teaching examples were used
+    teaching = {name for i in manifest["inputs"] if i["synthetic"] for name in i["read_by"]}
+    assert pages_with_marks <= teaching | {"02_analytical_grid"}, pages_with_marks
+    assert "mark-synthetic" not in (site / "notebooks" / "06_impact.html").read_text()
+
+
+def test_report_site_in_headless_chromium(mirror_run):
+    _, _, run_dir = mirror_run
+    if chromium_paths() is None:
+        message = "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    shots = {"landing": "index.html"} | {name: f"notebooks/{name}.html" for name in SCREENSHOTS}
+    report = check_site(run_dir / "site", screenshots=shots)
+    assert report.ok, report.summary()
+    taken = {path.name for path in report.screenshots}
+    assert {"landing.png"} | {f"{name}_figure.png" for name in SCREENSHOTS} <= taken, taken
+    assert all(path.parent.resolve() == (run_dir / "screenshots").resolve() for path in report.screenshots)
 
 
 def test_getting_started_without_data_is_marked_synthetic(tmp_path):

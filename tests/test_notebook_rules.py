@@ -48,3 +48,11 @@ def test_every_notebook_is_in_the_suite():
     registry = yaml.safe_load((paths.notebooks_dir() / "suite.yml").read_text())
     registered = {entry["notebook"] for entry in registry["notebooks"].values()}
     assert {p.name for p in NOTEBOOKS} <= registered, f"not in suite.yml: {sorted({p.name for p in NOTEBOOKS} - registered)}"
+
+
+def test_every_suite_entry_has_a_purpose_and_a_section():
+    from localise.suite.registry import SECTIONS, build_plan
+
+    for execution in build_plan().executions:
+        assert execution.description, f"{execution.name}: add a one-line 'description' in notebooks/suite.yml"
+        assert execution.section in SECTIONS, f"{execution.name}: 'section' must be one of {sorted(SECTIONS)}"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,11 @@ def save_figure(
     same figure gives the same bytes. When ``data`` is synthetic the file name gets
     a ``_SYNTHETIC`` suffix and the figure a visible suptitle mark.
 
+    In a Jupyter kernel the figure is also shown, once, as the output of the cell
+    that saves it (the saved PNG when PNG is among ``formats``), and then closed in
+    pyplot: a notebook that calls ``plt.show()`` or ``plt.close(fig)`` afterwards
+    neither repeats nor loses it.
+
     Returns
     -------
     list of Path
@@ -143,6 +149,7 @@ def save_figure(
     if synthetic:
         figure.text(0.99, 0.01, "SYNTHETIC DATA", ha="right", va="bottom", color="crimson", fontsize=9)
     written = []
+    shown: bytes | None = None
     bbox = _tight_bbox(figure, dpi) if len(formats) > 1 else "tight"
     for fmt in formats:
         target = output_dir() / f"{_stem(name, synthetic)}.{fmt}"
@@ -159,7 +166,39 @@ def save_figure(
         with atomic_path(target) as tmp:
             tmp.write_bytes(buffer.getvalue())
         written.append(target)
+        if fmt == "png":
+            shown = buffer.getvalue()
+    _show_in_notebook(figure, shown)
     return written
+
+
+def _in_notebook_kernel() -> bool:
+    """True inside a Jupyter kernel (not a plain script, not terminal IPython)."""
+    if "IPython" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _show_in_notebook(figure: Any, png: bytes | None) -> None:
+    """Show a saved figure once, as the cell's output, and release it from pyplot.
+
+    In a Jupyter kernel the saved PNG itself is displayed (so the notebook shows
+    exactly the file on disk, SYNTHETIC mark included), and the figure is closed so
+    that the inline backend does not show it a second time at the end of the cell;
+    a later ``plt.show()`` or ``plt.close(fig)`` in the notebook changes nothing.
+    Outside a kernel (scripts, tests) nothing is shown and the figure stays open.
+    """
+    if not _in_notebook_kernel():
+        return
+    from IPython.display import Image, display
+
+    display(Image(data=png, format="png") if png else figure)
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)  # no-op for a figure that pyplot does not manage
 
 
 def save_table(

@@ -118,6 +118,17 @@ def _sleepy_suite(tmp_path):
     return registry
 
 
+def _is_kernel(process) -> bool:
+    """A notebook kernel of the run: the runner's launcher (or a plain ipykernel); gone processes are not."""
+    import psutil
+
+    try:
+        command = " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return False
+    return "localise.suite.kernel" in command or "ipykernel" in command
+
+
 def _start_run(tmp_path):
     import subprocess
     import sys
@@ -133,7 +144,7 @@ def _start_run(tmp_path):
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        kernels = [p for p in parent.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [p for p in parent.children(recursive=True) if _is_kernel(p)]
         if len(kernels) >= 2:
             return proc, parent.children(recursive=True), reports
         assert proc.poll() is None, "the run ended before its notebooks started"

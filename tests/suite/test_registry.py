@@ -54,6 +54,9 @@ def test_output_name_is_deterministic_and_safe():
         ("  ../escape:\n    notebook: 30_dependent.ipynb\n", "notebooks.../escape: name must match"),
         ("  bad:\n    notebook: ../../outside.ipynb\n", "lies outside the notebooks folder"),
         ("  bad:\n    notebook: 10_ok.ipynb\n    colour: red\n", "notebooks.bad: unknown key(s) ['colour']"),
+        ("  bad:\n    notebook: 30_dependent.ipynb\n    section: misc\n", "notebooks.bad.section: 'misc': expected one of"),
+        ("  bad:\n    notebook: 30_dependent.ipynb\n    description: [a, b]\n", "notebooks.bad.description: expected one line"),
+        ("  bad:\n    notebook: 30_dependent.ipynb\n    description: \"a\\nb\"\n", "notebooks.bad.description: expected one line"),
     ],
 )
 def test_bad_entries_are_named(suite_dir, entry, expected):

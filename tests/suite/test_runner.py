@@ -76,12 +76,15 @@ def test_manifest_records_provenance(finished_run):
     listed = {o["path"]: o["sha256"] for o in ok["outputs"]}
     assert listed["10_ok__name-second__x-2/table_second.csv"] == sha256_file(table)
     assert "10_ok__name-second__x-2.html" in listed
+    page = (result.run_dir / "10_ok__name-second__x-2.html").read_text()
+    assert "<title>10_ok</title>" in page  # the notebook's first heading, not "Notebook"
 
 
 def test_index_page_and_latest_link(finished_run):
     root, result, _ = finished_run
-    index = (result.run_dir / "index.html").read_text()
-    assert "20_fail" in index and "planted failure" in index and 'href="10_ok__name-first.html"' in index
+    assert "url=site/index.html" in (result.run_dir / "index.html").read_text()  # the run's report site
+    landing = (result.run_dir / "site" / "index.html").read_text()
+    assert "20_fail" in landing and "planted failure" in landing and 'href="notebooks/10_ok__name-first.html"' in landing
     assert (root / "reports" / "latest").resolve() == result.run_dir.resolve()
     assert not list(result.run_dir.rglob("*.partial*"))
 
@@ -156,7 +159,8 @@ def test_dask_local_cluster(tmp_path):
     registry = make_suite(tmp_path / "notebooks", GOOD_REGISTRY, tmp_path / "data")
     plan = build_plan(registry, only=["10_ok", "40_independent"])
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
-        result = run_suite(plan, scheduler=cluster.scheduler_address, reports=tmp_path / "r", progress=False)
+        result = run_suite(plan, scheduler=cluster.scheduler_address, reports=tmp_path / "r", progress=False,
+                           html_output=False)
     assert result.ok, result.summary_table()
     manifest = json.loads(result.manifest_path.read_text())
     assert manifest["engine"] == {"scheduler": cluster.scheduler_address}
@@ -185,7 +189,7 @@ def test_dask_real_scheduler_and_worker(tmp_path):
             client.wait_for_workers(1, timeout=60)
         registry = make_suite(tmp_path / "notebooks", GOOD_REGISTRY, tmp_path / "data")
         code = main(["run", "--registry", str(registry), "--reports", str(tmp_path / "r"), "--scheduler", address,
-                     "--only", "10_ok", "20_fail", "30_dependent"])
+                     "--only", "10_ok", "20_fail", "30_dependent", "--no-html"])
         assert code == 1
         manifest = json.loads(next((tmp_path / "r").glob("*/manifest.json")).read_text())
         status = {r["output"]: r["status"] for r in manifest["notebooks"]}

@@ -5,6 +5,8 @@ Used by ``notebooks/07_country_profile.ipynb`` (one run per LOCALISE country).
 
 from __future__ import annotations
 
+import os
+
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -255,6 +257,8 @@ def saved_typology(*, notebook: str = TYPOLOGY_NOTEBOOK, run_dir: str | Path | N
 
     here = Path(run_dir) if run_dir is not None else report.output_dir().parent
     folders = [here / notebook]
+    if run_dir is None and not os.environ.get("LOCALISE_RUN_OUTPUT"):
+        folders.append(report.output_dir())  # opened by hand: where notebook 03 opened by hand saved it
     if run_dir is None:
         earlier = sorted((p for p in paths.reports_dir().glob(f"*/{notebook}") if p.parent != here), reverse=True)
         folders += earlier

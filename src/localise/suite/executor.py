@@ -188,8 +188,11 @@ def _to_html(notebook_path: Path, html_path: Path) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
+    from localise.suite.site import notebook_title
+
     notebook = nbformat.read(notebook_path, as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(notebook)
+    title = notebook_title(notebook) or notebook_path.stem  # the page's <title>, not "Notebook"
+    body, _ = HTMLExporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
     atomic_write_text(html_path, body)
 
 
@@ -223,7 +226,7 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
     environment = {
         "LOCALISE_RUN_OUTPUT": str(artefacts),
         "LOCALISE_INPUTS_LOG": str(inputs_log),
-        "MPLBACKEND": "Agg",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # figures inline, as in Jupyter
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         **task.get("env", {}),
     }

@@ -35,11 +35,26 @@ __all__ = [
     "load_registry",
     "build_plan",
     "output_name",
+    "SECTIONS",
 ]
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+#: Sections of the report site, in the order shown: registry value -> heading.
+SECTIONS = {
+    "tutorial": "Tutorial",
+    "data": "Data and context",
+    "configurations": "Governance configurations",
+    "indicators": "Indicators",
+    "models": "Models",
+    "cohesion": "Cohesion",
+}
+
+#: Longest one-line purpose accepted in a registry entry's ``description``.
+DESCRIPTION_MAX = 200
 _REGISTRY_KEYS = {
-    "notebook", "parameters", "runs", "after", "profiles", "timeout", "description", "choices", "choices_from",
+    "notebook", "parameters", "runs", "after", "profiles", "timeout", "description", "section", "choices",
+    "choices_from",
 }
 _FUNCTION_PATTERN = re.compile(r"^localise(\.[A-Za-z_][A-Za-z0-9_]*)+:[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -68,6 +83,10 @@ class Execution:
     after: list[str] = field(default_factory=list)
     """Output stems of the executions that must succeed before this one."""
     timeout: float | None = None
+    description: str = ""
+    """One-line purpose from the registry, shown on the report site."""
+    section: str | None = None
+    """Key of :data:`SECTIONS` under which the report site lists this notebook."""
 
 
 @dataclass
@@ -378,6 +397,7 @@ def build_plan(
                 problem = _choices_problem(parameter, value, choices[parameter], f"{where}: {key}.choices")
                 if problem:
                     problems.append(f"-p {problem}")
+        description, section = _describe(entry, f"{where}: {key}", problems)
         timeout = entry.get("timeout")
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1):
             problems.append(f"{where}: {key}.timeout: {timeout!r}: expected a whole number of seconds (at least 1)")
@@ -388,7 +408,7 @@ def build_plan(
             parameters = {**common, **profile_values, **run, **selected_overrides}
             stem = output_name(name, run)
             outputs.append(stem)
-            executions.append(Execution(name, notebook, parameters, stem, [], timeout))
+            executions.append(Execution(name, notebook, parameters, stem, [], timeout, description, section))
             original_outputs[stem] = {output_name(name, replaced) for replaced in replaced_runs}
         entry_outputs[name] = outputs
 
@@ -539,6 +559,19 @@ def _check_choices_from(executions: list[Execution], choices_from: dict[str, dic
                 problems.append(f"-p {problem}")
     if problems:
         raise InputError("invalid suite:\n  " + "\n  ".join(problems))
+
+
+def _describe(entry: dict[str, Any], context: str, problems: list[str]) -> tuple[str, str | None]:
+    """Validated ``description`` (one line) and ``section`` of a registry entry."""
+    description = entry.get("description", "")
+    if not isinstance(description, str) or "\n" in description.strip() or len(description) > DESCRIPTION_MAX:
+        problems.append(f"{context}.description: expected one line of text (at most {DESCRIPTION_MAX} characters)")
+        description = ""
+    section = entry.get("section")
+    if section is not None and section not in SECTIONS:
+        problems.append(f"{context}.section: {section!r}: expected one of {sorted(SECTIONS)}")
+        section = None
+    return description.strip(), section
 
 
 def _topological(executions: list[Execution], where: str) -> list[Execution]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
-import html
 import json
 import multiprocessing
 import os
@@ -47,6 +46,8 @@ class RunResult:
     run_dir: Path
     records: list[dict[str, Any]] = field(default_factory=list)
     manifest_path: Path | None = None
+    site: Any = None
+    """:class:`localise.suite.site.SiteResult` of the report site, when one was built."""
 
     @property
     def ok(self) -> bool:
@@ -300,6 +301,7 @@ def run_suite(
         for execution, record in zip(plan.executions, result.records):
             record["parameters"] = execution.parameters
             record["after"] = execution.after
+            record["description"], record["section"] = execution.description, execution.section
             record["outputs"] = _outputs(run_dir, execution.output)
         finished = dt.datetime.now(dt.timezone.utc)
         manifest = {
@@ -314,8 +316,14 @@ def run_suite(
         result.manifest_path = atomic_write_text(
             run_dir / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n"
         )
-        atomic_write_text(run_dir / "index.html", _index_html(manifest))
+        from localise.suite.site import index_html, publish_site
+
+        atomic_write_text(run_dir / "index.html", index_html(manifest))
         _cleanup(run_dir)
+        if html_output and not interrupted:
+            result.site = publish_site(run_dir)  # never raises; index.html then redirects to site/
+            if not result.site.ok:
+                print(f"report site not built: {result.site.error}", file=sys.stderr)
         _point_latest(reports, run_dir)
     return result
 
@@ -415,43 +423,3 @@ def _point_latest(reports: Path, run_dir: Path) -> None:
     except OSError:  # file systems without symlinks: write the run id instead
         temporary.unlink(missing_ok=True)
         atomic_write_text(reports / "LATEST", run_dir.name + "\n")
-
-
-def _index_html(manifest: dict[str, Any]) -> str:
-    rows = []
-    for record in manifest["notebooks"]:
-        links = []
-        for output in record.get("outputs", []):
-            path = output["path"]
-            if path.endswith((".html", ".ipynb")) or path.rsplit(".", 1)[-1] in {"png", "svg", "csv", "tex"}:
-                links.append(f'<a href="{html.escape(path)}">{html.escape(Path(path).name)}</a>')
-        error = record.get("error") or {}
-        detail = html.escape(f"{error.get('ename')}: {error.get('evalue')}") if error else html.escape(record.get("reason", ""))
-        parameters = html.escape(json.dumps(record.get("parameters", {}), ensure_ascii=False))
-        rows.append(
-            f"<tr class='{record['status']}'><td>{html.escape(record['output'])}</td><td>{record['status']}</td>"
-            f"<td>{record.get('duration_s', 0):.1f}</td><td><code>{parameters}</code></td>"
-            f"<td>{' '.join(links)}</td><td>{detail}</td></tr>"
-        )
-    synthetic = (
-        "<p class='synthetic'>At least one notebook of this run read SYNTHETIC or illustrative "
-        "data (see manifest.json, inputs): results built on them are for teaching and testing, "
-        "not observations.</p>"
-        if manifest.get("synthetic_data_used")
-        else ""
-    )
-    git = manifest.get("git", {})
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>localise run {html.escape(manifest['run_id'])}</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top}}
-tr.failed td:nth-child(2){{color:#b00}}tr.skipped td:nth-child(2){{color:#a60}}tr.ok td:nth-child(2){{color:#070}}
-.synthetic{{color:#b00;font-weight:bold}}</style></head><body>
-<h1>localise run {html.escape(manifest['run_id'])}</h1>
-<p>Status: <b>{manifest['status']}</b>; started {manifest['started']}, finished {manifest['finished']}
-({manifest['wall_time_s']:.1f} s); commit {html.escape(str(git.get('commit')))}{' (dirty)' if git.get('dirty') else ''};
-<a href="manifest.json">manifest.json</a></p>
-{synthetic}
-<table><tr><th>notebook run</th><th>status</th><th>seconds</th><th>parameters</th><th>outputs</th><th>error</th></tr>
-{''.join(rows)}
-</table></body></html>
-"""
