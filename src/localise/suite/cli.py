@@ -78,6 +78,23 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+_FORCE_ALL = "*"
+
+
+def _forced(force: list[str] | None, plan: Any) -> bool | list[str]:
+    """``--force`` values: True for all, else the names given (each must name an entry or output of the plan)."""
+    if not force:
+        return False
+    if _FORCE_ALL in force:
+        return True
+    known = {e.name for e in plan.executions} | {e.output for e in plan.executions}
+    unknown = [name for name in force if name not in known]
+    if unknown:
+        raise InputError(f"--force {unknown[0]}: not an entry or output of this run; "
+                         f"expected one of: {', '.join(sorted(known))}")
+    return list(force)
+
+
 def _run(args: argparse.Namespace) -> int:
     from localise.suite.registry import build_plan
 
@@ -107,6 +124,8 @@ def _run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         html_output=not args.no_html,
         reports=Path(args.reports) if args.reports else None,
+        reuse=not args.no_cache,
+        force=_forced(args.force, plan),
     )
     print()
     print(result.summary_table())
@@ -199,6 +218,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--timeout", type=_timeout, metavar="S", help="whole seconds allowed per cell (at least 1)")
     run.add_argument("--registry", help="suite registry YAML (default notebooks/suite.yml)")
     run.add_argument("--reports", help="folder for run folders (default reports/)")
+    run.add_argument("--force", nargs="?", action="append", const=_FORCE_ALL, metavar="NAME",
+                     help="execute again instead of reusing earlier results: all, or NAME (repeatable)")
+    run.add_argument("--no-cache", action="store_true",
+                     help="do not look for reusable results of earlier runs (same as --force)")
     run.add_argument("--no-html", action="store_true", help="skip the HTML rendering of executed notebooks")
     run.add_argument("--dry-run", action="store_true", help="validate and print the plan without executing")
     run.set_defaults(func=_run)
