@@ -69,6 +69,7 @@ def suite(tmp_path, monkeypatch):
     """A small suite with a stand-in executor; returns (registry, reports, data dir, calls)."""
     calls: list[str] = []
     monkeypatch.setattr(runner, "execute", _fake_execute(calls))
+    monkeypatch.setenv("LOCALISE_DATA_PROCESSED", str(tmp_path / "processed"))
     registry = make_suite(tmp_path / "notebooks", CACHE_REGISTRY, tmp_path / "data")
     return registry, tmp_path / "reports", tmp_path / "data", calls
 
@@ -148,6 +149,16 @@ def test_code_change_invalidates_everything(suite, monkeypatch):
     registry, reports, _, calls = suite
     _run(registry, reports, calls)
     monkeypatch.setattr(cache, "code_fingerprint", lambda: "another version of the package source")
+    executed, _ = _run(registry, reports, calls)
+    assert sorted(executed) == sorted(EVERYTHING)
+
+
+def test_new_processed_data_invalidates_everything(suite, tmp_path):
+    """A notebook that fell back to the demo data must run again once the real data exist."""
+    registry, reports, _, calls = suite
+    _run(registry, reports, calls)
+    (tmp_path / "processed").mkdir()
+    (tmp_path / "processed" / "regional_panel.parquet").write_bytes(b"not read by the stand-in")
     executed, _ = _run(registry, reports, calls)
     assert sorted(executed) == sorted(EVERYTHING)
 

@@ -9,7 +9,9 @@ input file it read still has the checksum recorded then. The cache key
 * the parameters injected into it,
 * the environment: the ``localise`` package version, a hash of the package's own
   source files (``src/localise/**/*.py``, since the project is installed editable,
-  a code change must invalidate) and the versions of the packages the manifest records,
+  a code change must invalidate), the versions of the packages the manifest records,
+  the data settings (``LOCALISE_DATA_*`` variables) and the names of the processed
+  data files present (:func:`data_state`),
 * the result keys (:func:`result_key`) of the executions it runs after, so that a
   change upstream invalidates its dependents.
 
@@ -40,6 +42,7 @@ from localise.atomic import sha256_file
 
 __all__ = [
     "code_fingerprint",
+    "data_state",
     "notebook_fingerprint",
     "execution_key",
     "result_key",
@@ -69,6 +72,26 @@ def code_fingerprint(package_dir: Path | None = None) -> str:
         digest.update(str(path.relative_to(package_dir)).encode("utf-8") + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+#: Environment variables that change what a notebook reads; their values are part of every key.
+SETTINGS_IN_KEY = (
+    "LOCALISE_DATA_PROCESSED", "LOCALISE_DATA_RAW", "LOCALISE_DATA_MIRROR", "LOCALISE_COUNTRIES",
+    "LOCALISE_QCA_REFERENCE",
+)
+
+
+def data_state() -> dict[str, Any]:
+    """The data settings and the names of the processed data files present.
+
+    Loaders fall back to the SYNTHETIC demo when a processed file is missing; such an
+    execution records the demo files it read, not the missing real one. Keying on the
+    names present makes ``localise data prepare`` (new files) invalidate it.
+    """
+    processed = paths.data_processed()
+    names = sorted(str(p.relative_to(processed)) for p in processed.rglob("*") if p.is_file()) if (
+        processed.is_dir()) else []
+    return {"settings": {name: os.environ.get(name) for name in SETTINGS_IN_KEY}, "processed_files": names}
 
 
 def notebook_fingerprint(notebook: Path) -> str:

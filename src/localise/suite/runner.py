@@ -261,7 +261,7 @@ def run_suite(
     history = cache.RunHistory(reports, exclude={run_id}) if reuse and force is not True else None
     forced = set(force) if isinstance(force, (list, tuple, set)) else set()
     environment = {"packages": manifest_base["packages"], "python": manifest_base["python"]["version"],
-                   "code": cache.code_fingerprint()}
+                   "code": cache.code_fingerprint(), "data": cache.data_state()}
     keys: dict[str, str] = {}
     engine = None
     interrupted = False
