@@ -145,7 +145,12 @@ before anything runs; bad input exits with code 2 and writes nothing.
 
 On a terminal a progress bar is shown; otherwise (a log, CI) one line per finished
 notebook. A notebook that fails is recorded and its dependents are skipped; the
-other notebooks still run. Exit code 1 when any notebook did not succeed."""
+other notebooks still run. Exit code 1 when any notebook did not succeed.
+
+A notebook run whose notebook, parameters, input data, package code and upstream
+notebooks are unchanged since an earlier complete run is reused from it (files
+hard-linked, marked cached in the manifest and on the report site); --force
+executes everything again, --force NAME that notebook."""
 
 RUN_EPILOG = """\
 examples:
@@ -153,6 +158,7 @@ examples:
   localise run --only 03_regional_context           one entry (entries it runs after are not run)
   localise run --only 07_country_profile -p country=PL
                                                     one country profile, filed as ...__country-PL
+  localise run --force 05_social_progress           execute 05 again even if unchanged
   localise run --profile quick --workers 2          the cheaper settings of the entries that have them
   localise run --dry-run -p seed=1                  check and print the plan, run nothing
   localise run --scheduler tcp://127.0.0.1:8786     on a Dask cluster
