@@ -157,7 +157,10 @@ def test_new_processed_data_invalidates_everything(suite, tmp_path):
     """A notebook that fell back to the demo data must run again once the real data exist."""
     registry, reports, _, calls = suite
     _run(registry, reports, calls)
-    (tmp_path / "processed").mkdir()
+    (tmp_path / "processed" / "demo").mkdir(parents=True)
+    (tmp_path / "processed" / "demo" / "regional_panel_demo.parquet").write_bytes(b"generated on demand")
+    executed, _ = _run(registry, reports, calls)
+    assert executed == ["20_fail"]  # the demo folder appearing changes nothing
     (tmp_path / "processed" / "regional_panel.parquet").write_bytes(b"not read by the stand-in")
     executed, _ = _run(registry, reports, calls)
     assert sorted(executed) == sorted(EVERYTHING)

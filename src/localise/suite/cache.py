@@ -86,11 +86,19 @@ def data_state() -> dict[str, Any]:
 
     Loaders fall back to the SYNTHETIC demo when a processed file is missing; such an
     execution records the demo files it read, not the missing real one. Keying on the
-    names present makes ``localise data prepare`` (new files) invalidate it.
+    names present makes ``localise data prepare`` (new files) invalidate it. The demo
+    folder is left out: notebooks create it on demand, and the demo files they read are
+    recorded with their checksums.
     """
     processed = paths.data_processed()
-    names = sorted(str(p.relative_to(processed)) for p in processed.rglob("*") if p.is_file()) if (
-        processed.is_dir()) else []
+    names = []
+    if processed.is_dir():
+        for path in processed.rglob("*"):
+            relative = path.relative_to(processed)
+            # the demo (generated on demand, read files recorded with checksums) and hidden/partial files do not count
+            if path.is_file() and relative.parts[0] != "demo" and not any(p.startswith(".") for p in relative.parts):
+                names.append(str(relative))
+        names.sort()
     return {"settings": {name: os.environ.get(name) for name in SETTINGS_IN_KEY}, "processed_files": names}
 
 
