@@ -3,7 +3,8 @@
 The runner drives papermill from one Python process. Executions whose
 dependencies succeeded are submitted as soon as a worker is free; a failed
 execution is recorded and its dependents are marked skipped, while every other
-execution still runs.
+execution still runs. An execution whose cache key and inputs are unchanged since
+an earlier complete run is reused from it instead (:mod:`localise.suite.cache`).
 """
 
 from __future__ import annotations
