@@ -44,6 +44,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_runner.py
+	$(BIN)/python benchmarks/bench_cache.py
 	$(BIN)/python benchmarks/bench_parser.py
 	$(BIN)/python benchmarks/bench_qca.py
 	$(BIN)/python benchmarks/bench_uncertainty.py

@@ -64,7 +64,7 @@ def make_suite(folder: Path, count: int) -> Path:
 def measure(registry: Path, reports: Path, workers: int) -> tuple[float, float]:
     plan = build_plan(registry)
     started = time.perf_counter()
-    result = run_suite(plan, workers=workers, reports=reports, progress=False, html_output=False)
+    result = run_suite(plan, workers=workers, reports=reports, progress=False, html_output=False, reuse=False)
     wall = time.perf_counter() - started
     assert result.ok, result.summary_table()
     own = 0.0

@@ -78,6 +78,23 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+_FORCE_ALL = "*"
+
+
+def _forced(force: list[str] | None, plan: Any) -> bool | list[str]:
+    """``--force`` values: True for all, else the names given (each must name an entry or output of the plan)."""
+    if not force:
+        return False
+    if _FORCE_ALL in force:
+        return True
+    known = {e.name for e in plan.executions} | {e.output for e in plan.executions}
+    unknown = [name for name in force if name not in known]
+    if unknown:
+        raise InputError(f"--force {unknown[0]}: not an entry or output of this run; "
+                         f"expected one of: {', '.join(sorted(known))}")
+    return list(force)
+
+
 def _run(args: argparse.Namespace) -> int:
     from localise.suite.registry import build_plan
 
@@ -107,6 +124,8 @@ def _run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         html_output=not args.no_html,
         reports=Path(args.reports) if args.reports else None,
+        reuse=not args.no_cache,
+        force=_forced(args.force, plan),
     )
     print()
     print(result.summary_table())
@@ -126,7 +145,12 @@ before anything runs; bad input exits with code 2 and writes nothing.
 
 On a terminal a progress bar is shown; otherwise (a log, CI) one line per finished
 notebook. A notebook that fails is recorded and its dependents are skipped; the
-other notebooks still run. Exit code 1 when any notebook did not succeed."""
+other notebooks still run. Exit code 1 when any notebook did not succeed.
+
+A notebook run whose notebook, parameters, input data, package code and upstream
+notebooks are unchanged since an earlier complete run is reused from it (files
+hard-linked, marked cached in the manifest and on the report site); --force
+executes everything again, --force NAME that notebook."""
 
 RUN_EPILOG = """\
 examples:
@@ -134,6 +158,7 @@ examples:
   localise run --only 03_regional_context           one entry (entries it runs after are not run)
   localise run --only 07_country_profile -p country=PL
                                                     one country profile, filed as ...__country-PL
+  localise run --force 05_social_progress           execute 05 again even if unchanged
   localise run --profile quick --workers 2          the cheaper settings of the entries that have them
   localise run --dry-run -p seed=1                  check and print the plan, run nothing
   localise run --scheduler tcp://127.0.0.1:8786     on a Dask cluster
@@ -199,6 +224,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--timeout", type=_timeout, metavar="S", help="whole seconds allowed per cell (at least 1)")
     run.add_argument("--registry", help="suite registry YAML (default notebooks/suite.yml)")
     run.add_argument("--reports", help="folder for run folders (default reports/)")
+    run.add_argument("--force", nargs="?", action="append", const=_FORCE_ALL, metavar="NAME",
+                     help="execute again instead of reusing earlier results: all, or NAME (repeatable)")
+    run.add_argument("--no-cache", action="store_true",
+                     help="do not look for reusable results of earlier runs (same as --force)")
     run.add_argument("--no-html", action="store_true", help="skip the HTML rendering of executed notebooks")
     run.add_argument("--dry-run", action="store_true", help="validate and print the plan without executing")
     run.set_defaults(func=_run)

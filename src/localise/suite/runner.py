@@ -3,7 +3,8 @@
 The runner drives papermill from one Python process. Executions whose
 dependencies succeeded are submitted as soon as a worker is free; a failed
 execution is recorded and its dependents are marked skipped, while every other
-execution still runs.
+execution still runs. An execution whose cache key and inputs are unchanged since
+an earlier complete run is reused from it instead (:mod:`localise.suite.cache`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from localise import paths
 from localise.atomic import atomic_write_text, sha256_file
+from localise.suite import cache
 from localise.suite.executor import execute
 from localise.suite.safety import die_with_parent, is_latest_run, remove_partials
 from localise.suite.registry import Execution, SuitePlan
@@ -60,6 +62,8 @@ class RunResult:
         for record in self.records:
             error = record.get("error") or {}
             message = f"{error.get('ename')}: {error.get('evalue')}" if error.get("ename") else record.get("reason", "")
+            if record.get("cached"):
+                message = f"cached from {record.get('cached_from')}"
             rows.append((record["output"], record["status"], f"{record.get('duration_s', 0):.1f}", message[:80]))
         widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
         return "\n".join("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)
@@ -201,6 +205,8 @@ def run_suite(
     html_output: bool = True,
     progress: bool | str | None = None,
     reports: Path | None = None,
+    reuse: bool = True,
+    force: bool | list[str] | None = None,
 ) -> RunResult:
     """Execute every notebook of ``plan``; write ``reports/<run-id>/`` and its manifest.
 
@@ -225,6 +231,13 @@ def run_suite(
         standard output is not a terminal or ``CI`` is set.
     reports
         Folder that receives the run folder; default :func:`localise.paths.reports_dir`.
+    reuse
+        Reuse executions of earlier complete runs in ``reports`` whose cache key and
+        input checksums are unchanged (see :mod:`localise.suite.cache`).
+    force
+        ``True``: execute everything; a list of entry names or output stems: execute
+        those even when they could be reused (their dependents are reused when the
+        re-execution reads the same inputs).
     """
     reports = Path(reports) if reports else paths.reports_dir()
     run_id, run_dir = _new_run_dir(reports)
@@ -246,7 +259,12 @@ def run_suite(
         "platform": platform.platform(),
         "packages": _versions(),
     }
-    engine = _engine(workers, scheduler, len(plan.executions))
+    history = cache.RunHistory(reports, exclude={run_id}) if reuse and force is not True else None
+    forced = set(force) if isinstance(force, (list, tuple, set)) else set()
+    environment = {"packages": manifest_base["packages"], "python": manifest_base["python"]["version"],
+                   "code": cache.code_fingerprint(), "data": cache.data_state()}
+    keys: dict[str, str] = {}
+    engine = None
     interrupted = False
     try:
         while waiting or running:
@@ -265,9 +283,21 @@ def run_suite(
                     waiting.remove(execution)
                     bar.finished(records[execution.output])
                 elif all(status == "ok" for status in statuses):
+                    upstream = {d: cache.result_key(records[d]) for d in execution.after}
+                    keys[execution.output] = cache.execution_key(
+                        cache.notebook_fingerprint(execution.notebook), execution.parameters, environment, upstream)
+                    waiting.remove(execution)
+                    reusable = None
+                    if history is not None and not forced & {execution.name, execution.output}:
+                        reusable = cache.find_reusable(history, execution.output, keys[execution.output],
+                                                       need_html=html_output)
+                    if reusable is not None:
+                        records[execution.output] = cache.materialise(reusable, run_dir)
+                        bar.finished(records[execution.output])
+                        continue
+                    engine = engine or _engine(workers, scheduler, len(plan.executions))
                     future = engine.submit(_task(execution, run_dir, timeout, html_output))
                     running[future] = execution
-                    waiting.remove(execution)
             if not running:
                 continue
             for future in engine.wait(set(running)):
@@ -283,13 +313,15 @@ def run_suite(
                         "duration_s": 0.0,
                         "inputs": [],
                     }
+                record["cache_key"] = keys[execution.output]
                 records[execution.output] = record
                 bar.finished(record)
     except KeyboardInterrupt:
         interrupted = True
         raise
     finally:
-        engine.close()
+        if engine is not None:
+            engine.close()
         bar.close()
         for execution in plan.executions:
             records.setdefault(
@@ -302,7 +334,8 @@ def run_suite(
             record["parameters"] = execution.parameters
             record["after"] = execution.after
             record["description"], record["section"] = execution.description, execution.section
-            record["outputs"] = _outputs(run_dir, execution.output)
+            if not record.get("cached"):
+                record["outputs"] = _outputs(run_dir, execution.output)
         finished = dt.datetime.now(dt.timezone.utc)
         manifest = {
             **manifest_base,
@@ -360,6 +393,8 @@ class _Progress:
         """``[ 3/12] output  status  seconds  error``: one finished notebook."""
         error = record.get("error") or {}
         detail = f"{error.get('ename')}: {error.get('evalue')}" if error.get("ename") else record.get("reason", "")
+        if record.get("cached"):
+            detail = f"cached from {record.get('cached_from')}"
         detail = " ".join(str(detail).split())[:100]
         counter = f"[{self.done:>{len(str(self.total))}}/{self.total}]"
         text = f"{counter} {record['output']:<{self.width}}  {record['status']:<8} {record.get('duration_s', 0):7.1f} s"

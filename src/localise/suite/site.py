@@ -163,7 +163,18 @@ _MARK_HELP = {
 
 
 def _status(record: dict[str, Any]) -> str:
-    return f'<span class="status status-{html.escape(record["status"])}">{html.escape(record["status"])}</span>'
+    status = f'<span class="status status-{html.escape(record["status"])}">{html.escape(record["status"])}</span>'
+    return status + _cached_mark(record)
+
+
+def _cached_mark(record: dict[str, Any]) -> str:
+    """`` cached from <run>`` for an execution reused from an earlier run, else empty."""
+    if not record.get("cached"):
+        return ""
+    origin = html.escape(str(record.get("cached_from", "")))
+    took = record.get("executed_duration_s")
+    help_text = f"reused unchanged from run {origin}" + (f", where it took {took:.1f} s" if took is not None else "")
+    return f' <span class="cached" title="{help_text}">cached from <code>{origin}</code></span>'
 
 
 def _problem(record: dict[str, Any]) -> str:
@@ -590,7 +601,7 @@ def index_html(manifest: dict[str, Any]) -> str:
         parameters = html.escape(json.dumps(record.get("parameters", {}), ensure_ascii=False))
         rows.append(
             f"<tr class='{record['status']}'><td>{html.escape(record['output'])}{_badges(notebook_marks(record))}</td>"
-            f"<td>{record['status']}</td><td>{record.get('duration_s', 0):.1f}</td><td><code>{parameters}</code></td>"
+            f"<td>{record['status']}{_cached_mark(record)}</td><td>{record.get('duration_s', 0):.1f}</td><td><code>{parameters}</code></td>"
             f"<td>{' '.join(links)}</td><td>{detail}</td></tr>"
         )
     git = manifest.get("git", {})

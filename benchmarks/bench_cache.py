@@ -1,0 +1,108 @@
+"""Benchmark of incremental runs: a re-run that reuses earlier executions against a full run.
+
+Builds a registry of N generated notebooks (the weight of ``bench_runner.py``: pandas,
+statsmodels, matplotlib, a regression and a figure) in which notebook 1 runs after
+notebook 0, and prints side by side, for the same registry and reports folder:
+
+(uncached) a run that executes everything (``reuse=False``),
+(a) a no-op re-run: nothing changed, every execution is reused (goal <= 5 s),
+(b) a re-run after notebook 0 was edited: only it and its dependent execute.
+
+Each line gives the wall time and how many notebook runs executed and were reused.
+The report site is built in every run (``--no-html`` leaves it out), as ``localise
+run`` does. Usage::
+
+    python benchmarks/bench_cache.py [--notebooks 6] [--workers 2] [--no-html]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from localise.suite.registry import build_plan
+from localise.suite.runner import run_suite
+
+WORK = """
+import numpy as np, pandas as pd, statsmodels.formula.api as smf
+import matplotlib.pyplot as plt
+from localise import report
+rng = np.random.default_rng(seed)
+frame = pd.DataFrame({"x": rng.normal(size=rows), "g": rng.integers(0, 20, size=rows)})
+frame["y"] = 2 * frame["x"] + frame["g"] * 0.1 + rng.normal(size=rows)
+fit = smf.ols("y ~ x + C(g)", data=frame).fit()
+fig, ax = plt.subplots()
+ax.scatter(frame["x"][:2000], frame["y"][:2000], s=2)
+report.save_figure(fig, "scatter", formats=("png",))
+report.save_table(fit.params.to_frame("coef"), "params")
+"""
+
+
+def _write(path: Path, extra: str = "") -> None:
+    notebook = new_notebook(
+        cells=[new_code_cell("seed = 0\nrows = 50000", metadata={"tags": ["parameters"]}), new_code_cell(WORK + extra)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"
+    nbformat.write(notebook, path)
+
+
+def make_suite(folder: Path, count: int) -> Path:
+    """``count`` notebooks; the second runs after the first."""
+    folder.mkdir(parents=True)
+    lines = ["notebooks:"]
+    for index in range(count):
+        name = f"{index + 10:02d}_bench"
+        _write(folder / f"{name}.ipynb")
+        lines += [f"  {name}:", f"    notebook: {name}.ipynb", f"    parameters: {{seed: {index}}}"]
+        if index == 1:
+            lines.append("    after: [10_bench]")
+    registry = folder / "suite.yml"
+    registry.write_text("\n".join(lines) + "\n")
+    return registry
+
+
+def measure(registry: Path, reports: Path, workers: int, html: bool, reuse: bool) -> tuple[float, float, int, int]:
+    """Wall time, site build time, executed and reused notebook runs of one run."""
+    started = time.perf_counter()
+    result = run_suite(build_plan(registry), workers=workers, reports=reports, progress=False, html_output=html,
+                       reuse=reuse)
+    wall = time.perf_counter() - started
+    assert result.ok, result.summary_table()
+    reused = sum(bool(record.get("cached")) for record in result.records)
+    site = result.site.seconds if result.site is not None else 0.0
+    return wall, site, len(result.records) - reused, reused
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notebooks", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-html", action="store_true", help="no HTML and no report site")
+    args = parser.parse_args()
+    html = not args.no_html
+    with tempfile.TemporaryDirectory() as tmp:
+        registry = make_suite(Path(tmp) / "notebooks", args.notebooks)
+        reports = Path(tmp) / "reports"
+        rows = [("uncached run", *measure(registry, reports, args.workers, html, reuse=False))]
+        rows.append(("(a) no-op re-run", *measure(registry, reports, args.workers, html, reuse=True)))
+        _write(registry.parent / "10_bench.ipynb", extra="\nprint('edited')\n")
+        rows.append(("(b) 10_bench edited", *measure(registry, reports, args.workers, html, reuse=True)))
+    print(f"incremental runs: {args.notebooks} generated notebooks (11_bench runs after 10_bench), "
+          f"{args.workers} workers, report site {'built' if html else 'not built'}")
+    print(f"{'':22}{'wall s':>8}{'of which site s':>17}{'executed':>10}{'reused':>8}")
+    for label, wall, site, executed, reused in rows:
+        print(f"{label:22}{wall:8.2f}{site:17.2f}{executed:10d}{reused:8d}")
+    print(f"(a) no-op re-run: {rows[1][1]:.2f} s (goal <= 5 s), {rows[0][1] / rows[1][1]:.1f}x faster than uncached")
+    print(f"(b) one edit: {rows[2][3]} executed (the edited notebook and its dependent), "
+          f"{rows[2][1]:.2f} s against {rows[0][1]:.2f} s uncached")
+
+
+if __name__ == "__main__":
+    main()
