@@ -159,7 +159,9 @@ def rank_gaps(
     """
     sub = gaps[gaps["indicator"] == indicator]
     if sub.empty:
-        raise InputError(f"rank_gaps: no gaps for indicator {indicator!r}; available: {sorted(gaps['indicator'].unique())}")
+        raise InputError(
+            f"rank_gaps: no gaps for indicator {indicator!r}; available: {sorted(gaps['indicator'].unique())}"
+        )
     year = int(sub["year"].max()) if year is None else int(year)
     sub = sub[sub["year"] == year].assign(abs_difference=lambda f: f["difference"].abs())
     women_higher = sub["women"] > sub["men"]
@@ -200,7 +202,7 @@ def gap_map(gaps: pd.DataFrame, indicator: str, *, year: int | None = None, meas
         return None
     try:
         geoms = nuts_geometries(level=2)
-    except Exception as error:  # a boundary file that cannot be read must not stop the notebook
+    except Exception as error:  # noqa: BLE001 - a boundary file that cannot be read must not stop the notebook
         import warnings
 
         warnings.warn(f"NUTS boundaries could not be read ({error}); map skipped", RuntimeWarning, stacklevel=2)
@@ -432,7 +434,7 @@ def fit_eige_weights(eige: pd.DataFrame | None = None, *, by_edition: bool = Fal
         a = np.log(g[list(EIGE_DOMAINS)].to_numpy())
         b = np.log(g["index"].to_numpy())
         res = minimize(
-            lambda w: float(np.sum((a @ w - b) ** 2)),
+            lambda w, a=a, b=b: float(np.sum((a @ w - b) ** 2)),
             x0=np.full(6, 1 / 6),
             bounds=[(0, 1)] * 6,
             constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1}],

@@ -327,7 +327,9 @@ class SROIModel:
             elif distribution == "triangular":
                 mode = self._base_value(r.target, r.parameter)
                 mode = min(max(mode if np.isfinite(mode) else (r.low + r.high) / 2, r.low), r.high)
-                sample = rng_.triangular(r.low, mode, r.high, size=n_draws) if r.high > r.low else np.full(n_draws, r.low)
+                sample = (
+                    rng_.triangular(r.low, mode, r.high, size=n_draws) if r.high > r.low else np.full(n_draws, r.low)
+                )
             else:
                 raise InputError(f"distribution must be 'uniform' or 'triangular', got {distribution!r}")
             if r.parameter == "discount_rate":
@@ -567,10 +569,14 @@ def _validate(
         problems.add(None, "discount_rate", f"expected a number in [0, 1) (e.g. 0.035), found {discount_rate!r}")
     missing = [c for c in OUTCOME_COLUMNS if c not in outcomes.columns]
     if missing:
-        problems.add(None, outcome_label, f"missing column(s) {', '.join(missing)}; expected {', '.join(OUTCOME_COLUMNS)}")
+        problems.add(
+            None, outcome_label, f"missing column(s) {', '.join(missing)}; expected {', '.join(OUTCOME_COLUMNS)}"
+        )
     missing_in = [c for c in INPUT_COLUMNS if c not in inputs.columns]
     if missing_in:
-        problems.add(None, input_label, f"missing column(s) {', '.join(missing_in)}; expected {', '.join(INPUT_COLUMNS)}")
+        problems.add(
+            None, input_label, f"missing column(s) {', '.join(missing_in)}; expected {', '.join(INPUT_COLUMNS)}"
+        )
     if len(outcomes) == 0:
         problems.add(None, outcome_label, "no outcomes given")
     if len(inputs) == 0:
@@ -596,7 +602,9 @@ def _validate(
                 why = "every financial proxy must carry its source" if col == "proxy_source" else "expected text"
                 problems.add(rid, col, f"empty: {why}")
         if stakeholders is not None and str(rec.get("stakeholder")) not in stakeholders:
-            problems.add(rid, "stakeholder", f"{rec.get('stakeholder')!r} is not among the declared stakeholders {stakeholders}")
+            problems.add(
+                rid, "stakeholder", f"{rec.get('stakeholder')!r} is not among the declared stakeholders {stakeholders}"
+            )
         for col in NUMERIC_COLUMNS:
             v = _number(rec.get(col))
             if v is None:

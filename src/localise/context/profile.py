@@ -6,7 +6,6 @@ Used by ``notebooks/07_country_profile.ipynb`` (one run per LOCALISE country).
 from __future__ import annotations
 
 import os
-
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,7 +69,9 @@ def analysable_countries(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntheticDataWarning)  # the notebook says so itself
         panel = load_regional_panel()
-    spec = MatrixSpec.make(countries=None, indicators=indicators, year=year, period=None if year is not None else period)
+    spec = MatrixSpec.make(
+        countries=None, indicators=indicators, year=year, period=None if year is not None else period
+    )
     return sorted(set(build_matrix(panel, spec).countries.astype(str)))
 
 

@@ -298,10 +298,10 @@ def nuts_geometries(level: int = 2) -> Any:
         candidates.append(mirror / "nuts" / "geo" / name)
     for path in candidates:
         if path.is_file():
-            import geopandas as gpd
-
             import gzip
             import io
+
+            import geopandas as gpd
 
             gdf = gpd.read_file(io.BytesIO(gzip.decompress(path.read_bytes())))
             gdf = gdf.rename(columns={"NUTS_ID": "geo", "CNTR_CODE": "country", "LEVL_CODE": "nuts_level",

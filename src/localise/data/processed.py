@@ -163,7 +163,8 @@ def verify(path: Path) -> bool:
     actual = _verified.get(key) or sha256_file(path)
     if actual != recorded:
         raise InputError(
-            f"{path}: SHA-256 {actual[:16]}... differs from the {recorded[:16]}... recorded in {meta_path.name} at build; "
+            f"{path}: SHA-256 {actual[:16]}... differs from the {recorded[:16]}... "
+            f"recorded in {meta_path.name} at build; "
             "the file was changed or corrupted after the build. Expected the built file: run `localise data build`"
         )
     _verified[key] = actual

@@ -99,7 +99,7 @@ def load_national_frameworks(
                 level = float(text)
             except ValueError:
                 level = np.nan
-            if not (level in (0, 1, 2, 3)):
+            if level not in (0, 1, 2, 3):
                 problems.add(line, "level", f"expected 0, 1, 2, 3 or empty/NA (not assessable), got {text!r}")
                 level = np.nan
             for column in ("rationale", "reference"):
@@ -129,7 +129,14 @@ def load_national_frameworks(
         all_countries = sorted(set(table["country"]) | set(LOCALISE_COUNTRIES))
         have = set(zip(table["country"], table["dimension"]))
         filler = [
-            {"country": c, "dimension": d, "level": np.nan, "valid_from": pd.NA, "rationale": NOT_CODED, "reference": ""}
+            {
+                "country": c,
+                "dimension": d,
+                "level": np.nan,
+                "valid_from": pd.NA,
+                "rationale": NOT_CODED,
+                "reference": "",
+            }
             for c in all_countries
             for d in ordinal
             if (c, d) not in have

@@ -180,7 +180,9 @@ def _wide(data: pd.DataFrame, unit: list[str], coder: str, value: str) -> pd.Dat
             "expected one value per unit and coder"
         )
     key = frame[unit[0]] if len(unit) == 1 else pd.Series(list(zip(*(frame[u] for u in unit))), index=frame.index)
-    table = pd.DataFrame({"_unit": key.to_numpy(), "_coder": frame[coder].to_numpy(), "_value": frame[value].to_numpy()})
+    table = pd.DataFrame(
+        {"_unit": key.to_numpy(), "_coder": frame[coder].to_numpy(), "_value": frame[value].to_numpy()}
+    )
     return table.pivot(index="_unit", columns="_coder", values="_value")
 
 
@@ -383,7 +385,9 @@ def _row(result: AlphaResult) -> dict[str, object]:
 _WEIGHTS = (None, "linear", "quadratic")
 
 
-def cohens_kappa_table(table: np.ndarray | pd.DataFrame, *, weights: Literal["linear", "quadratic"] | None = None) -> KappaResult:
+def cohens_kappa_table(
+    table: np.ndarray | pd.DataFrame, *, weights: Literal["linear", "quadratic"] | None = None
+) -> KappaResult:
     """Cohen's kappa from a square contingency table (rows coder 1, columns coder 2).
 
     Delegates to ``statsmodels.stats.inter_rater.cohens_kappa``; weighted kappa uses
@@ -534,8 +538,17 @@ def grid_reliability(
     if rows:
         overall = result.iloc[[-1]]
         result = pd.concat([result.iloc[:-1], pd.DataFrame(rows), overall], ignore_index=True)
-    result.attrs.update({"level": level, "n_boot": n_boot, "seed": seed, "threshold": threshold, "ci_method": CI_METHOD,
-                         "overall": "pooled ordinal dimensions", "synthetic": bool(table.attrs.get("synthetic", False))})
+    result.attrs.update(
+        {
+            "level": level,
+            "n_boot": n_boot,
+            "seed": seed,
+            "threshold": threshold,
+            "ci_method": CI_METHOD,
+            "overall": "pooled ordinal dimensions",
+            "synthetic": bool(table.attrs.get("synthetic", False)),
+        }
+    )
     return result
 
 

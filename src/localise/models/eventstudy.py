@@ -132,9 +132,10 @@ class EventStudyResults:
     randomization: RandomizationResult | None = field(repr=False, default=None)
 
     def summary(self) -> str:
-        name = {"twfe": "TWFE event study (binned end points)", "sun_abraham": "Sun-Abraham interaction-weighted event study"}[
-            self.estimator
-        ]
+        name = {
+            "twfe": "TWFE event study (binned end points)",
+            "sun_abraham": "Sun-Abraham interaction-weighted event study",
+        }[self.estimator]
         lines = [
             f"{name}: {self.y}" + (f" ~ {' + '.join(self.x)}" if self.x else ""),
             f"window k = -{self.leads} .. {self.lags} (reference k = -1); controls: {self.control_group}",

@@ -357,7 +357,12 @@ class PanelRegression:
         if all(c in panel.columns for c in _LONG_COLUMNS):
             keep = [] if self.cluster == "entity" else [self.cluster]
             panel = prepare_panel(
-                panel, y=self.y, x=self.x, entity=self.entity, time=self.time, keep=list(dict.fromkeys(["country", *keep]))
+                panel,
+                y=self.y,
+                x=self.x,
+                entity=self.entity,
+                time=self.time,
+                keep=list(dict.fromkeys(["country", *keep])),
             )
         _check_keys(panel, [self.entity, self.time], f"{self.name}")
         absent = [v for v in [self.y, *self.x] if v not in panel.columns]

@@ -216,7 +216,8 @@ def _direct(values, thresholds, logistic, idm, ecdf, below, above) -> np.ndarray
         e, c, i = anchors
         if not (e < c < i or i < c < e):
             raise InputError(
-                f"thresholds: anchors must be ordered e < c < i (increasing) or i < c < e (decreasing), got e={e}, c={c}, i={i}"
+                f"thresholds: anchors must be ordered e < c < i (increasing) or i < c < e (decreasing), "
+                f"got e={e}, c={c}, i={i}"
             )
         if logistic:
             res = _logistic(x, e, c, i, idm)

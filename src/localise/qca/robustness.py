@@ -162,13 +162,23 @@ def robustness(
                 error=None,
             )
         except InputError as error:
-            rec.update(solution=None, n_models=0, inclS=np.nan, covS=np.nan, positive_rows=0, cases_covered="", error=str(error))
+            rec.update(
+                solution=None,
+                n_models=0,
+                inclS=np.nan,
+                covS=np.nan,
+                positive_rows=0,
+                cases_covered="",
+                error=str(error),
+            )
         rows.append(rec)
     table = pd.DataFrame(rows)
     base_ic = incl_cuts[0] if baseline_incl_cut is None else baseline_incl_cut
     if base_ic not in incl_cuts:
         raise InputError(f"baseline_incl_cut: {base_ic} is not among incl_cuts {list(incl_cuts)}")
-    base = table[(table["anchor_shift"] == base_shift) & (table["incl_cut"] == base_ic) & (table["n_cut"] == n_cuts[0])].iloc[0]
+    base = table[
+        (table["anchor_shift"] == base_shift) & (table["incl_cut"] == base_ic) & (table["n_cut"] == n_cuts[0])
+    ].iloc[0]
     table["same_solution"] = table["solution"] == base["solution"]
     base_cases = set(filter(None, str(base["cases_covered"]).split(",")))
 
@@ -181,5 +191,11 @@ def robustness(
     return RobustnessResult(
         table=table,
         baseline=base.to_dict(),
-        settings={"anchor_shifts": list(anchor_shifts), "incl_cuts": list(incl_cuts), "n_cuts": list(n_cuts), "include": include, "dir_exp": dir_exp},
+        settings={
+            "anchor_shifts": list(anchor_shifts),
+            "incl_cuts": list(incl_cuts),
+            "n_cuts": list(n_cuts),
+            "include": include,
+            "dir_exp": dir_exp,
+        },
     )
