@@ -181,20 +181,20 @@ def same_year(data: pd.DataFrame, *, keys: tuple[str, ...] = ("pillar", "indicat
         Indexed by ``keys``: ``year`` (the reference year), one column per level
         present (in :data:`LEVELS` order), and ``not in reference year``.
     """
-    keys = list(keys)
+    key_columns = list(keys)
     rows = []
     d = data[data["value"].notna() & data["year"].notna()]
-    for key, sub in d.groupby(keys, sort=False):
+    for key, sub in d.groupby(key_columns, sort=False):
         years = sub.groupby("year")["level"].nunique()
         best = years[years == years.max()].index.max()
         at = sub[sub["year"] == best].drop_duplicates("level").set_index("level")["value"]
         absent = [lv for lv in _ordered(sub["level"].unique()) if lv not in at.index]
         key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(keys, key)), "year": int(best), **at.to_dict(),
+        rows.append({**dict(zip(key_columns, key)), "year": int(best), **at.to_dict(),
                      "not in reference year": ", ".join(absent)})
     levels = _ordered(d["level"].unique())
-    out = pd.DataFrame(rows, columns=keys + ["year"] + levels + ["not in reference year"])
-    return out.set_index(keys)
+    out = pd.DataFrame(rows, columns=key_columns + ["year"] + levels + ["not in reference year"])
+    return out.set_index(key_columns)
 
 
 def _ordered(levels) -> list[str]:
@@ -213,7 +213,7 @@ class ActiveInclusionProfile:
     """
 
     city: str
-    nuts2: str
+    nuts2: str | None
     country: str
     eu_geo: str | None
     data: pd.DataFrame

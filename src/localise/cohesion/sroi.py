@@ -633,6 +633,7 @@ def _validate(
     if not problems and total <= 0:
         problems.add(None, "inputs", "total value of inputs must be positive")
     problems.raise_if_any()
+    assert rate is not None  # a rate that is not a number is one of the problems raised above
     outcomes = outcomes.copy()
     outcomes["outcome_id"] = outcomes["outcome_id"].astype(str)
     for col in NUMERIC_COLUMNS:

@@ -213,7 +213,7 @@ class MatrixSpec:
 
     def describe(self) -> str:
         """One line naming the settings."""
-        when = f"year {self.year}" if self.year is not None else f"mean {self.period[0]}-{self.period[1]}"
+        when = f"year {self.year}" if self.year is not None else f"mean {self.period[0]}-{self.period[1]}"  # type: ignore[index]  # year or period
         countries = "all" if self.countries is None else ",".join(self.countries)
         return (
             f"countries={countries}; {when}; indicators={','.join(self.indicators)}; "
@@ -460,7 +460,11 @@ def build_matrix(
         panel = panel[panel["nuts_level"] == 2]
     if "flags" not in panel.columns:
         panel = panel.assign(flags="")
-    years = [spec.year] if spec.year is not None else list(range(spec.period[0], spec.period[1] + 1))
+    if spec.year is not None:
+        years = [spec.year]
+    else:
+        assert spec.period is not None  # a MatrixSpec holds exactly one of year and period
+        years = list(range(spec.period[0], spec.period[1] + 1))
     orientation_map = {**DEFAULT_ORIENTATION, **dict(spec.orientation)}
     orientation = {s: _orientation_of(s, orientation_map) for s in spec.indicators}
 

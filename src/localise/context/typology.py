@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -370,7 +370,7 @@ class RegionalTypology:
 
     def clone(self, **changes: object) -> RegionalTypology:
         """Copy with some settings changed."""
-        params = {"k": self.k, "method": self.method, "k_range": self.k_range, "space": self.space,
+        params: dict[str, Any] = {"k": self.k, "method": self.method, "k_range": self.k_range, "space": self.space,
                   "n_components": self.n_components, "n_init": self.n_init, "seed": self.seed,
                   "gap_refs": self.gap_refs, "gap_reference": self.gap_reference}
         params.update(changes)

@@ -317,6 +317,7 @@ def fetch_all(
     done: set[str] = set()
 
     def from_mirror(rel: str, vintage: str) -> FetchResult:
+        assert mirror is not None  # called only when a mirror is configured
         src = mirror / rel
         if not src.is_file():
             raise DataUnavailableError(f"mirror file {src} is missing; expected it for the catalogue (layout: {rel})")

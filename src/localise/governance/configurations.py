@@ -35,8 +35,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
-from localise.qca import calibrate
-from localise.qca.calibrate import parse_thresholds
+from localise.qca.calibrate import calibrate, parse_thresholds
 from localise.qca.expressions import parse_term, term_membership
 
 __all__ = [

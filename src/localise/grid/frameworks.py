@@ -112,8 +112,8 @@ def load_national_frameworks(
             problems.add(line, "valid_from", f"expected a year, got {row['valid_from']!r}")
             years.append(pd.NA)
     duplicated = raw.duplicated(["country", "dimension", "valid_from"], keep=False)
-    for i in np.flatnonzero(duplicated.to_numpy()):
-        problems.add(int(i) + 2, "valid_from", "repeats a country × dimension × valid_from of another row")
+    for position in np.flatnonzero(duplicated.to_numpy()):
+        problems.add(int(position) + 2, "valid_from", "repeats a country × dimension × valid_from of another row")
     problems.raise_if_any()
     table = raw[columns].copy()
     table["level"] = pd.Series(levels, dtype="float64")

@@ -313,7 +313,9 @@ class Framework:
         out = np.zeros((len(rows), len(cols)))
         pos = {c: j for j, c in enumerate(cols)}
         for i, r in enumerate(rows):
-            out[i, pos[self.nodes[r].parent]] = 1.0
+            parent = self.nodes[r].parent
+            assert parent is not None  # only the root has no parent, and it is on the top level
+            out[i, pos[parent]] = 1.0
         return out
 
     def weights(self, level: str) -> np.ndarray:

@@ -87,6 +87,8 @@ def treatment_years(
     countries
         Keep only these countries.
     """
+    if which not in ("first", "last"):
+        raise InputError(f"treatment_years: which={which!r}; expected 'first' or 'last'")
     absent = [c for c in ("country", "year") if c not in reforms.columns]
     if absent:
         raise InputError(f"treatment_years: reforms table lacks column(s) {absent}")

@@ -122,7 +122,7 @@ class MultilevelResults:
                 "kind": "fixed",
             }
         )
-        var_rows = [
+        var_rows: list[tuple[str, float | None]] = [
             ("var(country intercept)", self.var_country),
             ("var(region)", self.var_region),
             ("var(residual)", self.var_resid),

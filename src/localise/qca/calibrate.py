@@ -45,7 +45,7 @@ def parse_thresholds(thresholds: Any) -> dict[str, float] | list[float]:
     if isinstance(thresholds, Mapping):
         return {str(k): float(v) for k, v in thresholds.items()}
     if np.isscalar(thresholds):
-        return [float(thresholds)]
+        return [float(thresholds)]  # type: ignore[arg-type]  # np.isscalar: a number here
     return [float(t) for t in thresholds]
 
 
@@ -252,7 +252,7 @@ def _anchor_ecdf(x: np.ndarray, anchors: Sequence[float]):
 def _piecewise(x, e, c, i, below, above, F) -> np.ndarray:
     """R's piecewise function; with F (an empirical CDF) its ``ecdf = TRUE`` variant."""
     res = np.empty(x.size)
-    fc = F(np.array([c]))[0] if F is not None else None
+    fc = F(np.array([c]))[0] if F is not None else np.nan  # used only with F
     if e < i:  # increasing
         low, mid, high = _at_most(x, e), _at_most(x, c), _at_most(x, i)
         res[:] = 1.0

@@ -90,7 +90,7 @@ def model_fit_table(
         cov = sxy / sy if sy != 0 else np.full(t, np.nan)
     if t > 1:
         # union without term j: the largest other membership, from the two largest per case
-        top2 = np.sort(mats, axis=0)[-2:] if t > 1 else None
+        top2 = np.sort(mats, axis=0)[-2:]
         first = mats.argmax(axis=0)
         others = np.where(np.arange(t)[:, None] == first[None, :], top2[0][None, :], top2[1][None, :])
         cov_others = np.minimum(others, y[None, :]).sum(axis=1) / sy if sy != 0 else np.full(t, np.nan)

@@ -207,6 +207,7 @@ def _fmt(v: Any) -> str:
 def _fit_text(fit: ModelFit, models: list[list[str]]) -> str:
     if not fit.multiple_models:
         terms, sol = fit.terms, fit.solution
+        assert terms is not None and sol is not None  # set for a single model
         w = max([len(t) for t in terms["term"]] + [2])
         nw = len(str(len(terms)))
         head = " " * (nw + 2 + w) + "  inclS   PRI   covS   covU  cases"
@@ -220,6 +221,7 @@ def _fit_text(fit: ModelFit, models: list[list[str]]) -> str:
         lines.append(f"{'':>{nw}}  {r['term']:>{w}}  {_fmt(r['inclS'])}  {_fmt(r['PRI'])}  {_fmt(r['covS'])}")
         return "\n".join(lines)
     terms = fit.overall_terms
+    assert terms is not None  # set when there are several models
     names = list(fit.per_model)
     w = max([len(t) for t in terms["term"]] + [2])
     nw = len(str(len(terms)))
@@ -687,12 +689,12 @@ def minimize(
             for pi_, pm in enumerate(models, start=1):
                 sa_rows = np.asarray(sa[f"M{pi_}"], dtype=np.int64)
                 easy_cubes = _easy_cubes(c_cubes[cm], cubes[pm], dirs)
-                inside = (
+                easy_mask = (
                     _engine.covers(easy_cubes, tt.configs(sa_rows)).any(axis=0)
                     if sa_rows.size
                     else np.zeros(0, dtype=bool)
                 )
-                easy = sa_rows[inside]
+                easy = sa_rows[easy_mask]
                 # R: with no expectation at all ("-" everywhere) the intermediate solution
                 # is the conservative one and lists no counterfactuals of either kind
                 difficult = np.setdiff1d(sa_rows, easy) if dirs else np.zeros(0, dtype=np.int64)

@@ -150,6 +150,7 @@ def robustness(
             models = sol.intermediate[0].models if sol.intermediate else sol.models
             fit = sol.intermediate[0].fit if sol.intermediate else sol.fit
             sfr = fit.solution if not fit.multiple_models else fit.per_model["M1"][1]
+            assert sfr is not None  # a single model has its solution frame
             memb = sol.membership(0, intermediate=0 if sol.intermediate else None)
             covered = sorted(d.index[(memb > 0.5) & (tt.y > 0.5)].astype(str))
             rec.update(

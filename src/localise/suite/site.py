@@ -81,6 +81,7 @@ def notebook_images(document: dict[str, Any] | Path) -> list[tuple[int, str]]:
     """``(cell index, MIME type)`` of every image output of an (executed) notebook."""
     if isinstance(document, Path):
         document = json.loads(document.read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
     found = []
     for index, cell in enumerate(document.get("cells", [])):
         for output in cell.get("outputs", []) or []:
@@ -323,8 +324,8 @@ def _thumbnail(document: dict[str, Any], target: Path) -> bool:
         return False
     from PIL import Image
 
-    with Image.open(io.BytesIO(png)) as image:
-        image = image.convert("RGB")
+    with Image.open(io.BytesIO(png)) as original:
+        image = original.convert("RGB")
         image.thumbnail((480, 300))
         target.parent.mkdir(parents=True, exist_ok=True)
         image.save(target, format="PNG", optimize=True)
