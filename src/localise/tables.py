@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.warnings import InvisibleCharacterWarning
 
 __all__ = [
     "InvisibleCharacterWarning",
@@ -51,9 +52,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _BINARY_MAGIC = {b"\x1f\x8b": "a gzip archive", b"%PDF": "a PDF document", b"\xd0\xcf\x11\xe0": "an old .xls workbook",
                  b"PAR1": "a Parquet file", b"\x89PNG": "a PNG image"}
 
-
-class InvisibleCharacterWarning(UserWarning):
-    """Invisible Unicode format characters were removed from an input file."""
 
 
 def strip_invisible(text: str) -> tuple[str, int]:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import MapSkippedWarning, SyntheticDataWarning
 
 __all__ = [
     "EIGE_DOMAINS",
@@ -205,7 +206,7 @@ def gap_map(gaps: pd.DataFrame, indicator: str, *, year: int | None = None, meas
     except Exception as error:  # noqa: BLE001 - a boundary file that cannot be read must not stop the notebook
         import warnings
 
-        warnings.warn(f"NUTS boundaries could not be read ({error}); map skipped", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"NUTS boundaries could not be read ({error}); map skipped", MapSkippedWarning, stacklevel=2)
         return None
     if geoms is None:
         return None
@@ -293,7 +294,7 @@ def load_eige_table() -> pd.DataFrame:
         with warnings.catch_warnings():
             if mirror_file is not None and mirror_file.is_file():
                 # real EIGE values in the mirror replace a synthetic fallback below
-                warnings.simplefilter("ignore")
+                warnings.filterwarnings("ignore", category=SyntheticDataWarning)
             table = load_eige()
         if not table.attrs.get("synthetic") or mirror_file is None or not mirror_file.is_file():
             attrs = dict(table.attrs)

@@ -16,6 +16,7 @@ import pandas as pd
 from localise.context.matrix import ContextMatrix
 from localise.context.typology import TypologyResult
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import PreviousRunOutputsWarning
 
 __all__ = [
     "DEFAULT_OUTCOMES",
@@ -269,7 +270,7 @@ def saved_typology(*, notebook: str = TYPOLOGY_NOTEBOOK, run_dir: str | Path | N
             continue
         if folder != folders[0]:
             warnings.warn(f"notebook {notebook} did not run in this run; using its outputs in {folder}",
-                          UserWarning, stacklevel=2)
+                          PreviousRunOutputsWarning, stacklevel=2)
         out = {}
         for key, name in (("regions", "03_region_clusters"), ("cases", "03_cases"), ("k_choice", "03_k_choice")):
             path = _saved_csv(folder, name)

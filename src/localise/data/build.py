@@ -46,6 +46,7 @@ from localise.data import catalogue, governance, nuts, processed
 from localise.data.eurostat import read_eurostat_tsv, read_extract
 from localise.data.schemas import PANEL_COLUMNS, eige_schema, spi_schema, validate_panel
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import EmptyFeedWarning
 
 __all__ = ["DEFAULT_NUTS_VERSIONS", "build_all", "build_panels", "build_spi", "build_eige", "build_nuts_names",
            "build_urban_audit", "prepare"]
@@ -90,6 +91,7 @@ def _feed_rows(frame: pd.DataFrame, feed: catalogue.Feed, source: str, path: Pat
         warnings.warn(
             f"{path}: no rows for indicator {feed.indicator!r} with the catalogue filters {feed.filters}; "
             f"codes in the file: {available}. Check catalogue.yml.",
+            EmptyFeedWarning,
             stacklevel=2,
         )
     df = df[df["value"].notna()]

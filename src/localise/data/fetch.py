@@ -38,6 +38,7 @@ from localise import paths
 from localise.atomic import atomic_path, atomic_write_text, sha256_file
 from localise.data import catalogue
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import VintageChangedWarning
 
 __all__ = [
     "MANIFEST_COLUMNS",
@@ -57,9 +58,6 @@ _MANIFEST_HEADER = (
     "# Tab-separated; paths relative to data/raw/. The files themselves are not committed.\n"
 )
 
-
-class VintageChangedWarning(UserWarning):
-    """A re-fetched file differs from the checksum recorded in the manifest."""
 
 
 @dataclass

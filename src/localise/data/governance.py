@@ -60,6 +60,7 @@ import pandas as pd
 from localise import paths, report
 from localise.data import crosswalk, nuts
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import UnmatchedCodesWarning
 
 if TYPE_CHECKING:  # pandera is imported where a schema is used: it costs ~0.3 s
     import pandera.pandas as pa
@@ -141,9 +142,6 @@ RECODE_VALUES = ("identical", "recoded", "split", "merged", "unmatched-reported"
 EQI_MIN_COVERAGE = 0.9
 UNMATCHED_COLUMNS = ["source", "file", "column", "code", "status"]
 
-
-class UnmatchedCodesWarning(UserWarning):
-    """Some source codes could not be carried one to one into the governance tables."""
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -30,6 +30,7 @@ from typing import Any
 
 from localise.atomic import atomic_write_text, sha256_file
 from localise.errors import InputError
+from localise.warnings import UnverifiedDataWarning
 
 __all__ = ["STAGING", "JOURNAL", "METADATA", "commit", "recover", "verify"]
 
@@ -155,6 +156,7 @@ def verify(path: Path) -> bool:
             warnings.warn(
                 f"{meta_path} records no checksums (a build made before they were recorded), so {path.name} cannot "
                 "be verified; run `localise data build` to record them",
+                UnverifiedDataWarning,
                 stacklevel=3,
             )
         return False

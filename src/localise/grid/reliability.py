@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.warnings import IncompleteUnitsWarning
 
 __all__ = [
     "AlphaResult",
@@ -464,9 +465,6 @@ def fleiss_kappa_table(counts: np.ndarray | pd.DataFrame) -> KappaResult:
     kappa = float(sm_fleiss_kappa(array, method="fleiss"))
     return KappaResult(kappa, float("nan"), float("nan"), int(array.shape[0]), int(totals[0]), "fleiss")
 
-
-class IncompleteUnitsWarning(UserWarning):
-    """Units dropped by :func:`fleiss_kappa` for having fewer ratings than the others."""
 
 
 def fleiss_kappa(

@@ -28,6 +28,7 @@ use :func:`localise.models.wildboot.wild_cluster_bootstrap`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.warnings import FewClustersWarning
 
 if TYPE_CHECKING:
     from localise.models.wildboot import WildBootResult
@@ -43,6 +45,9 @@ if TYPE_CHECKING:
 __all__ = ["prepare_panel", "PanelRegression", "PanelResults", "Effects"]
 
 Effects = Literal["pooled", "entity", "twoway"]
+
+#: Fewer clusters than this make cluster-robust standard errors unreliable (FewClustersWarning).
+FEW_CLUSTERS = 30
 
 _LONG_COLUMNS = ("indicator", "value")
 
@@ -221,7 +226,7 @@ class PanelResults:
         ]
         if self.synthetic:
             lines.append("[SYNTHETIC DATA]")
-        if self.cov_type == "clustered" and self.n_clusters is not None and self.n_clusters < 30:
+        if self.cov_type == "clustered" and self.n_clusters is not None and self.n_clusters < FEW_CLUSTERS:
             lines.append(
                 f"WARNING: only {self.n_clusters} clusters; cluster-robust inference is unreliable, "
                 "report a wild cluster bootstrap (localise.models.wildboot)."
@@ -401,6 +406,13 @@ class PanelRegression:
                 cluster_label = self.cluster
             codes = pd.Series(pd.factorize(np.asarray(groups))[0], index=indexed.index, name="cluster")
             n_clusters = int(codes.nunique())
+            if n_clusters < FEW_CLUSTERS:
+                warnings.warn(
+                    f"{self.name}: only {n_clusters} clusters ({cluster_label}); cluster-robust inference is "
+                    "unreliable, report a wild cluster bootstrap (localise.models.wildboot)",
+                    FewClustersWarning,
+                    stacklevel=2,
+                )
             cov_kwargs = {"clusters": codes.to_frame(), "group_debias": self.small_sample}
         res = model.fit(
             cov_type=self.cov_type,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.warnings import CrossoverMembershipWarning
 
 __all__ = ["calibrate", "grid_codes_to_fuzzy", "parse_thresholds", "GRID_FUZZY_SCORES"]
 
@@ -135,6 +136,7 @@ def calibrate(
             warnings.warn(
                 "calibrate: some memberships are exactly 0.5; such cases fall in no truth-table row. "
                 "Decide explicitly (e.g. move the crossover) before the analysis.",
+                CrossoverMembershipWarning,
                 stacklevel=2,
             )
     else:
