@@ -106,7 +106,7 @@ def _open_sheet(
     Returns the sheet as strings, the name used in messages and a problem collector;
     raises :class:`InputError` at once when required columns are missing.
     """
-    from localise.grid.problems import ProblemCollector
+    from localise.problems import ProblemCollector
 
     if isinstance(path, pd.DataFrame):
         sheet, name = path.astype(str).copy(), source or default_name

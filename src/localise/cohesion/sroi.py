@@ -23,7 +23,7 @@ A YAML file (see ``data/sroi_pilot_illustrative.yml``) with ``title``, ``currenc
 ``discount_rate`` (default 0.035, the HM Treasury Green Book rate used by the guide),
 ``stakeholders``, ``inputs``, ``outcomes`` and optional ``sensitivity`` ranges; or a CSV
 impact map (one row per outcome) plus a CSV of inputs. Every problem in a file is
-reported at once (:class:`localise.grid.problems.ProblemCollector`).
+reported at once (:class:`localise.problems.ProblemCollector`).
 """
 
 from __future__ import annotations
@@ -501,7 +501,7 @@ def default_ranges(model: SROIModel, *, share_step: float = 0.1, relative: float
 
 
 def _check_ranges(model: SROIModel, ranges: pd.DataFrame | None) -> pd.DataFrame:
-    from localise.grid.problems import ProblemCollector
+    from localise.problems import ProblemCollector
 
     if ranges is None or len(ranges) == 0:
         return default_ranges(model)
@@ -561,7 +561,7 @@ def _validate(
     input_label: str = "inputs",
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Check an impact map and inputs; raise one InputError listing every problem."""
-    from localise.grid.problems import ProblemCollector
+    from localise.problems import ProblemCollector
 
     problems = ProblemCollector(source)
     rate = _number(discount_rate)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from localise.constants import LOCALISE_COUNTRIES
 from localise.errors import InputError
 
 __all__ = [
@@ -37,8 +38,6 @@ __all__ = [
     "parse_indicator",
 ]
 
-#: The six countries of the LOCALISE project (Eurostat codes; UK = United Kingdom).
-LOCALISE_COUNTRIES: tuple[str, ...] = ("FR", "DE", "IT", "PL", "SE", "UK")
 
 #: Default indicators, chosen among those of the data contract that the regional
 #: panel covers at NUTS 2 for the six countries around 2011-2013 [proposed].

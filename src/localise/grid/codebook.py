@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from localise.errors import InputError
-from localise.grid.problems import ProblemCollector
+from localise.problems import ProblemCollector
 
 __all__ = ["Dimension", "Codebook", "load_codebook", "available_codebooks", "NOT_ASSESSABLE", "ORDINAL_LEVELS"]
 

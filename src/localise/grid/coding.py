@@ -25,8 +25,8 @@ import pandas as pd
 from localise.atomic import atomic_path
 from localise.errors import InputError
 from localise.grid.codebook import NOT_ASSESSABLE, Codebook
-from localise.grid.problems import Problem, ProblemCollector
 from localise.outputs import plain_name
+from localise.problems import Problem, ProblemCollector
 
 __all__ = [
     "SHEET_COLUMNS",

@@ -21,15 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from localise.grid.problems import ProblemCollector
+from localise.constants import LOCALISE_COUNTRIES
+from localise.problems import ProblemCollector
 
 __all__ = ["LOCALISE_COUNTRIES", "frameworks_matrix", "load_national_frameworks", "load_reforms"]
 
 DATA_DIR = Path(__file__).with_name("data")
 DEFAULT_FRAMEWORKS = DATA_DIR / "national_frameworks.csv"
 DEFAULT_REFORMS = DATA_DIR / "reforms.csv"
-#: The six LOCALISE countries (Eurostat codes).
-LOCALISE_COUNTRIES = ("FR", "DE", "IT", "PL", "SE", "UK")
 NOT_CODED = "not assessable: no code supported by a named source in this file"
 
 

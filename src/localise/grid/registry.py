@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from localise.grid.problems import ProblemCollector
+from localise.problems import ProblemCollector
 
 __all__ = ["REGISTRY_COLUMNS", "load_case_registry", "validate_registry"]
 

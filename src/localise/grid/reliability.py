@@ -558,7 +558,7 @@ def check_merged_codes(table: pd.DataFrame, codebook, *, source: str = "merged t
     outside 0-3, which would enter alpha as a valid value. Each problem names the row
     (header = row 1), the value and the allowed values.
     """
-    from localise.grid.problems import ProblemCollector
+    from localise.problems import ProblemCollector
 
     problems = ProblemCollector(source)
     categories = table["category"] if "category" in table.columns else pd.Series("", index=table.index)

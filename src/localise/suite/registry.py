@@ -104,11 +104,7 @@ class SuitePlan:
         return {execution.output: execution for execution in self.executions}
 
 
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(paths.PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+_relative = paths.project_relative
 
 
 def notebook_parameters(notebook: Path) -> dict[str, NotebookParameter]:

@@ -185,11 +185,7 @@ def _engine(workers: int, scheduler: str | None, jobs: int) -> Any:
     return _PoolEngine(min(workers, jobs))
 
 
-def _relative(path: str | Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(paths.PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+_relative = paths.project_relative
 
 
 def run_suite(
