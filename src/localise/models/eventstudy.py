@@ -63,6 +63,7 @@ from scipy import stats
 from localise.errors import InputError
 from localise.models.randinf import RandomizationResult, att_weights, event_columns, randomization_inference
 from localise.models.wildboot import FEW_CLUSTERS_WARNING, WildBootResult, absorb_twoway, wild_cluster_bootstrap
+from localise.results import Results
 
 __all__ = ["EventStudy", "EventStudyResults", "treatment_years"]
 
@@ -107,8 +108,8 @@ def treatment_years(
     return {str(c): int(y) for c, y in agg.items()}
 
 
-@dataclass
-class EventStudyResults:
+@dataclass(repr=False)
+class EventStudyResults(Results):
     """Results of :class:`EventStudy`."""
 
     estimator: str
@@ -145,8 +146,7 @@ class EventStudyResults:
             f"treated clusters = {self.n_treated_clusters}",
             f"cohorts (treatment year: clusters): {self.cohorts}",
         ]
-        if self.synthetic:
-            lines.append("[SYNTHETIC DATA]")
+        lines.extend(self.banner())
         a = self.att
         lines.append(
             f"ATT (k = 0..{self.lags}) = {a['estimate']:.4g}; {100 * a['level']:.0f}% CI "

@@ -35,6 +35,7 @@ import pandas as pd
 
 from localise.errors import InputError
 from localise.models.panel import prepare_panel
+from localise.results import Results
 
 __all__ = ["MultilevelModel", "MultilevelResults", "variance_decomposition"]
 
@@ -47,8 +48,8 @@ OPTIMISER_OPTIONS: dict[str, dict[str, float]] = {
 POLISH_GTOL = 1e-8
 
 
-@dataclass
-class MultilevelResults:
+@dataclass(repr=False)
+class MultilevelResults(Results):
     """Results of :class:`MultilevelModel`; ``raw`` is the statsmodels result."""
 
     y: str
@@ -155,8 +156,7 @@ class MultilevelResults:
             f"N = {self.nobs}, countries = {self.n_countries}, regions = {self.n_regions}",
             f"optimiser: {self.method}; status: {self.status}; REML log-likelihood = {self.llf:.6g}",
         ]
-        if self.synthetic:
-            lines.append("[SYNTHETIC DATA]")
+        lines.extend(self.banner())
         if not self.converged:
             lines.append("WARNING: the optimiser did NOT converge; estimates below are not reliable.")
         for w in self.warnings:

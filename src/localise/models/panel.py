@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.results import Results
 from localise.warnings import FewClustersWarning
 
 if TYPE_CHECKING:
@@ -181,8 +182,8 @@ def prepare_panel(
     return wide
 
 
-@dataclass
-class PanelResults:
+@dataclass(repr=False)
+class PanelResults(Results):
     """Results of :class:`PanelRegression`; ``raw`` is the linearmodels result."""
 
     model_name: str
@@ -224,8 +225,7 @@ class PanelResults:
             f"sample: {self.sample}; N = {self.nobs}, entities = {self.n_entities}, "
             f"periods = {self.n_periods}; within R2 = {self.rsquared_within:.4f}",
         ]
-        if self.synthetic:
-            lines.append("[SYNTHETIC DATA]")
+        lines.extend(self.banner())
         if self.cov_type == "clustered" and self.n_clusters is not None and self.n_clusters < FEW_CLUSTERS:
             lines.append(
                 f"WARNING: only {self.n_clusters} clusters; cluster-robust inference is unreliable, "
@@ -255,10 +255,11 @@ class PanelResults:
             }
         )
 
-    def to_latex(self) -> str:
+    def to_latex(self, *, caption: str | None = None) -> str:
+        """The estimates as a LaTeX regression table (:class:`~localise.models.tables.RegressionTable`)."""
         from localise.models.tables import RegressionTable
 
-        return RegressionTable({self.model_name: self}).to_latex()
+        return RegressionTable({self.model_name: self}, title=caption).to_latex()
 
     def wild_bootstrap(
         self,
