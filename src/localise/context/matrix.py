@@ -212,7 +212,11 @@ class MatrixSpec:
 
     def describe(self) -> str:
         """One line naming the settings."""
-        when = f"year {self.year}" if self.year is not None else f"mean {self.period[0]}-{self.period[1]}"  # type: ignore[index]  # year or period
+        if self.year is not None:
+            when = f"year {self.year}"
+        else:
+            assert self.period is not None  # a MatrixSpec holds exactly one of year and period
+            when = f"mean {self.period[0]}-{self.period[1]}"
         countries = "all" if self.countries is None else ",".join(self.countries)
         return (
             f"countries={countries}; {when}; indicators={','.join(self.indicators)}; "

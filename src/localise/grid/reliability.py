@@ -225,7 +225,11 @@ def _alpha_from_counts(counts: np.ndarray, domain: np.ndarray, level: str) -> fl
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            result = krippendorff.alpha(value_counts=counts, value_domain=domain, level_of_measurement=level)  # type: ignore[arg-type]  # _check_level
+            result = krippendorff.alpha(
+                value_counts=counts,
+                value_domain=domain,
+                level_of_measurement=level,  # type: ignore[arg-type]  # a name of _LEVELS (_check_level)
+            )
         except (ValueError, ZeroDivisionError):
             return float("nan")
     return float(result)

@@ -307,8 +307,7 @@ def truth_table(
         raise InputError(f"conditions: duplicated names in {conds}")
     if len(conds) > MAX_CONDITIONS:
         raise InputError(f"conditions: {len(conds)} conditions exceed the limit of {MAX_CONDITIONS} (memory)")
-    # np.isscalar tells the number from the sequence; mypy cannot narrow on it
-    cuts = [float(incl_cut)] if np.isscalar(incl_cut) else [float(c) for c in incl_cut]  # type: ignore[arg-type,union-attr]
+    cuts = [float(c) for c in np.atleast_1d(incl_cut)]
     if len(cuts) not in (1, 2) or any(not 0 <= c <= 1 for c in cuts) or (len(cuts) == 2 and cuts[1] > cuts[0]):
         raise InputError(f"incl_cut: expected one or two values in [0, 1] (second <= first), got {incl_cut}")
     if not 0 <= pri_cut <= 1:
