@@ -35,7 +35,9 @@ def plain_name(value: str, *, what: str) -> str:
     text = str(value)
     invisible = [f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch)[0] == "C"]
     if invisible:
-        raise InputError(f"{what} {text!r}: contains invisible or control character(s) {invisible}; expected a plain name")
+        raise InputError(
+            f"{what} {text!r}: contains invisible or control character(s) {invisible}; expected a plain name"
+        )
     if not _PLAIN.fullmatch(text) or ".." in text:
         raise InputError(
             f"{what} {text!r}: expected a plain name (letters, digits, '_', '-', '.'; starting with a letter or "

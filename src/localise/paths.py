@@ -25,6 +25,14 @@ __all__ = [
 PROJECT_ROOT: Path = Path(__file__).resolve().parents[2]
 
 
+def project_relative(path: str | Path) -> str:
+    """``path`` relative to the project folder when it lies inside it, else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _env_path(variable: str, default: Path) -> Path:
     value = os.environ.get(variable)
     return Path(value).expanduser().resolve() if value else default

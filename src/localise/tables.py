@@ -35,8 +35,16 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.warnings import InvisibleCharacterWarning
 
-__all__ = ["InvisibleCharacterWarning", "read_table", "read_text_file", "check_finite", "strip_invisible", "check_number"]
+__all__ = [
+    "InvisibleCharacterWarning",
+    "read_table",
+    "read_text_file",
+    "check_finite",
+    "strip_invisible",
+    "check_number",
+]
 
 _TEXT_SUFFIXES = (".csv", ".txt")
 _BOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -44,9 +52,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _BINARY_MAGIC = {b"\x1f\x8b": "a gzip archive", b"%PDF": "a PDF document", b"\xd0\xcf\x11\xe0": "an old .xls workbook",
                  b"PAR1": "a Parquet file", b"\x89PNG": "a PNG image"}
 
-
-class InvisibleCharacterWarning(UserWarning):
-    """Invisible Unicode format characters were removed from an input file."""
 
 
 def strip_invisible(text: str) -> tuple[str, int]:
@@ -90,7 +95,9 @@ def _format_of(path: Path, data: bytes, what: str) -> str:
                 f"(rename it to {path.stem}.xlsx or export it as CSV)"
             )
         return "csv"
-    raise InputError(f"{path}: unsupported file type {suffix or '(no extension)'!r}; expected a {what} as .csv or .xlsx")
+    raise InputError(
+        f"{path}: unsupported file type {suffix or '(no extension)'!r}; expected a {what} as .csv or .xlsx"
+    )
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -169,7 +176,7 @@ def _read_book(path: Path, data: bytes, what: str, sheet: str | None) -> list[li
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise InputError(f"{path}: not a readable XLSX workbook ({error}); expected a {what}") from None
-    except Exception as error:  # openpyxl raises its own InvalidFileException
+    except Exception as error:  # noqa: BLE001 - openpyxl raises its own InvalidFileException
         raise InputError(f"{path}: not a readable XLSX workbook ({error}); expected a {what}") from None
     try:
         ws = book[sheet] if sheet and sheet in book.sheetnames else book.worksheets[0]
@@ -268,7 +275,9 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def check_finite(frame: pd.DataFrame, columns: Iterable[str] | None = None, *, source: str, unit_label: str = "row") -> None:
+def check_finite(
+    frame: pd.DataFrame, columns: Iterable[str] | None = None, *, source: str, unit_label: str = "row"
+) -> None:
     """Raise :class:`InputError` naming every infinite value in the numeric ``columns`` of ``frame``.
 
     Missing values (NaN) are allowed: they are reported as missing by the caller.

@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from test_context_typology import INDICATORS, _planted_panel  # noqa: E402
 
 from localise.context import (  # noqa: E402
     MatrixSpec,
@@ -25,8 +26,6 @@ from localise.context import (  # noqa: E402
     typology_position,
 )
 from localise.errors import InputError  # noqa: E402
-
-from test_context_typology import INDICATORS, _planted_panel  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -152,7 +152,10 @@ def test_arope_takes_the_newest_vintage(built, env):
 
     p16 = load_regional_panel(nuts_version=2016, indicators="arope", allow_synthetic=False)
     country = load_country_panel(indicators="arope", allow_synthetic=False)
-    cell = lambda df, geo, year: df[(df["geo"] == geo) & (df["year"] == year)][["value", "source", "unit"]]
+
+    def cell(df, geo, year):
+        return df[(df["geo"] == geo) & (df["year"] == year)][["value", "source", "unit"]]
+
     assert cell(country, "AT", 2019).values.tolist() == [[16.9, "ilc_peps11_2003_2020", "PC_POP"]]
     assert cell(p16, "CZ01", 2019).values.tolist() == [[7.9, "ilc_peps11_2003_2020", "PC_POP"]]
     assert cell(p16, "ES51", 2020).values.tolist() == [[22.8, "ilc_peps11_2003_2020", "PC_POP"]]

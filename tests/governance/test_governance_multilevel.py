@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from localise.governance.multilevel import attach_eqi, cross_level_bootstrap, cross_level_data, eqi_positions, wave_panel
+from localise.governance.multilevel import (
+    attach_eqi,
+    cross_level_bootstrap,
+    cross_level_data,
+    eqi_positions,
+    wave_panel,
+)
 
 
 @pytest.fixture

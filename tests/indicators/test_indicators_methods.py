@@ -8,7 +8,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from localise.indicators import CompositeIndicator, Framework, cronbach_alpha, normalise, pca_weights, power_mean, winsorise
+from localise.indicators import (
+    CompositeIndicator,
+    Framework,
+    cronbach_alpha,
+    normalise,
+    pca_weights,
+    power_mean,
+    winsorise,
+)
 from localise.indicators.methods import impute
 
 X = np.array([12.0, 55.0, 80.0, 3.0, 41.0])

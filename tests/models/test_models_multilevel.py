@@ -9,7 +9,6 @@ test_r_oracle.py.
 from __future__ import annotations
 
 import warnings
-
 from pathlib import Path
 
 import pandas as pd

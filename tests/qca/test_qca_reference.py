@@ -14,7 +14,6 @@ only parts of the output allowed to differ; such a case must still differ from R
 from __future__ import annotations
 
 import copy
-import itertools
 from pathlib import Path
 
 import numpy as np

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from faultkit import snapshot
+
 from localise.data import build, processed
 from localise.errors import InputError
 

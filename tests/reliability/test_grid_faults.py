@@ -11,11 +11,10 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from faultkit import snapshot
 
 from localise.grid import load_case_registry, load_codebook
 from localise.grid.coding import template_frame
-
-from faultkit import snapshot
 
 CASES = ["FR_MULHOUSE", "SE_UMEA", "PL_GDANSK"]
 

@@ -14,13 +14,12 @@ import csv
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from suite_helpers import GOOD_REGISTRY, make_suite
 
 from localise import paths
 from localise.cli import main
 from localise.errors import InputError
 from localise.suite.registry import build_plan
-
-from suite_helpers import GOOD_REGISTRY, make_suite
 
 #: Like the real 07_country_profile entry: one run per country.
 PER_COUNTRY = """

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from suite_helpers import GOOD_REGISTRY, make_suite, write_notebook
 
 from localise.cli import main
 from localise.errors import InputError
 from localise.suite.registry import build_plan, notebook_parameters, output_name
-
-from suite_helpers import GOOD_REGISTRY, make_suite, write_notebook
 
 
 @pytest.fixture()

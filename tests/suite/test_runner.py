@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from suite_helpers import GOOD_REGISTRY, make_suite
 
 from localise.atomic import atomic_path, sha256_file
 from localise.cli import main
 from localise.suite.registry import build_plan
 from localise.suite.runner import run_suite
-
-from suite_helpers import GOOD_REGISTRY, make_suite
 
 pytestmark = pytest.mark.notebooks
 

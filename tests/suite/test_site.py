@@ -15,13 +15,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from suite_helpers import write_notebook
 
 from localise.suite.registry import build_plan
 from localise.suite.runner import run_suite
 from localise.suite.site import notebook_images, publish_site
 from localise.suite.sitecheck import chromium_paths
-
-from suite_helpers import write_notebook
 
 pytestmark = pytest.mark.notebooks
 

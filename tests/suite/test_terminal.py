@@ -14,7 +14,6 @@ import subprocess
 import sys
 
 import pytest
-
 from suite_helpers import GOOD_REGISTRY, make_suite, write_notebook
 
 pytestmark = pytest.mark.notebooks

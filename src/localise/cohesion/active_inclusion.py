@@ -36,8 +36,23 @@ import pandas as pd
 
 from localise.errors import DataUnavailableError, InputError
 
-__all__ = ["CAI_CITIES", "LEVELS", "CITY_COUNTERPARTS", "pillars", "cai_cases", "cai_case_ids", "resolve_city", "same_year", "dashboard",
-           "add_city_values", "city_dashboard", "city_vs_region_extract", "ActiveInclusionProfile", "plot_trends", "plot_comparison"]
+__all__ = [
+    "CAI_CITIES",
+    "LEVELS",
+    "CITY_COUNTERPARTS",
+    "pillars",
+    "cai_cases",
+    "cai_case_ids",
+    "resolve_city",
+    "same_year",
+    "dashboard",
+    "add_city_values",
+    "city_dashboard",
+    "city_vs_region_extract",
+    "ActiveInclusionProfile",
+    "plot_trends",
+    "plot_comparison",
+]
 
 #: The nine CAI cities and their countries (EUROCITIES network, from the project brief; not re-checked).
 CAI_CITIES: dict[str, str] = {
@@ -167,20 +182,20 @@ def same_year(data: pd.DataFrame, *, keys: tuple[str, ...] = ("pillar", "indicat
         Indexed by ``keys``: ``year`` (the reference year), one column per level
         present (in :data:`LEVELS` order), and ``not in reference year``.
     """
-    keys = list(keys)
+    key_columns = list(keys)
     rows = []
     d = data[data["value"].notna() & data["year"].notna()]
-    for key, sub in d.groupby(keys, sort=False):
+    for key, sub in d.groupby(key_columns, sort=False):
         years = sub.groupby("year")["level"].nunique()
         best = years[years == years.max()].index.max()
         at = sub[sub["year"] == best].drop_duplicates("level").set_index("level")["value"]
         absent = [lv for lv in _ordered(sub["level"].unique()) if lv not in at.index]
         key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(keys, key)), "year": int(best), **at.to_dict(),
+        rows.append({**dict(zip(key_columns, key)), "year": int(best), **at.to_dict(),
                      "not in reference year": ", ".join(absent)})
     levels = _ordered(d["level"].unique())
-    out = pd.DataFrame(rows, columns=keys + ["year"] + levels + ["not in reference year"])
-    return out.set_index(keys)
+    out = pd.DataFrame(rows, columns=key_columns + ["year"] + levels + ["not in reference year"])
+    return out.set_index(key_columns)
 
 
 def _ordered(levels) -> list[str]:
@@ -199,7 +214,7 @@ class ActiveInclusionProfile:
     """
 
     city: str
-    nuts2: str
+    nuts2: str | None
     country: str
     eu_geo: str | None
     data: pd.DataFrame
@@ -217,7 +232,12 @@ class ActiveInclusionProfile:
         d = self.data[self.data["sex"] == sex]
         out = same_year(d)
         out["breaks in region series"] = (
-            d[d["level"] == "region"].groupby(["pillar", "indicator"])["break"].sum().reindex(out.index).fillna(0).astype(int)
+            d[d["level"] == "region"]
+            .groupby(["pillar", "indicator"])["break"]
+            .sum()
+            .reindex(out.index)
+            .fillna(0)
+            .astype(int)
         )
         out.attrs.update(self.data.attrs)
         return out
@@ -294,7 +314,9 @@ def dashboard(
     inputs = inds + [i for i in pd.concat([spec["numerator"], spec["denominator"]]) if i]
     eu = _eu_geo(country_panel)
     reg = regional[(regional["geo"] == nuts2) & regional["indicator"].isin(inputs)].assign(level="region")
-    ctry = country_panel[(country_panel["geo"] == country) & country_panel["indicator"].isin(inputs)].assign(level="country")
+    ctry = country_panel[(country_panel["geo"] == country) & country_panel["indicator"].isin(inputs)].assign(
+        level="country"
+    )
     eus = country_panel[(country_panel["geo"] == eu) & country_panel["indicator"].isin(inputs)].assign(level="EU")
     rows = pd.concat([reg, ctry, eus], ignore_index=True)
     data = pd.concat([rows, _derive(rows, spec)], ignore_index=True)
@@ -331,12 +353,24 @@ def add_city_values(profile: ActiveInclusionProfile, case: pd.Series, cities: pd
     rows = values[values["indicator_code"].isin(CITY_COUNTERPARTS) & values["year"].notna()]
     if not rows.empty:
         ind = rows["indicator_code"].map(CITY_COUNTERPARTS)
-        city_rows = pd.DataFrame({
-            "geo": rows["city_code"], "country": rows["country"], "nuts_level": -1, "year": rows["year"].astype(int),
-            "indicator": ind, "sex": "T", "unit": "PC", "value": rows["value"].astype(float), "flags": "",
-            "source": rows["origin"], "level": "city", "pillar": ind.map(spec["pillar"]), "label": ind.map(spec["label"]),
-            "break": False,
-        })
+        city_rows = pd.DataFrame(
+            {
+                "geo": rows["city_code"],
+                "country": rows["country"],
+                "nuts_level": -1,
+                "year": rows["year"].astype(int),
+                "indicator": ind,
+                "sex": "T",
+                "unit": "PC",
+                "value": rows["value"].astype(float),
+                "flags": "",
+                "source": rows["origin"],
+                "level": "city",
+                "pillar": ind.map(spec["pillar"]),
+                "label": ind.map(spec["label"]),
+                "break": False,
+            }
+        )
         attrs = dict(profile.data.attrs)
         profile.data = pd.concat([profile.data, city_rows], ignore_index=True)
         profile.data.attrs = attrs
@@ -426,7 +460,9 @@ def plot_trends(profile: ActiveInclusionProfile, *, sex: str = "T", ncols: int =
         for level in _ordered(sub["level"].unique()):
             g = sub[sub["level"] == level].sort_values("year")
             color, ls = _STYLES.get(level, ("black", "-"))
-            ax.plot(g["year"], g["value"], ls, color=color, label=level, marker="o" if level == "city" else None, ms=2.5)
+            ax.plot(
+                g["year"], g["value"], ls, color=color, label=level, marker="o" if level == "city" else None, ms=2.5
+            )
             br = g[g["break"]]
             ax.plot(br["year"], br["value"], "x", color="black", ms=7)
         ax.set_title(ind, fontsize=9)
@@ -454,7 +490,9 @@ def plot_comparison(table: pd.DataFrame, *, title: str = "", ncols: int = 4) -> 
         colors = [_STYLES[lv][0] for lv in levels]
         ax.bar(levels, [0 if pd.isna(v) else v for v in values], color=colors)
         for i, v in enumerate(values):
-            ax.text(i, 0 if pd.isna(v) else v, "n/a" if pd.isna(v) else f"{v:.1f}", ha="center", va="bottom", fontsize=7)
+            ax.text(
+                i, 0 if pd.isna(v) else v, "n/a" if pd.isna(v) else f"{v:.1f}", ha="center", va="bottom", fontsize=7
+            )
         ax.set_title(f"{name}\n(all bars: {int(row['year'])})", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(table):]:

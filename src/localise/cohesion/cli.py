@@ -53,8 +53,12 @@ def _sroi(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if path.suffix.lower() == ".csv":
-        model = sroi.read_sroi_csv(path, args.inputs, currency=args.currency,
-                                   discount_rate=args.discount_rate if args.discount_rate is not None else sroi.DEFAULT_DISCOUNT_RATE)
+        model = sroi.read_sroi_csv(
+            path,
+            args.inputs,
+            currency=args.currency,
+            discount_rate=args.discount_rate if args.discount_rate is not None else sroi.DEFAULT_DISCOUNT_RATE,
+        )
     else:
         model = sroi.load_sroi(path)
         if args.discount_rate is not None:

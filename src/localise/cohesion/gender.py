@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import MapSkippedWarning, SyntheticDataWarning
 
 __all__ = [
     "EIGE_DOMAINS",
@@ -159,7 +160,9 @@ def rank_gaps(
     """
     sub = gaps[gaps["indicator"] == indicator]
     if sub.empty:
-        raise InputError(f"rank_gaps: no gaps for indicator {indicator!r}; available: {sorted(gaps['indicator'].unique())}")
+        raise InputError(
+            f"rank_gaps: no gaps for indicator {indicator!r}; available: {sorted(gaps['indicator'].unique())}"
+        )
     year = int(sub["year"].max()) if year is None else int(year)
     sub = sub[sub["year"] == year].assign(abs_difference=lambda f: f["difference"].abs())
     women_higher = sub["women"] > sub["men"]
@@ -200,10 +203,10 @@ def gap_map(gaps: pd.DataFrame, indicator: str, *, year: int | None = None, meas
         return None
     try:
         geoms = nuts_geometries(level=2)
-    except Exception as error:  # a boundary file that cannot be read must not stop the notebook
+    except Exception as error:  # noqa: BLE001 - a boundary file that cannot be read must not stop the notebook
         import warnings
 
-        warnings.warn(f"NUTS boundaries could not be read ({error}); map skipped", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"NUTS boundaries could not be read ({error}); map skipped", MapSkippedWarning, stacklevel=2)
         return None
     if geoms is None:
         return None
@@ -291,7 +294,7 @@ def load_eige_table() -> pd.DataFrame:
         with warnings.catch_warnings():
             if mirror_file is not None and mirror_file.is_file():
                 # real EIGE values in the mirror replace a synthetic fallback below
-                warnings.simplefilter("ignore")
+                warnings.filterwarnings("ignore", category=SyntheticDataWarning)
             table = load_eige()
         if not table.attrs.get("synthetic") or mirror_file is None or not mirror_file.is_file():
             attrs = dict(table.attrs)
@@ -432,7 +435,7 @@ def fit_eige_weights(eige: pd.DataFrame | None = None, *, by_edition: bool = Fal
         a = np.log(g[list(EIGE_DOMAINS)].to_numpy())
         b = np.log(g["index"].to_numpy())
         res = minimize(
-            lambda w: float(np.sum((a @ w - b) ** 2)),
+            lambda w, a=a, b=b: float(np.sum((a @ w - b) ** 2)),
             x0=np.full(6, 1 / 6),
             bounds=[(0, 1)] * 6,
             constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1}],

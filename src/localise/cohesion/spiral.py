@@ -107,7 +107,7 @@ def _open_sheet(
     Returns the sheet as strings, the name used in messages and a problem collector;
     raises :class:`InputError` at once when required columns are missing.
     """
-    from localise.grid.problems import ProblemCollector
+    from localise.problems import ProblemCollector
 
     if isinstance(path, pd.DataFrame):
         sheet, name = path.astype(str).copy(), source or default_name
@@ -161,11 +161,15 @@ def read_criteria_sheet(
         if q in {"1", "2", "3"}:
             q = QUESTIONS[int(q)]
         if q not in QUESTIONS.values():
-            problems.add(row, "question", f"expected wellbeing, illbeing, contribution or 1-3, found {rec['question']!r}")
+            problems.add(
+                row, "question", f"expected wellbeing, illbeing, contribution or 1-3, found {rec['question']!r}"
+            )
         questions.append(q)
         fam, theme = str(rec["family"]).strip(), str(rec["theme"]).strip()
         if fam and fam not in families:
-            problems.add(row, "family", f"{fam!r} is not a family of coding key {key_version} ({', '.join(sorted(families))})")
+            problems.add(
+                row, "family", f"{fam!r} is not a family of coding key {key_version} ({', '.join(sorted(families))})"
+            )
         if theme:
             if theme not in themes:
                 problems.add(row, "theme", f"{theme!r} is not a theme of coding key {key_version}")
@@ -174,7 +178,9 @@ def read_criteria_sheet(
         cid, coder = str(rec["criterion_id"]).strip(), str(rec["coder"]).strip()
         if cid and coder:
             if (cid, coder) in seen:
-                problems.add(row, "coder", f"coder {coder!r} already coded criterion {cid!r} (row {seen[(cid, coder)]})")
+                problems.add(
+                    row, "coder", f"coder {coder!r} already coded criterion {cid!r} (row {seen[(cid, coder)]})"
+                )
             seen[(cid, coder)] = row
         text = str(rec["text"]).strip()
         if cid and text:
@@ -266,7 +272,9 @@ def read_assessments(
             except ValueError:
                 value = np.nan
             if value not in SITUATION_LEVELS:
-                problems.add(row, "level", f"expected a situation level 1-5 (1 very bad ... 5 ideal) or blank, found {raw!r}")
+                problems.add(
+                    row, "level", f"expected a situation level 1-5 (1 very bad ... 5 ideal) or blank, found {raw!r}"
+                )
             levels.append(value)
         fam, ind = str(rec["family"]).strip(), str(rec["indicator"]).strip()
         if fam and fam not in families:
@@ -340,7 +348,11 @@ def situation_indicators(
     # score: mean over indicators of the indicator means (equal indicator weights)
     ind_keys = keys if level == "indicator" else [*keys, "indicator"]
     per_ind = data.groupby(ind_keys)["score_1"].mean()
-    score = per_ind.groupby(level=list(range(len(keys)))).mean().rename("score") if level != "indicator" else per_ind.rename("score")
+    score = (
+        per_ind.groupby(level=list(range(len(keys)))).mean().rename("score")
+        if level != "indicator"
+        else per_ind.rename("score")
+    )
     table = pd.concat([n, dist], axis=1).join(score)
     table["share_good_ideal"] = table["share_4"] + table["share_5"]
     table["share_illbeing"] = table["share_1"] + table["share_2"]
@@ -402,7 +414,9 @@ def read_actions(path: str | os.PathLike[str] | pd.DataFrame, *, key_version: st
     return out
 
 
-def monitor_actions(actions: pd.DataFrame, assessments: pd.DataFrame, *, round_from: int, round_to: int) -> pd.DataFrame:
+def monitor_actions(
+    actions: pd.DataFrame, assessments: pd.DataFrame, *, round_from: int, round_to: int
+) -> pd.DataFrame:
     """Indicator change over rounds for the families (and groups) each action addresses.
 
     One row per action × family with the change in score, share good/ideal and share

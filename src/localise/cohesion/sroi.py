@@ -23,7 +23,7 @@ A YAML file (see ``data/sroi_pilot_illustrative.yml``) with ``title``, ``currenc
 ``discount_rate`` (default 0.035, the HM Treasury Green Book rate used by the guide),
 ``stakeholders``, ``inputs``, ``outcomes`` and optional ``sensitivity`` ranges; or a CSV
 impact map (one row per outcome) plus a CSV of inputs. Every problem in a file is
-reported at once (:class:`localise.grid.problems.ProblemCollector`).
+reported at once (:class:`localise.problems.ProblemCollector`).
 """
 
 from __future__ import annotations
@@ -327,7 +327,9 @@ class SROIModel:
             elif distribution == "triangular":
                 mode = self._base_value(r.target, r.parameter)
                 mode = min(max(mode if np.isfinite(mode) else (r.low + r.high) / 2, r.low), r.high)
-                sample = rng_.triangular(r.low, mode, r.high, size=n_draws) if r.high > r.low else np.full(n_draws, r.low)
+                sample = (
+                    rng_.triangular(r.low, mode, r.high, size=n_draws) if r.high > r.low else np.full(n_draws, r.low)
+                )
             else:
                 raise InputError(f"distribution must be 'uniform' or 'triangular', got {distribution!r}")
             if r.parameter == "discount_rate":
@@ -499,7 +501,7 @@ def default_ranges(model: SROIModel, *, share_step: float = 0.1, relative: float
 
 
 def _check_ranges(model: SROIModel, ranges: pd.DataFrame | None) -> pd.DataFrame:
-    from localise.grid.problems import ProblemCollector
+    from localise.problems import ProblemCollector
 
     if ranges is None or len(ranges) == 0:
         return default_ranges(model)
@@ -559,7 +561,7 @@ def _validate(
     input_label: str = "inputs",
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Check an impact map and inputs; raise one InputError listing every problem."""
-    from localise.grid.problems import ProblemCollector
+    from localise.problems import ProblemCollector
 
     problems = ProblemCollector(source)
     rate = _number(discount_rate)
@@ -567,10 +569,14 @@ def _validate(
         problems.add(None, "discount_rate", f"expected a number in [0, 1) (e.g. 0.035), found {discount_rate!r}")
     missing = [c for c in OUTCOME_COLUMNS if c not in outcomes.columns]
     if missing:
-        problems.add(None, outcome_label, f"missing column(s) {', '.join(missing)}; expected {', '.join(OUTCOME_COLUMNS)}")
+        problems.add(
+            None, outcome_label, f"missing column(s) {', '.join(missing)}; expected {', '.join(OUTCOME_COLUMNS)}"
+        )
     missing_in = [c for c in INPUT_COLUMNS if c not in inputs.columns]
     if missing_in:
-        problems.add(None, input_label, f"missing column(s) {', '.join(missing_in)}; expected {', '.join(INPUT_COLUMNS)}")
+        problems.add(
+            None, input_label, f"missing column(s) {', '.join(missing_in)}; expected {', '.join(INPUT_COLUMNS)}"
+        )
     if len(outcomes) == 0:
         problems.add(None, outcome_label, "no outcomes given")
     if len(inputs) == 0:
@@ -596,7 +602,9 @@ def _validate(
                 why = "every financial proxy must carry its source" if col == "proxy_source" else "expected text"
                 problems.add(rid, col, f"empty: {why}")
         if stakeholders is not None and str(rec.get("stakeholder")) not in stakeholders:
-            problems.add(rid, "stakeholder", f"{rec.get('stakeholder')!r} is not among the declared stakeholders {stakeholders}")
+            problems.add(
+                rid, "stakeholder", f"{rec.get('stakeholder')!r} is not among the declared stakeholders {stakeholders}"
+            )
         for col in NUMERIC_COLUMNS:
             v = _number(rec.get(col))
             if v is None:
@@ -625,6 +633,7 @@ def _validate(
     if not problems and total <= 0:
         problems.add(None, "inputs", "total value of inputs must be positive")
     problems.raise_if_any()
+    assert rate is not None  # a rate that is not a number is one of the problems raised above
     outcomes = outcomes.copy()
     outcomes["outcome_id"] = outcomes["outcome_id"].astype(str)
     for col in NUMERIC_COLUMNS:

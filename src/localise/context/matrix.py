@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from localise.constants import LOCALISE_COUNTRIES
 from localise.errors import InputError
 
 __all__ = [
@@ -37,8 +38,6 @@ __all__ = [
     "parse_indicator",
 ]
 
-#: The six countries of the LOCALISE project (Eurostat codes; UK = United Kingdom).
-LOCALISE_COUNTRIES: tuple[str, ...] = ("FR", "DE", "IT", "PL", "SE", "UK")
 
 #: Default indicators, chosen among those of the data contract that the regional
 #: panel covers at NUTS 2 for the six countries around 2011-2013 [proposed].
@@ -213,7 +212,11 @@ class MatrixSpec:
 
     def describe(self) -> str:
         """One line naming the settings."""
-        when = f"year {self.year}" if self.year is not None else f"mean {self.period[0]}-{self.period[1]}"
+        if self.year is not None:
+            when = f"year {self.year}"
+        else:
+            assert self.period is not None  # a MatrixSpec holds exactly one of year and period
+            when = f"mean {self.period[0]}-{self.period[1]}"
         countries = "all" if self.countries is None else ",".join(self.countries)
         return (
             f"countries={countries}; {when}; indicators={','.join(self.indicators)}; "
@@ -462,7 +465,11 @@ def build_matrix(
         panel = panel[panel["nuts_level"] == 2]
     if "flags" not in panel.columns:
         panel = panel.assign(flags="")
-    years = [spec.year] if spec.year is not None else list(range(spec.period[0], spec.period[1] + 1))
+    if spec.year is not None:
+        years = [spec.year]
+    else:
+        assert spec.period is not None  # a MatrixSpec holds exactly one of year and period
+        years = list(range(spec.period[0], spec.period[1] + 1))
     orientation_map = {**DEFAULT_ORIENTATION, **dict(spec.orientation)}
     orientation = {s: _orientation_of(s, orientation_map) for s in spec.indicators}
 

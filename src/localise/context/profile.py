@@ -6,7 +6,6 @@ Used by ``notebooks/07_country_profile.ipynb`` (one run per LOCALISE country).
 from __future__ import annotations
 
 import os
-
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import pandas as pd
 from localise.context.matrix import ContextMatrix
 from localise.context.typology import TypologyResult
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import PreviousRunOutputsWarning
 
 __all__ = [
     "DEFAULT_OUTCOMES",
@@ -70,7 +70,9 @@ def analysable_countries(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntheticDataWarning)  # the notebook says so itself
         panel = load_regional_panel()
-    spec = MatrixSpec.make(countries=None, indicators=indicators, year=year, period=None if year is not None else period)
+    spec = MatrixSpec.make(
+        countries=None, indicators=indicators, year=year, period=None if year is not None else period
+    )
     return sorted(set(build_matrix(panel, spec).countries.astype(str)))
 
 
@@ -268,7 +270,7 @@ def saved_typology(*, notebook: str = TYPOLOGY_NOTEBOOK, run_dir: str | Path | N
             continue
         if folder != folders[0]:
             warnings.warn(f"notebook {notebook} did not run in this run; using its outputs in {folder}",
-                          UserWarning, stacklevel=2)
+                          PreviousRunOutputsWarning, stacklevel=2)
         out = {}
         for key, name in (("regions", "03_region_clusters"), ("cases", "03_cases"), ("k_choice", "03_k_choice")):
             path = _saved_csv(folder, name)

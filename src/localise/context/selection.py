@@ -158,9 +158,16 @@ def select_cases(
         order = sorted(counts.index, key=lambda cl: (-counts[cl], -cluster_size[cl], cl))
         modal = order[0]
         best = d[d["cluster"] == modal].sort_values("dist_own_centroid", kind="mergesort").iloc[0]
-        rows.append({"country": c, "role": "typical", "geo": best.name, "cluster": int(modal),
-                     "distance": best["dist_own_centroid"],
-                     "criterion": f"closest to centroid of cluster {modal} (holds {counts[modal]} of {len(d)} regions)"})
+        rows.append(
+            {
+                "country": c,
+                "role": "typical",
+                "geo": best.name,
+                "cluster": int(modal),
+                "distance": best["dist_own_centroid"],
+                "criterion": f"closest to centroid of cluster {modal} (holds {counts[modal]} of {len(d)} regions)",
+            }
+        )
         for cl in order:
             r = d[(d["cluster"] == cl) & (d["rank_in_cluster"] == 1)].iloc[0]
             rows.append({"country": c, "role": "diverse", "geo": r.name, "cluster": int(cl),

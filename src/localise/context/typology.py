@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -293,8 +293,12 @@ class TypologyResult:
             "Choice of k (silhouette and gap statistic side by side):",
             self.k_table.to_string(float_format=lambda v: f"{v:.3f}"),
             f"  k by silhouette ({self.method}): {self.k_silhouette}; "
-            + (f"k by gap statistic (Tibshirani et al. 2001, B={self.gap.n_refs}, reference={self.gap.reference}, "
-               f"smallest k with Gap(k) >= Gap(k+1) - s(k+1)): {self.gap.k}" if self.gap else "gap statistic not computed"),
+            + (
+                f"k by gap statistic (Tibshirani et al. 2001, B={self.gap.n_refs}, reference={self.gap.reference}, "
+                f"smallest k with Gap(k) >= Gap(k+1) - s(k+1)): {self.gap.k}"
+                if self.gap
+                else "gap statistic not computed"
+            ),
             f"  k used: {self.k} ({self.k_source})"
             + ("" if self.gap is None or self.k_silhouette == self.gap.k else "  [silhouette and gap disagree]"),
             f"  adjusted Rand index {self.method} vs {other} (k={self.k}): {self.ari:.3f}",
@@ -368,7 +372,7 @@ class RegionalTypology:
 
     def clone(self, **changes: object) -> RegionalTypology:
         """Copy with some settings changed."""
-        params = {"k": self.k, "method": self.method, "k_range": self.k_range, "space": self.space,
+        params: dict[str, Any] = {"k": self.k, "method": self.method, "k_range": self.k_range, "space": self.space,
                   "n_components": self.n_components, "n_init": self.n_init, "seed": self.seed,
                   "gap_refs": self.gap_refs, "gap_reference": self.gap_reference}
         params.update(changes)
@@ -488,10 +492,15 @@ def structure_verdict(result: TypologyResult, stability: pd.DataFrame | None = N
     numbers["silhouette_band"] = band
     structure = (numbers["gap_k"] is None or numbers["gap_k"] > 1) and sil.max() > 0.50
     parts = [
-        f"Average silhouettes range from {sil.min():.2f} to {sil.max():.2f} over k = {sil.index.min()}..{sil.index.max()} "
+        f"Average silhouettes range from {sil.min():.2f} to {sil.max():.2f} "
+        f"over k = {sil.index.min()}..{sil.index.max()} "
         f"({band} structure in Kaufman and Rousseeuw's bands)"
-        + ("" if numbers["gap_k"] is None else f"; the gap statistic chooses k = {numbers['gap_k']}"
-           + (" (no cluster structure beyond the reference distribution)" if numbers["gap_k"] == 1 else ""))
+        + (
+            ""
+            if numbers["gap_k"] is None
+            else f"; the gap statistic chooses k = {numbers['gap_k']}"
+            + (" (no cluster structure beyond the reference distribution)" if numbers["gap_k"] == 1 else "")
+        )
         + "."
     ]
     if stability is not None and len(stability):
@@ -504,7 +513,8 @@ def structure_verdict(result: TypologyResult, stability: pd.DataFrame | None = N
             numbers["typical_same_years"] = {str(v): float(t) for v, t in zip(years["variant"], years["typical_same"])}
         parts.append(
             f"The case selection is {'unstable' if worst['typical_same'] < 0.5 else 'fairly stable'}: in the variant "
-            f"'{worst['variant']}' the typical case of only {worst['typical_same']:.0%} of the countries is unchanged, and "
+            f"'{worst['variant']}' the typical case of only {worst['typical_same']:.0%} of the countries "
+            f"is unchanged, and "
             f"as few as {stability['proposed_kept'].min():.0%} of the proposed cases survive a variant."
         )
     if structure:

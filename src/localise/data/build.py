@@ -31,7 +31,6 @@ which dataset each row came from (``<code>:extract_2020`` for the extract).
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import logging
 import warnings
 from collections.abc import Iterable
@@ -47,6 +46,7 @@ from localise.data import catalogue, governance, nuts, processed
 from localise.data.eurostat import read_eurostat_tsv, read_extract
 from localise.data.schemas import PANEL_COLUMNS, eige_schema, spi_schema, validate_panel
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import EmptyFeedWarning
 
 __all__ = ["DEFAULT_NUTS_VERSIONS", "build_all", "build_panels", "build_spi", "build_eige", "build_nuts_names",
            "build_urban_audit", "prepare"]
@@ -91,6 +91,7 @@ def _feed_rows(frame: pd.DataFrame, feed: catalogue.Feed, source: str, path: Pat
         warnings.warn(
             f"{path}: no rows for indicator {feed.indicator!r} with the catalogue filters {feed.filters}; "
             f"codes in the file: {available}. Check catalogue.yml.",
+            EmptyFeedWarning,
             stacklevel=2,
         )
     df = df[df["value"].notna()]
@@ -208,7 +209,10 @@ def build_panels(
     regional = {v: finish(regional_parts[v], 2, f"regional_panel_nuts{v}") for v in versions}
     country = finish(country_parts, None, "country_panel")
     recode_logs = {
-        v: pd.concat(logs[v], ignore_index=True).drop_duplicates().sort_values(["dataset", "geo"]).reset_index(drop=True)
+        v: pd.concat(logs[v], ignore_index=True)
+        .drop_duplicates()
+        .sort_values(["dataset", "geo"])
+        .reset_index(drop=True)
         for v in versions
     }
     return regional, country, recode_logs, sources
@@ -236,8 +240,12 @@ def build_spi(raw: Path | None = None) -> dict[str, pd.DataFrame]:
     dimension_of = {c: d for d, cs in SPI_DIMENSIONS.items() for c in cs}
     expected = ["Region Code"] + list(dimension_of)
     if list(comp.columns) != expected:
-        raise InputError(f"{folder / 'eu_spi_2016_component_scores.csv'}: columns {list(comp.columns)}; expected {expected}")
-    long = comp.melt(id_vars="Region Code", var_name="component", value_name="value").rename(columns={"Region Code": "geo"})
+        raise InputError(
+            f"{folder / 'eu_spi_2016_component_scores.csv'}: columns {list(comp.columns)}; expected {expected}"
+        )
+    long = comp.melt(id_vars="Region Code", var_name="component", value_name="value").rename(
+        columns={"Region Code": "geo"}
+    )
     long["country"] = long["geo"].str[:2]
     long["dimension"] = long["component"].map(dimension_of)
     out["spi_2016_components"] = long[["geo", "country", "dimension", "component", "value"]]

@@ -499,7 +499,7 @@ def _spi_tables(regional: pd.DataFrame, rng: np.random.Generator):
     countries = np.array([g[:2] for g in geos])
     rows = []
     for dimension, components in SPI_DIMENSIONS.items():
-        for k, component in enumerate(components):
+        for component in components:
             loading = rng.uniform(3, 12)
             centre = rng.uniform(45, 85)
             vals = np.clip(centre + loading * z.to_numpy() + rng.normal(0, 4, len(geos)), 0, 100).round(2)

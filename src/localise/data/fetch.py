@@ -38,6 +38,7 @@ from localise import paths
 from localise.atomic import atomic_path, atomic_write_text, sha256_file
 from localise.data import catalogue
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import VintageChangedWarning
 
 __all__ = [
     "MANIFEST_COLUMNS",
@@ -57,9 +58,6 @@ _MANIFEST_HEADER = (
     "# Tab-separated; paths relative to data/raw/. The files themselves are not committed.\n"
 )
 
-
-class VintageChangedWarning(UserWarning):
-    """A re-fetched file differs from the checksum recorded in the manifest."""
 
 
 @dataclass
@@ -100,7 +98,7 @@ def _write_manifest(entries: dict[str, dict[str, str]]) -> None:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _record(entries, rel: str, target: Path, source: str, vintage: str) -> str:
@@ -153,7 +151,9 @@ def check_raw_content(path: Path, name: str | None = None) -> None:
             with zipfile.ZipFile(path) as archive:
                 bad = archive.testzip()
             if bad is not None:
-                raise InputError(f"{name}: member {bad} of the archive fails its CRC check; expected an intact workbook")
+                raise InputError(
+                    f"{name}: member {bad} of the archive fails its CRC check; expected an intact workbook"
+                )
         elif lower.endswith(".xls"):
             with open(path, "rb") as handle:
                 if handle.read(8) != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
@@ -228,7 +228,9 @@ def fetch_url(
         except urllib.error.HTTPError as error:
             last_error = error
             if error.code in (400, 404, 410):
-                raise DataUnavailableError(f"{url}: HTTP {error.code}; the dataset code may be wrong or retired") from error
+                raise DataUnavailableError(
+                    f"{url}: HTTP {error.code}; the dataset code may be wrong or retired"
+                ) from error
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             last_error = error
         if attempt < retries:
@@ -296,7 +298,9 @@ def fetch_all(
     if mirror is None:
         mirror = configured_mirror()
     elif not Path(mirror).is_dir():
-        raise DataUnavailableError(f"--mirror {mirror}: not a directory; expected the folder holding eurostat/, nuts/ ...")
+        raise DataUnavailableError(
+            f"--mirror {mirror}: not a directory; expected the folder holding eurostat/, nuts/ ..."
+        )
     mirror = Path(mirror).resolve() if mirror is not None else None
     table = catalogue.datasets()
     governance = catalogue.governance_sources()
@@ -311,6 +315,7 @@ def fetch_all(
     done: set[str] = set()
 
     def from_mirror(rel: str, vintage: str) -> FetchResult:
+        assert mirror is not None  # called only when a mirror is configured
         src = mirror / rel
         if not src.is_file():
             raise DataUnavailableError(f"mirror file {src} is missing; expected it for the catalogue (layout: {rel})")

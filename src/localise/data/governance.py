@@ -60,6 +60,7 @@ import pandas as pd
 from localise import paths, report
 from localise.data import crosswalk, nuts
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import UnmatchedCodesWarning
 
 if TYPE_CHECKING:  # pandera is imported where a schema is used: it costs ~0.3 s
     import pandera.pandas as pa
@@ -141,9 +142,6 @@ RECODE_VALUES = ("identical", "recoded", "split", "merged", "unmatched-reported"
 EQI_MIN_COVERAGE = 0.9
 UNMATCHED_COLUMNS = ["source", "file", "column", "code", "status"]
 
-
-class UnmatchedCodesWarning(UserWarning):
-    """Some source codes could not be carried one to one into the governance tables."""
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -441,18 +439,18 @@ def read_eqi(path: Path, nuts_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         mapped = {c: _to_nuts2016(c, int(lvl), version, tidy, corr) for c, lvl in codes.itertuples(index=False)}
         sub = df.loc[mask]
         part = pd.DataFrame({
-            "geo": sub["region_code"].map(lambda c: mapped[c][0]),
+            "geo": sub["region_code"].map({c: target for c, (target, _, _) in mapped.items()}),
             "geo_wave": sub["region_code"],
             "nuts_level": level[mask],
             "country": sub["NUTS0_code"].str.strip(),
             "wave": np.int64(wave),
             **{new: _numeric(sub[old], path, old) for old, new in _EQI_COLUMNS.items()},
-            "recode": sub["region_code"].map(lambda c: mapped[c][1]),
+            "recode": sub["region_code"].map({c: recode for c, (_, recode, _) in mapped.items()}),
             "name": sub["name"].astype(str),
             "nuts_version_wave": np.int64(version),
         })
         parts.append(part)
-        for code, (target, recode, detail) in sorted(mapped.items()):
+        for code, (_target, recode, detail) in sorted(mapped.items()):
             if recode not in ("identical", "recoded"):
                 report_rows.append({"source": "eqi", "file": GOVERNANCE_FILES["eqi"], "column": "region_code",
                                     "code": f"{code} ({wave})", "status": f"{recode}: {detail}"})

@@ -22,6 +22,7 @@ import pandas as pd
 from localise import paths, report
 from localise.data import processed
 from localise.errors import DataUnavailableError, InputError
+from localise.warnings import MissingIndicatorsWarning, SyntheticDataWarning, SyntheticNutsVersionWarning
 
 __all__ = [
     "SyntheticDataWarning",
@@ -41,9 +42,6 @@ __all__ = [
 COUNTRY_ALIASES = {"GR": "EL", "GB": "UK"}
 SPI_KINDS = {2016: ("components",), 2020: ("regional", "national", "goalposts")}
 
-
-class SyntheticDataWarning(UserWarning):
-    """Issued when a loader returns the generated SYNTHETIC demo data."""
 
 
 def processed_files(nuts_version: int = 2016) -> dict[str, Path]:
@@ -171,7 +169,7 @@ def _filter(df: pd.DataFrame, indicators, countries, *, what: str) -> pd.DataFra
         absent = sorted(set(indicators) - set(df["indicator"].unique()))
         if absent:
             warnings.warn(f"{what}: indicator(s) {absent} are not in the data set ({attrs.get('path', '')})",
-                          stacklevel=3)
+                          MissingIndicatorsWarning, stacklevel=3)
         df = df[df["indicator"].isin(indicators)]
     wanted = _normalise_countries(countries)
     if wanted is not None:
@@ -220,7 +218,8 @@ def load_regional_panel(
             )
     df = _read("regional_panel", allow_synthetic=allow_synthetic, nuts_version=nuts_version)
     if df.attrs["synthetic"] and nuts_version != 2016:
-        warnings.warn(f"the SYNTHETIC demo panel uses NUTS 2016 codes, not NUTS {nuts_version}", stacklevel=2)
+        warnings.warn(f"the SYNTHETIC demo panel uses NUTS 2016 codes, not NUTS {nuts_version}",
+                      SyntheticNutsVersionWarning, stacklevel=2)
     df.attrs["nuts_version"] = 2016 if df.attrs["synthetic"] else nuts_version
     return _filter(df, indicators, countries, what="load_regional_panel")
 
@@ -298,10 +297,10 @@ def nuts_geometries(level: int = 2) -> Any:
         candidates.append(mirror / "nuts" / "geo" / name)
     for path in candidates:
         if path.is_file():
-            import geopandas as gpd
-
             import gzip
             import io
+
+            import geopandas as gpd
 
             gdf = gpd.read_file(io.BytesIO(gzip.decompress(path.read_bytes())))
             gdf = gdf.rename(columns={"NUTS_ID": "geo", "CNTR_CODE": "country", "LEVL_CODE": "nuts_level",

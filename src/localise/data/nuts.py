@@ -124,9 +124,13 @@ def _read_step(path: Path, sheet: str) -> tuple[dict[str, str], dict[str, str], 
             warnings.simplefilter("ignore")
             raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=str)
     except FileNotFoundError:
-        raise DataUnavailableError(f"{path}: NUTS correspondence workbook not found (run `localise data fetch`)") from None
+        raise DataUnavailableError(
+            f"{path}: NUTS correspondence workbook not found (run `localise data fetch`)"
+        ) from None
     except ValueError as error:
-        raise InputError(f"{path}: sheet {sheet!r} not readable ({error}); expected Eurostat's NUTS workbook") from error
+        raise InputError(
+            f"{path}: sheet {sheet!r} not readable ({error}); expected Eurostat's NUTS workbook"
+        ) from error
     header = [(_clean(v)).lower() for v in raw.iloc[0, :4]]
     if not (header[0].startswith("code") and header[1].startswith("code") and "change" in header[3]):
         raise InputError(

@@ -30,6 +30,7 @@ from typing import Any
 
 from localise.atomic import atomic_write_text, sha256_file
 from localise.errors import InputError
+from localise.warnings import UnverifiedDataWarning
 
 __all__ = ["STAGING", "JOURNAL", "METADATA", "commit", "recover", "verify"]
 
@@ -155,6 +156,7 @@ def verify(path: Path) -> bool:
             warnings.warn(
                 f"{meta_path} records no checksums (a build made before they were recorded), so {path.name} cannot "
                 "be verified; run `localise data build` to record them",
+                UnverifiedDataWarning,
                 stacklevel=3,
             )
         return False
@@ -163,7 +165,8 @@ def verify(path: Path) -> bool:
     actual = _verified.get(key) or sha256_file(path)
     if actual != recorded:
         raise InputError(
-            f"{path}: SHA-256 {actual[:16]}... differs from the {recorded[:16]}... recorded in {meta_path.name} at build; "
+            f"{path}: SHA-256 {actual[:16]}... differs from the {recorded[:16]}... "
+            f"recorded in {meta_path.name} at build; "
             "the file was changed or corrupted after the build. Expected the built file: run `localise data build`"
         )
     _verified[key] = actual

@@ -105,7 +105,6 @@ def load_recode_log(nuts_version: int = 2016) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     from localise import report
-
     from localise.data import processed
 
     processed.verify(path)

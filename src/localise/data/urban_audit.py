@@ -74,7 +74,9 @@ class CityIndicator:
 CITY_INDICATORS: tuple[CityIndicator, ...] = (
     CityIndicator("EC1020I", "unemploymentPct", "unemploymentHistory", "Unemployment rate (%)", "PC"),
     CityIndicator("EC1001I", "activityRate", "activityHistory", "Activity rate (%)", "PC"),
-    CityIndicator("EC3039V", "medianIncome", "medianIncomeHistory", "Median disposable annual household income (EUR)", "EUR"),
+    CityIndicator(
+        "EC3039V", "medianIncome", "medianIncomeHistory", "Median disposable annual household income (EUR)", "EUR"
+    ),
     CityIndicator("EC3065V", "povertyPct", "povertyHistory", "Poverty indicator as labelled by the extract (%)", "PC"),
 )
 
@@ -83,7 +85,9 @@ CITY_INDICATORS: tuple[CityIndicator, ...] = (
 UNVERIFIED_CODES: dict[str, str] = {
     "FR003C": "the extract gives it to Lille (Wikidata Q648); the 2019 list has FR003C2 = Lyon",
     "FR009C": "the extract gives it to Wikidata Q6602 (Strasbourg); the 2019 list has FR009C1 = Lille",
-    "FR025C": "the extract gives it to Mulhouse (Wikidata Q79815); the 2019 list has FR025C1 = Besançon, Mulhouse = FR040C2",
+    "FR025C": (
+        "the extract gives it to Mulhouse (Wikidata Q79815); the 2019 list has FR025C1 = Besançon, Mulhouse = FR040C2"
+    ),
 }
 
 _CITY_COLUMNS = ["city_code", "city_name", "wikidata_id", "country", "indicator_code", "indicator_label", "unit",
@@ -153,7 +157,9 @@ def _city_required() -> tuple[str, ...]:
 def _city_rows(path: Path, key: str, rec: dict[str, Any]) -> list[dict[str, Any]]:
     code = rec["eurostatCode"]
     if not isinstance(code, str) or len(code) != 6 or not code[:2].isalpha() or not code.endswith("C"):
-        raise InputError(f"{path}: record {key!r}, key 'eurostatCode': {code!r}; expected an Urban Audit city code like 'ES002C'")
+        raise InputError(
+            f"{path}: record {key!r}, key 'eurostatCode': {code!r}; expected an Urban Audit city code like 'ES002C'"
+        )
     record_year = rec["year"]
     if record_year is not None and not isinstance(record_year, int):
         raise InputError(f"{path}: record {key!r}, key 'year': {record_year!r}; expected an integer or null")
@@ -317,9 +323,20 @@ def read_regions(path: str | Path) -> pd.DataFrame:
             if latest is not None and history and (history[-1][1], history[-1][0]) != (latest, rec.get(year_key)):
                 raise InputError(f"{path}: record {geo!r}: {latest_key}={latest} ({year_key}={rec.get(year_key)}) "
                                  f"differs from the last entry of {hist_key} {history[-1]}")
-            rows += [{"geo": geo, "name": str(rec["name"]), "country": str(rec["country_iso2"]), "indicator": latest_key,
-                      "indicator_label": label, "unit": unit, "year": y, "value": v, "origin": ORIGIN}
-                     for y, v in history]
+            rows += [
+                {
+                    "geo": geo,
+                    "name": str(rec["name"]),
+                    "country": str(rec["country_iso2"]),
+                    "indicator": latest_key,
+                    "indicator_label": label,
+                    "unit": unit,
+                    "year": y,
+                    "value": v,
+                    "origin": ORIGIN,
+                }
+                for y, v in history
+            ]
     frame = pd.DataFrame(rows)
     schema = pa.DataFrameSchema(
         {

@@ -84,7 +84,9 @@ def eqi_country_positions(eqi: pd.DataFrame) -> pd.DataFrame:
     return ranked.pivot_table(index="country", columns="wave", values="eqi_position", aggfunc="mean")
 
 
-def plot_eqi_maps(eqi: pd.DataFrame, geometries: Any, waves: Sequence[int], *, title: str = "") -> tuple[Any, pd.DataFrame]:
+def plot_eqi_maps(
+    eqi: pd.DataFrame, geometries: Any, waves: Sequence[int], *, title: str = ""
+) -> tuple[Any, pd.DataFrame]:
     """One map per wave of the regions' EQI position (percentile rank within the wave).
 
     NUTS 2021 polygons get the EQI of their own code, else of their NUTS 1 parent, else of

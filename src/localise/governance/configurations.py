@@ -35,8 +35,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
-from localise.qca import calibrate
-from localise.qca.calibrate import parse_thresholds
+from localise.qca.calibrate import calibrate, parse_thresholds
 from localise.qca.expressions import parse_term, term_membership
 
 __all__ = [
@@ -135,7 +134,9 @@ def country_conditions(
     if countries is not None:
         table = table.reindex(list(countries))
     complete = table.dropna()
-    dropped = {c: [m for m in table.columns if pd.isna(table.loc[c, m])] for c in table.index if c not in complete.index}
+    dropped = {
+        c: [m for m in table.columns if pd.isna(table.loc[c, m])] for c in table.index if c not in complete.index
+    }
     complete = complete.sort_index()
     complete.attrs.update(
         synthetic=False,
@@ -190,7 +191,9 @@ def _named_anchors(spec: Any, column: str) -> dict[str, float]:
     return th
 
 
-def calibrate_sets(raw: pd.DataFrame, anchors: Mapping[str, Any], *, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+def calibrate_sets(
+    raw: pd.DataFrame, anchors: Mapping[str, Any], *, names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Direct (logistic) calibration of every column in ``anchors`` (R ``calibrate`` conventions).
 
     ``names`` renames raw columns to set names (e.g. ``{"AROPE": "LOWAROPE"}``); anchors
@@ -224,7 +227,11 @@ def anchor_report(raw: pd.DataFrame, anchors: Mapping[str, Any]) -> pd.DataFrame
         gaps = distribution_gaps(s)
         below = s[s < th["c"]]
         above = s[s > th["c"]]
-        rec: dict[str, Any] = {"variable": column, **th, "direction": "increasing" if th["i"] > th["e"] else "decreasing"}
+        rec: dict[str, Any] = {
+            "variable": column,
+            **th,
+            "direction": "increasing" if th["i"] > th["e"] else "decreasing",
+        }
         if below.empty or above.empty:
             rec.update(below=None, below_value=np.nan, above=None, above_value=np.nan, gap=np.nan, gap_rank=np.nan)
         else:
@@ -320,7 +327,11 @@ def term_case_roles(data: pd.DataFrame, terms: Sequence[str], outcome: str) -> p
         pos = {c: i for i, c in enumerate(map(str, data.index))}
         roles["unique"] = [bool(member[j, pos[c]] and member[:, pos[c]].sum() == 1) for c in roles["case"]]
         rows.append(roles[(roles["X"] > 0.5) | (roles["Y"] > 0.5)])
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["term", "case", "X", "Y", "role", "rank_in_role", "unique"])
+    return (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame(columns=["term", "case", "X", "Y", "role", "rank_in_role", "unique"])
+    )
 
 
 def robustness_overview(table: pd.DataFrame, baseline_solution: str) -> dict[str, Any]:
@@ -395,7 +406,9 @@ def plot_anchors(raw: pd.DataFrame, anchors: Mapping[str, Any], *, labels: Mappi
             ax.axvline(th[key], color="crimson", ls=style, lw=1)
         ax.set_yticks([])
         ax.set_ylim(-1, 1)
-        ax.set_title(f"{labels.get(col, col)}: e = {th['e']:g}, c = {th['c']:g}, i = {th['i']:g}", fontsize=8, loc="left")
+        ax.set_title(
+            f"{labels.get(col, col)}: e = {th['e']:g}, c = {th['c']:g}, i = {th['i']:g}", fontsize=8, loc="left"
+        )
         ax.tick_params(axis="x", labelsize=7)
     fig.tight_layout()
     return fig

@@ -116,7 +116,9 @@ def rai_events(
             "change": events["change"].astype(float),
         }
     )
-    out["reform"] = [f"RAI {measure} {b:g} -> {a:g} ({c:+g})" for b, a, c in zip(out["before"], out["after"], out["change"])]
+    out["reform"] = [
+        f"RAI {measure} {b:g} -> {a:g} ({c:+g})" for b, a, c in zip(out["before"], out["after"], out["change"])
+    ]
     out["dimensions"] = "G3"
     out["description"] = [
         f"Change in regional authority recorded by the RAI in {y}: {measure} from {b:g} to {a:g}."

@@ -94,7 +94,9 @@ def rank_disagreements(codes: pd.Series, measures: pd.DataFrame, *, threshold: f
                 "value": pair.loc[country, "value"], "code_position": pos_code[country],
                 "measure_position": pos_meas[country], "difference": diff[country],
             })
-    out = pd.DataFrame(rows, columns=["measure", "country", "code", "value", "code_position", "measure_position", "difference"])
+    out = pd.DataFrame(
+        rows, columns=["measure", "country", "code", "value", "code_position", "measure_position", "difference"]
+    )
     return out.reindex(out["difference"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 

@@ -43,7 +43,9 @@ Run 'localise grid ACTION --help' for the options of one action.""",
         p.add_argument("--codebook", default=None, help="codebook YAML (default: the shipped one)")
         p.add_argument("--codebook-version", default=None, help="version of a shipped codebook, e.g. 1.0")
         p.add_argument("--registry-extra", nargs="*", default=None, help="further case-registry CSV files")
-        p.add_argument("--as-of", type=int, default=2012, help="year of the national codes inherited rows take (default 2012)")
+        p.add_argument(
+            "--as-of", type=int, default=2012, help="year of the national codes inherited rows take (default 2012)"
+        )
 
     p = commands.add_parser("template", help="write blank coding sheets (CSV and XLSX with drop-downs)")
     p.add_argument("--cases", nargs="+", required=True, help="case ids from the registry")
@@ -153,9 +155,7 @@ def _reliability(args) -> int:
     from localise.grid import load_codebook
     from localise.grid.reliability import check_merged_codes, grid_reliability
     from localise.outputs import check_distinct
-    from localise.tables import read_table
-
-    from localise.tables import check_number
+    from localise.tables import check_number, read_table
 
     check_number(args.threshold, name="--threshold", low=0.0, high=1.0, expected=" (alpha below it is flagged)")
     if args.n_boot < 0:

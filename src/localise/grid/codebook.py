@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from localise.errors import InputError
-from localise.grid.problems import ProblemCollector
+from localise.problems import ProblemCollector
 
 __all__ = ["Dimension", "Codebook", "load_codebook", "available_codebooks", "NOT_ASSESSABLE", "ORDINAL_LEVELS"]
 
@@ -130,7 +130,9 @@ class Codebook:
 
     def literature_frame(self) -> pd.DataFrame:
         """One row per dimension × reference."""
-        rows = [{"dimension": d.id, "reference": ref, "basis": d.basis} for d in self.dimensions for ref in d.literature]
+        rows = [
+            {"dimension": d.id, "reference": ref, "basis": d.basis} for d in self.dimensions for ref in d.literature
+        ]
         return pd.DataFrame(rows)
 
 
@@ -246,7 +248,9 @@ def _parse(raw: object, path: Path) -> Codebook:
                     levels[level] = str(anchor or "").strip()
                 missing = [lv for lv in ORDINAL_LEVELS if lv not in levels]
                 if missing:
-                    problems.add(where, "levels", f"missing level(s) {missing}; every ordinal dimension needs 0, 1, 2, 3")
+                    problems.add(
+                        where, "levels", f"missing level(s) {missing}; every ordinal dimension needs 0, 1, 2, 3"
+                    )
                 levels = dict(sorted(levels.items()))
         elif scale == "nominal":
             raw_categories = entry.get("categories")

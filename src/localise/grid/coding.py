@@ -25,8 +25,8 @@ import pandas as pd
 from localise.atomic import atomic_path
 from localise.errors import InputError
 from localise.grid.codebook import NOT_ASSESSABLE, Codebook
-from localise.grid.problems import Problem, ProblemCollector
 from localise.outputs import plain_name
+from localise.problems import Problem, ProblemCollector
 
 __all__ = [
     "SHEET_COLUMNS",
@@ -308,7 +308,9 @@ def check_sheet(
             inherited = False
         key = (case_id, dim_id, coder)
         if key in seen:
-            problems.add(line, "case_id", f"duplicate row: {case_id} × {dim_id} × coder {coder!r} already on row {seen[key]}")
+            problems.add(
+                line, "case_id", f"duplicate row: {case_id} × {dim_id} × coder {coder!r} already on row {seen[key]}"
+            )
         else:
             seen[key] = line
         level, category, not_assessable = np.nan, "", False
@@ -325,7 +327,9 @@ def check_sheet(
                         f"inherited = TRUE but the national frameworks file has no code for {cases[case_id]} {dim_id}",
                     )
         elif not text:
-            problems.add(line, "level", f"empty level; enter a code or {NOT_ASSESSABLE} (not assessable, which is not 0)")
+            problems.add(
+                line, "level", f"empty level; enter a code or {NOT_ASSESSABLE} (not assessable, which is not 0)"
+            )
         elif text.lower() in _NA_SPELLINGS:
             not_assessable = True
         elif dimension is not None:
@@ -345,7 +349,9 @@ def check_sheet(
             if not rationale:
                 problems.add(line, "rationale", "a coded level needs a rationale")
             if not reference:
-                problems.add(line, "source_reference", "a coded level needs a source reference (document, interview id, page)")
+                problems.add(
+                    line, "source_reference", "a coded level needs a source reference (document, interview id, page)"
+                )
         rows.append(
             {
                 "case_id": case_id,
@@ -442,7 +448,9 @@ def merge_sheets(
     seen_paths: dict[Path, Path] = {}
     for f in files:
         if f.resolve() in seen_paths:
-            raise InputError(f"{f}: coding sheet given twice (also as {seen_paths[f.resolve()]}); expected each sheet once")
+            raise InputError(
+                f"{f}: coding sheet given twice (also as {seen_paths[f.resolve()]}); expected each sheet once"
+            )
         seen_paths[f.resolve()] = f
     parts = []
     for f in files:
@@ -459,8 +467,12 @@ def merge_sheets(
         if key in first_seen and first_seen[key][0] != row.sheet_label:
             other_file, other_row = first_seen[key]
             problems.problems.append(
-                Problem(row.sheet_label, row.source_row, "coder",
-                        f"{row.case_id} × {row.dimension} × coder {row.coder!r} also coded in {other_file} row {other_row}")
+                Problem(
+                    row.sheet_label,
+                    row.source_row,
+                    "coder",
+                    f"{row.case_id} × {row.dimension} × coder {row.coder!r} also coded in {other_file} row {other_row}",
+                )
             )
         first_seen.setdefault(key, (row.sheet_label, row.source_row))
     problems.raise_if_any()
@@ -469,8 +481,10 @@ def merge_sheets(
     table = table.astype({"not_assessable": bool, "inherited": bool, "source_row": int})
     illustrative = any(mark in f.name.upper() for f in files for mark in (ILLUSTRATIVE_MARK, "SYNTHETIC"))
     table.attrs["synthetic"] = illustrative
-    table.attrs["source_note"] = ("ILLUSTRATIVE generated coding sheets" if illustrative else "coding sheets") + ": " + ", ".join(
-        f.name for f in files
+    table.attrs["source_note"] = (
+        ("ILLUSTRATIVE generated coding sheets" if illustrative else "coding sheets")
+        + ": "
+        + ", ".join(f.name for f in files)
     )
     table.attrs["codebook_version"] = codebook.version
     disagreements = _disagreements(table, codebook)
@@ -488,7 +502,9 @@ def _fill_inherited(table: pd.DataFrame, registry: pd.DataFrame, frameworks: pd.
         level, rationale, reference = national[(country[table.at[idx, "case_id"]], table.at[idx, "dimension"])]
         table.at[idx, "level"] = level
         note = table.at[idx, "rationale"]
-        table.at[idx, "rationale"] = f"inherited from the national framework: {rationale}" + (f" (coder: {note})" if note else "")
+        table.at[idx, "rationale"] = f"inherited from the national framework: {rationale}" + (
+            f" (coder: {note})" if note else ""
+        )
         table.at[idx, "source_reference"] = reference
     return table
 
@@ -543,7 +559,9 @@ def consensus(table: pd.DataFrame, *, codebook: Codebook, method: str = "median_
             cats = group.loc[group["category"] != "", "category"]
             counts = cats.value_counts()
             best = sorted(counts[counts == counts.max()].index)[0] if len(counts) else ""
-            rows.append({"case_id": case_id, "dimension": dim, "level": np.nan, "category": best, "n_coders": len(cats)})
+            rows.append(
+                {"case_id": case_id, "dimension": dim, "level": np.nan, "category": best, "n_coders": len(cats)}
+            )
     result = pd.DataFrame(rows)
     result.attrs.update(table.attrs)
     return result

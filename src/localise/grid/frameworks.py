@@ -21,15 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from localise.grid.problems import ProblemCollector
+from localise.constants import LOCALISE_COUNTRIES
+from localise.problems import ProblemCollector
 
 __all__ = ["LOCALISE_COUNTRIES", "frameworks_matrix", "load_national_frameworks", "load_reforms"]
 
 DATA_DIR = Path(__file__).with_name("data")
 DEFAULT_FRAMEWORKS = DATA_DIR / "national_frameworks.csv"
 DEFAULT_REFORMS = DATA_DIR / "reforms.csv"
-#: The six LOCALISE countries (Eurostat codes).
-LOCALISE_COUNTRIES = ("FR", "DE", "IT", "PL", "SE", "UK")
 NOT_CODED = "not assessable: no code supported by a named source in this file"
 
 
@@ -99,7 +98,7 @@ def load_national_frameworks(
                 level = float(text)
             except ValueError:
                 level = np.nan
-            if not (level in (0, 1, 2, 3)):
+            if level not in (0, 1, 2, 3):
                 problems.add(line, "level", f"expected 0, 1, 2, 3 or empty/NA (not assessable), got {text!r}")
                 level = np.nan
             for column in ("rationale", "reference"):
@@ -112,8 +111,8 @@ def load_national_frameworks(
             problems.add(line, "valid_from", f"expected a year, got {row['valid_from']!r}")
             years.append(pd.NA)
     duplicated = raw.duplicated(["country", "dimension", "valid_from"], keep=False)
-    for i in np.flatnonzero(duplicated.to_numpy()):
-        problems.add(int(i) + 2, "valid_from", "repeats a country × dimension × valid_from of another row")
+    for position in np.flatnonzero(duplicated.to_numpy()):
+        problems.add(int(position) + 2, "valid_from", "repeats a country × dimension × valid_from of another row")
     problems.raise_if_any()
     table = raw[columns].copy()
     table["level"] = pd.Series(levels, dtype="float64")
@@ -129,7 +128,14 @@ def load_national_frameworks(
         all_countries = sorted(set(table["country"]) | set(LOCALISE_COUNTRIES))
         have = set(zip(table["country"], table["dimension"]))
         filler = [
-            {"country": c, "dimension": d, "level": np.nan, "valid_from": pd.NA, "rationale": NOT_CODED, "reference": ""}
+            {
+                "country": c,
+                "dimension": d,
+                "level": np.nan,
+                "valid_from": pd.NA,
+                "rationale": NOT_CODED,
+                "reference": "",
+            }
             for c in all_countries
             for d in ordinal
             if (c, d) not in have

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from localise.grid.problems import ProblemCollector
+from localise.problems import ProblemCollector
 
 __all__ = ["REGISTRY_COLUMNS", "load_case_registry", "validate_registry"]
 
@@ -52,7 +52,9 @@ def _read(path: Path) -> pd.DataFrame:
     return read_table(path, what="case registry", as_text=True)
 
 
-def validate_registry(frame: pd.DataFrame, file: str | os.PathLike[str], problems: ProblemCollector | None = None) -> ProblemCollector:
+def validate_registry(
+    frame: pd.DataFrame, file: str | os.PathLike[str], problems: ProblemCollector | None = None
+) -> ProblemCollector:
     """Check a registry frame; return the collector (does not raise)."""
     problems = ProblemCollector(file) if problems is None else problems
     missing = [c for c in _REQUIRED if c not in frame.columns]

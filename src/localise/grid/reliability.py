@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.warnings import IncompleteUnitsWarning
 
 __all__ = [
     "AlphaResult",
@@ -180,7 +181,9 @@ def _wide(data: pd.DataFrame, unit: list[str], coder: str, value: str) -> pd.Dat
             "expected one value per unit and coder"
         )
     key = frame[unit[0]] if len(unit) == 1 else pd.Series(list(zip(*(frame[u] for u in unit))), index=frame.index)
-    table = pd.DataFrame({"_unit": key.to_numpy(), "_coder": frame[coder].to_numpy(), "_value": frame[value].to_numpy()})
+    table = pd.DataFrame(
+        {"_unit": key.to_numpy(), "_coder": frame[coder].to_numpy(), "_value": frame[value].to_numpy()}
+    )
     return table.pivot(index="_unit", columns="_coder", values="_value")
 
 
@@ -222,7 +225,11 @@ def _alpha_from_counts(counts: np.ndarray, domain: np.ndarray, level: str) -> fl
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            result = krippendorff.alpha(value_counts=counts, value_domain=domain, level_of_measurement=level)
+            result = krippendorff.alpha(
+                value_counts=counts,
+                value_domain=domain,
+                level_of_measurement=level,  # type: ignore[arg-type]  # a name of _LEVELS (_check_level)
+            )
         except (ValueError, ZeroDivisionError):
             return float("nan")
     return float(result)
@@ -383,7 +390,9 @@ def _row(result: AlphaResult) -> dict[str, object]:
 _WEIGHTS = (None, "linear", "quadratic")
 
 
-def cohens_kappa_table(table: np.ndarray | pd.DataFrame, *, weights: Literal["linear", "quadratic"] | None = None) -> KappaResult:
+def cohens_kappa_table(
+    table: np.ndarray | pd.DataFrame, *, weights: Literal["linear", "quadratic"] | None = None
+) -> KappaResult:
     """Cohen's kappa from a square contingency table (rows coder 1, columns coder 2).
 
     Delegates to ``statsmodels.stats.inter_rater.cohens_kappa``; weighted kappa uses
@@ -461,9 +470,6 @@ def fleiss_kappa_table(counts: np.ndarray | pd.DataFrame) -> KappaResult:
     return KappaResult(kappa, float("nan"), float("nan"), int(array.shape[0]), int(totals[0]), "fleiss")
 
 
-class IncompleteUnitsWarning(UserWarning):
-    """Units dropped by :func:`fleiss_kappa` for having fewer ratings than the others."""
-
 
 def fleiss_kappa(
     data: pd.DataFrame,
@@ -534,8 +540,17 @@ def grid_reliability(
     if rows:
         overall = result.iloc[[-1]]
         result = pd.concat([result.iloc[:-1], pd.DataFrame(rows), overall], ignore_index=True)
-    result.attrs.update({"level": level, "n_boot": n_boot, "seed": seed, "threshold": threshold, "ci_method": CI_METHOD,
-                         "overall": "pooled ordinal dimensions", "synthetic": bool(table.attrs.get("synthetic", False))})
+    result.attrs.update(
+        {
+            "level": level,
+            "n_boot": n_boot,
+            "seed": seed,
+            "threshold": threshold,
+            "ci_method": CI_METHOD,
+            "overall": "pooled ordinal dimensions",
+            "synthetic": bool(table.attrs.get("synthetic", False)),
+        }
+    )
     return result
 
 
@@ -547,7 +562,7 @@ def check_merged_codes(table: pd.DataFrame, codebook, *, source: str = "merged t
     outside 0-3, which would enter alpha as a valid value. Each problem names the row
     (header = row 1), the value and the allowed values.
     """
-    from localise.grid.problems import ProblemCollector
+    from localise.problems import ProblemCollector
 
     problems = ProblemCollector(source)
     categories = table["category"] if "category" in table.columns else pd.Series("", index=table.index)

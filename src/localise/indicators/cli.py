@@ -66,7 +66,6 @@ The CSV holds one row per unit (first column: its id) and one column per indicat
 
 def _read(args: argparse.Namespace):
     from localise.errors import InputError
-
     from localise.tables import read_table
 
     path = Path(args.csv)

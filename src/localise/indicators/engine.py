@@ -112,10 +112,17 @@ class CompositeIndicator:
     targets: dict[str, float] | None = None
     seed: int = 0
 
+    @property
+    def _fw(self) -> Framework:
+        """The framework, loaded by ``__post_init__`` when given as a name or path."""
+        if not isinstance(self.framework, Framework):
+            raise TypeError(f"framework not loaded: {self.framework!r}")
+        return self.framework
+
     def __post_init__(self) -> None:
         if not isinstance(self.framework, Framework):
             self.framework = load_framework(self.framework)
-        fw = self.framework
+        fw = self._fw
         if self.outliers not in {"none", "winsorise"}:
             raise InputError(f"outliers={self.outliers!r}: expected 'none' or 'winsorise'")
         if isinstance(self.weighting, str) and self.weighting not in {"framework", "equal", "pca"}:
@@ -134,10 +141,10 @@ class CompositeIndicator:
                         f"weighting: weights of the children of {parent!r} sum to {sum(given):.6g}; "
                         "they must be >= 0 and sum to 1"
                     )
-        for level in (self.aggregation or {}):
+        for level, spec in (self.aggregation or {}).items():
             if level not in fw.levels[1:]:
                 raise InputError(f"aggregation: {level!r} is not an aggregate level of {fw.levels[1:]}")
-            methods.order_of(self.aggregation[level])
+            methods.order_of(spec)
         for level in (self.missing or {}):
             if level not in fw.levels:
                 raise InputError(f"missing: {level!r} is not a level of {fw.levels}")
@@ -152,21 +159,21 @@ class CompositeIndicator:
             return self.normalisation
         if isinstance(self.normalisation, dict) and ind in self.normalisation:
             return self.normalisation[ind]
-        return self.framework.normalisation_for(ind)
+        return self._fw.normalisation_for(ind)
 
     def _agg(self, level: str) -> dict[str, Any]:
-        spec = self.framework.aggregation_for(level)
+        spec = self._fw.aggregation_for(level)
         spec.update((self.aggregation or {}).get(level, {}))
         return spec
 
     def _missing(self, level: str) -> dict[str, Any]:
-        spec = self.framework.missing_for(level)
+        spec = self._fw.missing_for(level)
         spec.update((self.missing or {}).get(level, {}))
         return spec
 
     def settings(self) -> dict[str, Any]:
         """The settings as a plain dict (kept on the results and printed by ``summary()``)."""
-        fw = self.framework
+        fw = self._fw
         return {
             "framework": fw.name,
             "normalisation": self.normalisation if self.normalisation is not None else fw.normalisation,
@@ -179,7 +186,7 @@ class CompositeIndicator:
 
     def prepare(self, data: pd.DataFrame, *, groups: pd.Series | None = None) -> pd.DataFrame:
         """Select the framework's indicator columns, rename them to indicator ids, check types."""
-        fw = self.framework
+        fw = self._fw
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"data: expected a DataFrame (units × indicators), got {type(data).__name__}")
         if data.index.has_duplicates:
@@ -198,7 +205,7 @@ class CompositeIndicator:
         return raw
 
     # ------------------------------------------------------------------ fit
-    def fit(self, data: pd.DataFrame, *, groups: pd.Series | None = None) -> "CompositeResults":
+    def fit(self, data: pd.DataFrame, *, groups: pd.Series | None = None) -> CompositeResults:
         """Compute the composite for every unit (row of ``data``).
 
         Parameters
@@ -208,7 +215,7 @@ class CompositeIndicator:
         groups
             Group of every unit (e.g. country), for ``group_mean`` imputation.
         """
-        fw = self.framework
+        fw = self._fw
         raw = self.prepare(data, groups=groups)
         leaf = fw.levels[0]
         policy = self._missing(leaf).get("policy", "none")
@@ -254,8 +261,8 @@ class CompositeIndicator:
         scores: dict[str, pd.DataFrame] = {leaf: normalised}
         coverage: dict[str, pd.DataFrame] = {}
         current = normalised.to_numpy()[None, :, :]
-        for k, level in enumerate(fw.levels[1:], start=1):
-            below = fw.levels[k - 1]
+        for depth, level in enumerate(fw.levels[1:], start=1):
+            below = fw.levels[depth - 1]
             order = methods.order_of(self._agg(level))
             out, cov = methods.aggregate_level(
                 current, weights[below].to_numpy()[None, :], fw.membership(level), np.array([order]),

@@ -98,7 +98,7 @@ class Framework:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_dict(cls, spec: dict[str, Any], *, origin: str = "<dict>") -> "Framework":
+    def from_dict(cls, spec: dict[str, Any], *, origin: str = "<dict>") -> Framework:
         """Validate a framework specification (the parsed YAML) and build the framework."""
         if not isinstance(spec, dict):
             raise InputError(f"{origin}: a framework must be a mapping, got {type(spec).__name__}")
@@ -156,7 +156,9 @@ class Framework:
                 try:
                     goalposts = (float(gp["best"]), float(gp["worst"]))
                 except (KeyError, TypeError, ValueError) as error:
-                    raise InputError(f"{origin}: {where} ({ident}): goalposts need numeric 'best' and 'worst'") from error
+                    raise InputError(
+                        f"{origin}: {where} ({ident}): goalposts need numeric 'best' and 'worst'"
+                    ) from error
                 if goalposts[0] == goalposts[1]:
                     raise InputError(f"{origin}: {where} ({ident}): goalposts best == worst ({goalposts[0]})")
                 if np.sign(goalposts[0] - goalposts[1]) != direction:
@@ -166,7 +168,9 @@ class Framework:
                     )
             norm = raw.get("normalisation")
             if norm is not None and norm not in _NORMALISATIONS:
-                raise InputError(f"{origin}: {where} ({ident}): normalisation {norm!r} not in {sorted(_NORMALISATIONS)}")
+                raise InputError(
+                    f"{origin}: {where} ({ident}): normalisation {norm!r} not in {sorted(_NORMALISATIONS)}"
+                )
             add(
                 Node(
                     id=ident,
@@ -188,13 +192,17 @@ class Framework:
             if level not in levels[1:]:
                 raise InputError(f"{origin}: aggregation.{level}: not an aggregate level of {levels[1:]}")
             if agg.get("method", "arithmetic") not in _AGGREGATIONS:
-                raise InputError(f"{origin}: aggregation.{level}.method {agg.get('method')!r} not in {sorted(_AGGREGATIONS)}")
+                raise InputError(
+                    f"{origin}: aggregation.{level}.method {agg.get('method')!r} not in {sorted(_AGGREGATIONS)}"
+                )
         missing = {str(k): dict(v) for k, v in (spec.get("missing") or {}).items()}
         for level, pol in missing.items():
             if level not in levels:
                 raise InputError(f"{origin}: missing.{level}: not a level of {levels}")
             if pol.get("policy", "none") not in _IMPUTATIONS:
-                raise InputError(f"{origin}: missing.{level}.policy {pol.get('policy')!r} not in {sorted(_IMPUTATIONS)}")
+                raise InputError(
+                    f"{origin}: missing.{level}.policy {pol.get('policy')!r} not in {sorted(_IMPUTATIONS)}"
+                )
             cov = pol.get("min_coverage", 0.0)
             if not 0.0 <= float(cov) <= 1.0:
                 raise InputError(f"{origin}: missing.{level}.min_coverage must be within [0, 1], got {cov}")
@@ -262,8 +270,8 @@ class Framework:
         """Id of the root node."""
         return next(n.id for n in self.nodes.values() if n.parent is None)
 
-    def children(self, node_id: str) -> list[str]:
-        """Ids of the direct children of ``node_id``, in file order."""
+    def children(self, node_id: str | None) -> list[str]:
+        """Ids of the direct children of ``node_id`` (``None``: the root), in file order."""
         return [n.id for n in self.nodes.values() if n.parent == node_id]
 
     def members(self, level: str) -> list[str]:
@@ -305,7 +313,9 @@ class Framework:
         out = np.zeros((len(rows), len(cols)))
         pos = {c: j for j, c in enumerate(cols)}
         for i, r in enumerate(rows):
-            out[i, pos[self.nodes[r].parent]] = 1.0
+            parent = self.nodes[r].parent
+            assert parent is not None  # only the root has no parent, and it is on the top level
+            out[i, pos[parent]] = 1.0
         return out
 
     def weights(self, level: str) -> np.ndarray:

@@ -141,7 +141,8 @@ def order_of(spec: dict) -> float:
         if not (low <= order <= high):  # also false for NaN
             raise InputError(
                 f"aggregation order: expected a finite number in [{low:g}, {high:g}] (1 arithmetic, 0 geometric, "
-                f"-1 harmonic; beyond +-{high:g} the mean is the maximum or minimum to display precision), got {order!r}"
+                f"-1 harmonic; beyond +-{high:g} the mean is the maximum or minimum to display precision), "
+                f"got {order!r}"
             )
         return order
     raise InputError(f"unknown aggregation method {method!r}")

@@ -60,7 +60,9 @@ def spi2020_framework(goalposts: pd.DataFrame, base: Framework | str = "eu_spi_2
     for pos, ind in enumerate(inds, start=1):
         row = gp.loc[pos]
         best, worst = float(row["utopian"]), float(row["dystopian"])
-        nodes[ind] = dataclasses.replace(nodes[ind], goalposts=(best, worst), direction=-1 if bool(row["inverted"]) else 1)
+        nodes[ind] = dataclasses.replace(
+            nodes[ind], goalposts=(best, worst), direction=-1 if bool(row["inverted"]) else 1
+        )
     return dataclasses.replace(fw, nodes=nodes)
 
 

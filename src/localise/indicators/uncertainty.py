@@ -38,8 +38,9 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -124,7 +125,7 @@ def evaluate_chunk(payload: dict[str, Any], design: np.ndarray) -> tuple[np.ndar
     excl = design[:, 2].astype(int)
     mult = design[:, 3:]
     c = design.shape[0]
-    current = None
+    current = np.empty((c, 0, 0))  # replaced by the first level
     offset = 0
     for k, level in enumerate(payload["levels"]):
         base = level["weights"]
@@ -196,10 +197,17 @@ class UncertaintyAnalysis:
     scheduler: str | None = None
     num_resamples: int = 100
 
+    @property
+    def _fw(self) -> Framework:
+        """The framework, loaded by ``__post_init__`` when given as a name or path."""
+        if not isinstance(self.framework, Framework):
+            raise TypeError(f"framework not loaded: {self.framework!r}")
+        return self.framework
+
     def __post_init__(self) -> None:
         if not isinstance(self.framework, Framework):
             self.framework = load_framework(self.framework)
-        fw = self.framework
+        fw = self._fw
         if not 0 <= self.weight_range < 1:
             raise InputError(f"weight_range={self.weight_range}: expected a number in [0, 1)")
         if self.n_replications < 1 or self.chunk_size < 1:
@@ -233,16 +241,16 @@ class UncertaintyAnalysis:
     def settings(self) -> dict[str, Any]:
         """Settings as a plain dict (kept on the results)."""
         return {
-            "framework": self.framework.name, "normalisations": list(self.normalisations),
+            "framework": self._fw.name, "normalisations": list(self.normalisations),
             "imputations": list(self.imputations), "orders": list(self.orders),
-            "vary_levels": list(self.vary_levels), "weight_range": self.weight_range,
+            "vary_levels": list(self.vary_levels or ()), "weight_range": self.weight_range,
             "leave_one_out": self.leave_one_out, "n_replications": self.n_replications,
             "seed": self.seed, "chunk_size": self.chunk_size, "scheduler": self.scheduler,
         }
 
     # ------------------------------------------------------------------ payload and design
     def _payload(self, data: pd.DataFrame, groups: pd.Series | None) -> tuple[dict[str, Any], pd.Index, bool]:
-        fw = self.framework
+        fw = self._fw
         leaf = fw.levels[0]
         variants = []
         labels = []
@@ -267,7 +275,7 @@ class UncertaintyAnalysis:
                 "membership": fw.membership(level),
                 "weights": fw.weights(below),
                 "order": methods.order_of(fw.aggregation_for(level)),
-                "vary": level in self.vary_levels,
+                "vary": level in (self.vary_levels or ()),
                 "min_coverage": float(fw.missing_for(level).get("min_coverage", 1.0)),
             })
         payload = {"variants": stack, "levels": levels, "orders": list(self.orders), "labels": labels}
@@ -311,10 +319,10 @@ class UncertaintyAnalysis:
         return np.column_stack([variant, order, excl, mult])
 
     # ------------------------------------------------------------------ run
-    def run(self, data: pd.DataFrame, *, groups: pd.Series | None = None) -> "UncertaintyResults":
+    def run(self, data: pd.DataFrame, *, groups: pd.Series | None = None) -> UncertaintyResults:
         """Run the Monte Carlo analysis on ``data`` (units × indicator columns)."""
         t0 = time.perf_counter()
-        fw = self.framework
+        fw = self._fw
         payload, units, synthetic = self._payload(data, groups)
         n_weights = sum(lv["weights"].shape[0] for lv in payload["levels"])
         n_leaves = len(fw.indicators)

@@ -63,6 +63,7 @@ from scipy import stats
 from localise.errors import InputError
 from localise.models.randinf import RandomizationResult, att_weights, event_columns, randomization_inference
 from localise.models.wildboot import FEW_CLUSTERS_WARNING, WildBootResult, absorb_twoway, wild_cluster_bootstrap
+from localise.results import Results
 
 __all__ = ["EventStudy", "EventStudyResults", "treatment_years"]
 
@@ -87,6 +88,8 @@ def treatment_years(
     countries
         Keep only these countries.
     """
+    if which not in ("first", "last"):
+        raise InputError(f"treatment_years: which={which!r}; expected 'first' or 'last'")
     absent = [c for c in ("country", "year") if c not in reforms.columns]
     if absent:
         raise InputError(f"treatment_years: reforms table lacks column(s) {absent}")
@@ -105,8 +108,8 @@ def treatment_years(
     return {str(c): int(y) for c, y in agg.items()}
 
 
-@dataclass
-class EventStudyResults:
+@dataclass(repr=False)
+class EventStudyResults(Results):
     """Results of :class:`EventStudy`."""
 
     estimator: str
@@ -132,9 +135,10 @@ class EventStudyResults:
     randomization: RandomizationResult | None = field(repr=False, default=None)
 
     def summary(self) -> str:
-        name = {"twfe": "TWFE event study (binned end points)", "sun_abraham": "Sun-Abraham interaction-weighted event study"}[
-            self.estimator
-        ]
+        name = {
+            "twfe": "TWFE event study (binned end points)",
+            "sun_abraham": "Sun-Abraham interaction-weighted event study",
+        }[self.estimator]
         lines = [
             f"{name}: {self.y}" + (f" ~ {' + '.join(self.x)}" if self.x else ""),
             f"window k = -{self.leads} .. {self.lags} (reference k = -1); controls: {self.control_group}",
@@ -142,8 +146,7 @@ class EventStudyResults:
             f"treated clusters = {self.n_treated_clusters}",
             f"cohorts (treatment year: clusters): {self.cohorts}",
         ]
-        if self.synthetic:
-            lines.append("[SYNTHETIC DATA]")
+        lines.extend(self.banner())
         a = self.att
         lines.append(
             f"ATT (k = 0..{self.lags}) = {a['estimate']:.4g}; {100 * a['level']:.0f}% CI "

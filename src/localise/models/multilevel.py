@@ -36,6 +36,7 @@ import pandas as pd
 
 from localise.errors import InputError
 from localise.models.panel import prepare_panel
+from localise.results import Results
 
 __all__ = ["MultilevelModel", "MultilevelResults", "variance_decomposition"]
 
@@ -48,8 +49,8 @@ OPTIMISER_OPTIONS: dict[str, dict[str, float]] = {
 POLISH_GTOL = 1e-8
 
 
-@dataclass
-class MultilevelResults:
+@dataclass(repr=False)
+class MultilevelResults(Results):
     """Results of :class:`MultilevelModel`; ``raw`` is the statsmodels result."""
 
     y: str
@@ -123,7 +124,7 @@ class MultilevelResults:
                 "kind": "fixed",
             }
         )
-        var_rows = [
+        var_rows: list[tuple[str, float | None]] = [
             ("var(country intercept)", self.var_country),
             ("var(region)", self.var_region),
             ("var(residual)", self.var_resid),
@@ -156,8 +157,7 @@ class MultilevelResults:
             f"N = {self.nobs}, countries = {self.n_countries}, regions = {self.n_regions}",
             f"optimiser: {self.method}; status: {self.status}; REML log-likelihood = {self.llf:.6g}",
         ]
-        if self.synthetic:
-            lines.append("[SYNTHETIC DATA]")
+        lines.extend(self.banner())
         if not self.converged:
             lines.append("WARNING: the optimiser did NOT converge; estimates below are not reliable.")
         for w in self.warnings:

@@ -28,6 +28,7 @@ use :func:`localise.models.wildboot.wild_cluster_bootstrap`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,6 +37,8 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.results import Results
+from localise.warnings import FewClustersWarning
 
 if TYPE_CHECKING:
     from localise.models.wildboot import WildBootResult
@@ -43,6 +46,9 @@ if TYPE_CHECKING:
 __all__ = ["prepare_panel", "PanelRegression", "PanelResults", "Effects"]
 
 Effects = Literal["pooled", "entity", "twoway"]
+
+#: Fewer clusters than this make cluster-robust standard errors unreliable (FewClustersWarning).
+FEW_CLUSTERS = 30
 
 _LONG_COLUMNS = ("indicator", "value")
 
@@ -176,8 +182,8 @@ def prepare_panel(
     return wide
 
 
-@dataclass
-class PanelResults:
+@dataclass(repr=False)
+class PanelResults(Results):
     """Results of :class:`PanelRegression`; ``raw`` is the linearmodels result."""
 
     model_name: str
@@ -219,9 +225,8 @@ class PanelResults:
             f"sample: {self.sample}; N = {self.nobs}, entities = {self.n_entities}, "
             f"periods = {self.n_periods}; within R2 = {self.rsquared_within:.4f}",
         ]
-        if self.synthetic:
-            lines.append("[SYNTHETIC DATA]")
-        if self.cov_type == "clustered" and self.n_clusters is not None and self.n_clusters < 30:
+        lines.extend(self.banner())
+        if self.cov_type == "clustered" and self.n_clusters is not None and self.n_clusters < FEW_CLUSTERS:
             lines.append(
                 f"WARNING: only {self.n_clusters} clusters; cluster-robust inference is unreliable, "
                 "report a wild cluster bootstrap (localise.models.wildboot)."
@@ -250,10 +255,11 @@ class PanelResults:
             }
         )
 
-    def to_latex(self) -> str:
+    def to_latex(self, *, caption: str | None = None) -> str:
+        """The estimates as a LaTeX regression table (:class:`~localise.models.tables.RegressionTable`)."""
         from localise.models.tables import RegressionTable
 
-        return RegressionTable({self.model_name: self}).to_latex()
+        return RegressionTable({self.model_name: self}, title=caption).to_latex()
 
     def wild_bootstrap(
         self,
@@ -357,7 +363,12 @@ class PanelRegression:
         if all(c in panel.columns for c in _LONG_COLUMNS):
             keep = [] if self.cluster == "entity" else [self.cluster]
             panel = prepare_panel(
-                panel, y=self.y, x=self.x, entity=self.entity, time=self.time, keep=list(dict.fromkeys(["country", *keep]))
+                panel,
+                y=self.y,
+                x=self.x,
+                entity=self.entity,
+                time=self.time,
+                keep=list(dict.fromkeys(["country", *keep])),
             )
         _check_keys(panel, [self.entity, self.time], f"{self.name}")
         absent = [v for v in [self.y, *self.x] if v not in panel.columns]
@@ -396,6 +407,13 @@ class PanelRegression:
                 cluster_label = self.cluster
             codes = pd.Series(pd.factorize(np.asarray(groups))[0], index=indexed.index, name="cluster")
             n_clusters = int(codes.nunique())
+            if n_clusters < FEW_CLUSTERS:
+                warnings.warn(
+                    f"{self.name}: only {n_clusters} clusters ({cluster_label}); cluster-robust inference is "
+                    "unreliable, report a wild cluster bootstrap (localise.models.wildboot)",
+                    FewClustersWarning,
+                    stacklevel=2,
+                )
             cov_kwargs = {"clusters": codes.to_frame(), "group_debias": self.small_sample}
         res = model.fit(
             cov_type=self.cov_type,

@@ -154,7 +154,11 @@ class RegressionTable:
             for name, f in self.frames.items():
                 if col in f.columns and f[col].notna().any():
                     v = f[col].dropna().iloc[0]
-                    stat_row[name] = f"{int(v):,}" if isinstance(v, (int, np.integer, float)) and float(v).is_integer() and col != "status" else str(v)
+                    stat_row[name] = (
+                        f"{int(v):,}"
+                        if isinstance(v, (int, np.integer, float)) and float(v).is_integer() and col != "status"
+                        else str(v)
+                    )
                 else:
                     stat_row[name] = ""
             if any(stat_row.values()):
@@ -179,8 +183,12 @@ class RegressionTable:
         lines = [r"\begin{table}[htbp]", r"\centering"]
         if self.caption:
             lines.append(rf"\caption{{{esc(self.caption)}}}")
-        lines += [rf"\begin{{tabular}}{{{cols}}}", r"\hline", " & ".join([""] + [esc(c) for c in table.columns]) + r" \\",
-                  r"\hline"]
+        lines += [
+            rf"\begin{{tabular}}{{{cols}}}",
+            r"\hline",
+            " & ".join([""] + [esc(c) for c in table.columns]) + r" \\",
+            r"\hline",
+        ]
         first_stat = next((i for i, lab in enumerate(table.index) if lab in _STAT_ROWS.values()), None)
         for i, (lab, row) in enumerate(zip(index, table.itertuples(index=False))):
             if i == first_stat:
@@ -196,7 +204,9 @@ class RegressionTable:
         out = ['<table class="regression-table">']
         if self.caption:
             out.append(f"<caption>{html.escape(self.caption)}</caption>")
-        out.append("<thead><tr><th></th>" + "".join(f"<th>{html.escape(c)}</th>" for c in table.columns) + "</tr></thead>")
+        out.append(
+            "<thead><tr><th></th>" + "".join(f"<th>{html.escape(c)}</th>" for c in table.columns) + "</tr></thead>"
+        )
         out.append("<tbody>")
         for lab, row in zip(table.index, table.itertuples(index=False)):
             name = "" if lab.endswith(" ") else html.escape(lab)

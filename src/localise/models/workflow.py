@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -44,13 +44,13 @@ def event_design(
     data: pd.DataFrame,
     *,
     outcomes: Sequence[str],
-    reform_selection: str = "first",
+    reform_selection: Literal["first", "last"] = "first",
     reform_names: Sequence[str] | None = None,
     countries: Sequence[str] | None = None,
     source: str = "rai",
     rai_measure: str = "rai_self_rule",
     rai_min_change: float = 1.0,
-    rai_direction: str = "increase",
+    rai_direction: Literal["increase", "decrease", "any"] = "increase",
     rai_since: int | None = None,
 ) -> EventDesign:
     """Pick the first of ``outcomes`` present in ``data`` and the treatment years.

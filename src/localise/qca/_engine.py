@@ -106,7 +106,9 @@ def _primes_from_allowed_rows(cur: np.ndarray, noflevels: Sequence[int]) -> np.n
     return np.vstack(primes) if primes else np.zeros((0, k), dtype=np.int64)
 
 
-def primes_from_forbidden(positives: np.ndarray, forbidden: np.ndarray, noflevels: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def primes_from_forbidden(
+    positives: np.ndarray, forbidden: np.ndarray, noflevels: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Prime implicants that contain no forbidden configuration and cover a positive one.
 
     Returns
@@ -311,7 +313,15 @@ def strictly_dominated(indptr: np.ndarray, indices: np.ndarray, n_cols: int) -> 
     return out
 
 
-def solve_chart(indptr: np.ndarray, indices: np.ndarray, n_cols: int, *, row_dom: bool = False, all_sol: bool = False, max_models: int = MAX_MODELS) -> list[tuple[int, ...]]:
+def solve_chart(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    n_cols: int,
+    *,
+    row_dom: bool = False,
+    all_sol: bool = False,
+    max_models: int = MAX_MODELS,
+) -> list[tuple[int, ...]]:
     """All minimal covers of a prime implicant chart given in compressed sparse rows.
 
     Parameters
@@ -370,7 +380,9 @@ def solve_chart(indptr: np.ndarray, indices: np.ndarray, n_cols: int, *, row_dom
 
     def search(uncovered: np.ndarray, chosen: list[int], allowed: np.ndarray, budget: int | None) -> None:
         if len(results) > max_models:
-            raise InputError(f"prime implicant chart: more than {max_models} models; restrict the search (e.g. row_dom=True)")
+            raise InputError(
+                f"prime implicant chart: more than {max_models} models; restrict the search (e.g. row_dom=True)"
+            )
         n_unc = int(uncovered.sum())
         if n_unc == 0:
             results.append(tuple(sorted(chosen)))

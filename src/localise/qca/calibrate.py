@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.warnings import CrossoverMembershipWarning
 
 __all__ = ["calibrate", "grid_codes_to_fuzzy", "parse_thresholds", "GRID_FUZZY_SCORES"]
 
@@ -45,7 +46,7 @@ def parse_thresholds(thresholds: Any) -> dict[str, float] | list[float]:
     if isinstance(thresholds, Mapping):
         return {str(k): float(v) for k, v in thresholds.items()}
     if np.isscalar(thresholds):
-        return [float(thresholds)]
+        return [float(thresholds)]  # type: ignore[arg-type]  # np.isscalar: a number here
     return [float(t) for t in thresholds]
 
 
@@ -135,6 +136,7 @@ def calibrate(
             warnings.warn(
                 "calibrate: some memberships are exactly 0.5; such cases fall in no truth-table row. "
                 "Decide explicitly (e.g. move the crossover) before the analysis.",
+                CrossoverMembershipWarning,
                 stacklevel=2,
             )
     else:
@@ -216,7 +218,8 @@ def _direct(values, thresholds, logistic, idm, ecdf, below, above) -> np.ndarray
         e, c, i = anchors
         if not (e < c < i or i < c < e):
             raise InputError(
-                f"thresholds: anchors must be ordered e < c < i (increasing) or i < c < e (decreasing), got e={e}, c={c}, i={i}"
+                f"thresholds: anchors must be ordered e < c < i (increasing) or i < c < e (decreasing), "
+                f"got e={e}, c={c}, i={i}"
             )
         if logistic:
             res = _logistic(x, e, c, i, idm)
@@ -251,7 +254,7 @@ def _anchor_ecdf(x: np.ndarray, anchors: Sequence[float]):
 def _piecewise(x, e, c, i, below, above, F) -> np.ndarray:
     """R's piecewise function; with F (an empirical CDF) its ``ecdf = TRUE`` variant."""
     res = np.empty(x.size)
-    fc = F(np.array([c]))[0] if F is not None else None
+    fc = F(np.array([c]))[0] if F is not None else np.nan  # used only with F
     if e < i:  # increasing
         low, mid, high = _at_most(x, e), _at_most(x, c), _at_most(x, i)
         res[:] = 1.0

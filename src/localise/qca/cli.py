@@ -42,9 +42,8 @@ The CSV's first column holds the case names; the other columns are set membershi
 def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from localise.qca.reference import check_directory
-
     from localise import paths
+    from localise.qca.reference import check_directory
 
     folder = Path(args.reference) if args.reference else paths.qca_reference_dir()
     results = check_directory(folder)
@@ -63,10 +62,10 @@ def _check(args: argparse.Namespace) -> int:
 def _minimize(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from localise.errors import InputError
-    from localise.qca import minimize, truth_table
     import pandas as pd
 
+    from localise.errors import InputError
+    from localise.qca import minimize, truth_table
     from localise.tables import read_table
 
     path = Path(args.csv)

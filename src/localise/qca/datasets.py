@@ -82,7 +82,7 @@ def synthetic_cvf(seed: int = 0, n: int = 29) -> pd.DataFrame:
     frame["PROTEST"] = protest
     frame.index.name = "case"
     frame.attrs["synthetic"] = True
-    frame.attrs["source_note"] = "SYNTHETIC data with the layout of Cebotari & Vink's CVF (generated, seed %d)" % seed
+    frame.attrs["source_note"] = f"SYNTHETIC data with the layout of Cebotari & Vink's CVF (generated, seed {seed:d})"
     return frame
 
 

@@ -147,7 +147,9 @@ def term_membership(data: pd.DataFrame, term: Term, mv: Mapping[str, bool] | Non
     return out
 
 
-def expression_membership(data: pd.DataFrame, terms: Sequence[Term], mv: Mapping[str, bool] | None = None) -> np.ndarray:
+def expression_membership(
+    data: pd.DataFrame, terms: Sequence[Term], mv: Mapping[str, bool] | None = None
+) -> np.ndarray:
     """Membership in a sum of products (maximum over terms)."""
     out = np.zeros(len(data))
     for term in terms:

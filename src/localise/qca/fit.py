@@ -56,7 +56,12 @@ def necessity_fit(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     }
 
 
-def model_fit_table(memberships: Mapping[str, np.ndarray] | tuple[Sequence[str], np.ndarray], y: np.ndarray, *, model_name: str | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
+def model_fit_table(
+    memberships: Mapping[str, np.ndarray] | tuple[Sequence[str], np.ndarray],
+    y: np.ndarray,
+    *,
+    model_name: str | None = None,
+) -> tuple[pd.DataFrame, dict[str, float]]:
     """Per-term sufficiency fit with unique coverage, and the fit of the union.
 
     ``memberships`` maps term names to memberships, or is a pair (names, matrix with
@@ -85,14 +90,16 @@ def model_fit_table(memberships: Mapping[str, np.ndarray] | tuple[Sequence[str],
         cov = sxy / sy if sy != 0 else np.full(t, np.nan)
     if t > 1:
         # union without term j: the largest other membership, from the two largest per case
-        top2 = np.sort(mats, axis=0)[-2:] if t > 1 else None
+        top2 = np.sort(mats, axis=0)[-2:]
         first = mats.argmax(axis=0)
         others = np.where(np.arange(t)[:, None] == first[None, :], top2[0][None, :], top2[1][None, :])
         cov_others = np.minimum(others, y[None, :]).sum(axis=1) / sy if sy != 0 else np.full(t, np.nan)
         covu = total["covS"] - cov_others
     else:
         covu = np.full(t, np.nan)
-    frame = pd.DataFrame({"term": np.array(names, dtype=object), "inclS": incl, "PRI": pri, "covS": cov, "covU": covu}, copy=False)
+    frame = pd.DataFrame(
+        {"term": np.array(names, dtype=object), "inclS": incl, "PRI": pri, "covS": cov, "covU": covu}, copy=False
+    )
     return frame, total
 
 
@@ -207,8 +214,12 @@ def pof(
             union = np.vstack(list(memberships.values())).max(axis=0)
             rows.append({"term": "expression", **necessity_fit(union, y)})
         frame = pd.DataFrame(rows)
-    return FitResult(table=frame, relation=relation, outcome=outcome, settings={"setms": setms if isinstance(setms, str) else None})
+    return FitResult(
+        table=frame, relation=relation, outcome=outcome, settings={"setms": setms if isinstance(setms, str) else None}
+    )
 
 
-def term_memberships(data: pd.DataFrame, terms: Sequence[Term], names: Sequence[str], mv: Mapping[str, bool]) -> dict[str, np.ndarray]:
+def term_memberships(
+    data: pd.DataFrame, terms: Sequence[Term], names: Sequence[str], mv: Mapping[str, bool]
+) -> dict[str, np.ndarray]:
     return {name: term_membership(data, term, mv) for name, term in zip(names, terms, strict=True)}

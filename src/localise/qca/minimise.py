@@ -101,7 +101,9 @@ class Solution:
         n = self.chart.cubes.shape[0] * len(self.positive_rows)
         if n > 5e7:
             raise InputError(f"pi_chart: {self.chart.cubes.shape[0]} implicants are too many to tabulate")
-        return pd.DataFrame(self.chart.dense(len(self.positive_rows)), index=self.prime_implicants, columns=self.positive_rows)
+        return pd.DataFrame(
+            self.chart.dense(len(self.positive_rows)), index=self.prime_implicants, columns=self.positive_rows
+        )
 
     @property
     def solution_type(self) -> str:
@@ -142,7 +144,16 @@ class Solution:
                     rows.append(rec)
                 if sframe is not None:
                     r = sframe.iloc[0]
-                    rows.append({"solution": kind, "model": name, "term": "(model)", "inclS": r["inclS"], "PRI": r["PRI"], "covS": r["covS"]})
+                    rows.append(
+                        {
+                            "solution": kind,
+                            "model": name,
+                            "term": "(model)",
+                            "inclS": r["inclS"],
+                            "PRI": r["PRI"],
+                            "covS": r["covS"],
+                        }
+                    )
 
         add(self.solution_type if not self.intermediate else "parsimonious", self.fit, self.models)
         for inter in self.intermediate:
@@ -196,17 +207,21 @@ def _fmt(v: Any) -> str:
 def _fit_text(fit: ModelFit, models: list[list[str]]) -> str:
     if not fit.multiple_models:
         terms, sol = fit.terms, fit.solution
+        assert terms is not None and sol is not None  # set for a single model
         w = max([len(t) for t in terms["term"]] + [2])
         nw = len(str(len(terms)))
         head = " " * (nw + 2 + w) + "  inclS   PRI   covS   covU  cases"
         lines = [head, "-" * (len(head) - 7)]
         for i, r in enumerate(terms.itertuples(index=False), start=1):
-            lines.append(f"{i:>{nw}}  {r.term:>{w}}  {_fmt(r.inclS)}  {_fmt(r.PRI)}  {_fmt(r.covS)}  {_fmt(r.covU)}  {r.cases}")
+            lines.append(
+                f"{i:>{nw}}  {r.term:>{w}}  {_fmt(r.inclS)}  {_fmt(r.PRI)}  {_fmt(r.covS)}  {_fmt(r.covU)}  {r.cases}"
+            )
         lines.append("-" * (len(head) - 7))
         r = sol.iloc[0]
         lines.append(f"{'':>{nw}}  {r['term']:>{w}}  {_fmt(r['inclS'])}  {_fmt(r['PRI'])}  {_fmt(r['covS'])}")
         return "\n".join(lines)
     terms = fit.overall_terms
+    assert terms is not None  # set when there are several models
     names = list(fit.per_model)
     w = max([len(t) for t in terms["term"]] + [2])
     nw = len(str(len(terms)))
@@ -315,7 +330,9 @@ def _parse_dir_exp(dir_exp: Any, tt: TruthTable) -> DirectionalExpectations:
         for name, value in dir_exp.items():
             if isinstance(value, str) and value.strip() == "-":
                 if name not in tt.conditions:
-                    raise InputError(f"dir_exp: {name!r} is not a condition of the truth table (conditions: {tt.conditions})")
+                    raise InputError(
+                        f"dir_exp: {name!r} is not a condition of the truth table (conditions: {tt.conditions})"
+                    )
                 continue
             values = value if isinstance(value, (list, tuple, set)) else [value]
             j, vals = _literal_values(f"{name}[{','.join(str(int(v)) for v in values)}]", tt)
@@ -328,7 +345,9 @@ def _parse_dir_exp(dir_exp: Any, tt: TruthTable) -> DirectionalExpectations:
         blank = re.fullmatch(r"([A-Za-z_.][A-Za-z0-9_.]*)\s*[\[{]\s*-\s*[\]}]", part)
         if blank:  # "X[-]": no expectation for X
             if blank.group(1) not in tt.conditions:
-                raise InputError(f"dir_exp: {blank.group(1)!r} is not a condition of the truth table (conditions: {tt.conditions})")
+                raise InputError(
+                    f"dir_exp: {blank.group(1)!r} is not a condition of the truth table (conditions: {tt.conditions})"
+                )
             continue
         literals = [_literal_values(lit, tt) for lit in part.split("*")]
         if len(literals) == 1:
@@ -402,7 +421,11 @@ def _parse_rows(spec: Any, tt: TruthTable, argument: str) -> np.ndarray:
 
 def _expand_cube(cube: np.ndarray, noflevels: Sequence[int], allowed: list[list[int]] | None = None) -> np.ndarray:
     """All configurations inside a cube (or inside per-condition allowed value lists)."""
-    choices = allowed if allowed is not None else [list(range(L)) if v == _engine.FREE else [int(v)] for v, L in zip(cube, noflevels)]
+    choices = (
+        allowed
+        if allowed is not None
+        else [list(range(L)) if v == _engine.FREE else [int(v)] for v, L in zip(cube, noflevels)]
+    )
     total = int(np.prod([len(c) for c in choices], dtype=np.float64))
     if total > SA_LIMIT:
         raise InputError(f"expansion of {total} configurations exceeds the limit {SA_LIMIT}")
@@ -429,10 +452,12 @@ def _cube_memberships(tt: TruthTable, cubes: np.ndarray) -> np.ndarray:
 
 
 def _solution_frame(name: str, fit: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame({"term": np.array([name], dtype=object), **{k: np.array([v]) for k, v in fit.items()}}, copy=False)
+    return pd.DataFrame(
+        {"term": np.array([name], dtype=object), **{k: np.array([v]) for k, v in fit.items()}}, copy=False
+    )
 
 
-def _model_fit(tt: TruthTable, chart: "_Chart", pos_rows: np.ndarray) -> ModelFit:
+def _model_fit(tt: TruthTable, chart: _Chart, pos_rows: np.ndarray) -> ModelFit:
     cases_by_row = tt.observed["cases"].to_dict()
     models, cubes = chart.models, chart.cubes
     names = {i: _cube_str(cubes[i], tt) for m in models for i in m}
@@ -493,7 +518,9 @@ def _csr_from_dense(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return indptr, indices
 
 
-def _select_rows(cubes: np.ndarray, indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _select_rows(
+    cubes: np.ndarray, indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The implicants ``rows`` (in that order) of a chart in compressed sparse rows."""
     lengths = np.diff(indptr)[rows]
     new_indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
@@ -501,7 +528,9 @@ def _select_rows(cubes: np.ndarray, indptr: np.ndarray, indices: np.ndarray, row
     return cubes[rows], new_indptr, indices[gather]
 
 
-def _solve(cubes: np.ndarray, pos: np.ndarray, row_dom: bool, all_sol: bool, csr: tuple[np.ndarray, np.ndarray] | None = None) -> _Chart:
+def _solve(
+    cubes: np.ndarray, pos: np.ndarray, row_dom: bool, all_sol: bool, csr: tuple[np.ndarray, np.ndarray] | None = None
+) -> _Chart:
     """Sort implicants R-like, solve the chart, return all minimal models.
 
     Implicants with identical coverage are solved as one class and the models are
@@ -623,7 +652,11 @@ def minimize(
         c_chart = _solve(c_primes, pos, row_dom, all_sol)
         c_cubes, c_models = c_chart.cubes, c_chart.models
     if "?" in inc:
-        forbidden = tt.configs(np.union1d(forb_rows, remainder_excl)) if (forb_rows.size or remainder_excl.size) else np.zeros((0, len(tt.conditions)), dtype=np.int64)
+        forbidden = (
+            tt.configs(np.union1d(forb_rows, remainder_excl))
+            if (forb_rows.size or remainder_excl.size)
+            else np.zeros((0, len(tt.conditions)), dtype=np.int64)
+        )
         raw, indptr, indices = _engine.primes_from_forbidden(pos, forbidden, tt.noflevels)
         chart = _solve(raw, pos, row_dom, all_sol, (indptr, indices))
     else:
@@ -656,8 +689,12 @@ def minimize(
             for pi_, pm in enumerate(models, start=1):
                 sa_rows = np.asarray(sa[f"M{pi_}"], dtype=np.int64)
                 easy_cubes = _easy_cubes(c_cubes[cm], cubes[pm], dirs)
-                inside = _engine.covers(easy_cubes, tt.configs(sa_rows)).any(axis=0) if sa_rows.size else np.zeros(0, dtype=bool)
-                easy = sa_rows[inside]
+                easy_mask = (
+                    _engine.covers(easy_cubes, tt.configs(sa_rows)).any(axis=0)
+                    if sa_rows.size
+                    else np.zeros(0, dtype=bool)
+                )
+                easy = sa_rows[easy_mask]
                 # R: with no expectation at all ("-" everywhere) the intermediate solution
                 # is the conservative one and lists no counterfactuals of either kind
                 difficult = np.setdiff1d(sa_rows, easy) if dirs else np.zeros(0, dtype=np.int64)
@@ -674,7 +711,9 @@ def minimize(
                         conservative_terms=[c_names[i] for i in cm],
                         parsimonious_terms=[names[i] for i in pm],
                         models=[[i_names[i] for i in m] for m in i_models],
-                        essential=[i_names[i] for i in sorted(set.intersection(*[set(m) for m in i_models]))] if i_models else [],
+                        essential=[i_names[i] for i in sorted(set.intersection(*[set(m) for m in i_models]))]
+                        if i_models
+                        else [],
                         prime_implicants=i_names,
                         easy_counterfactuals=easy.tolist(),
                         difficult_counterfactuals=difficult.tolist(),

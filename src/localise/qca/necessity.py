@@ -27,7 +27,9 @@ __all__ = ["necessity", "super_subset"]
 TOL = 1e-10
 
 
-def necessity(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None = None, *, negated: bool = True) -> FitResult:
+def necessity(
+    data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None = None, *, negated: bool = True
+) -> FitResult:
     """inclN, RoN and covN of each condition (and of its negation when ``negated``)."""
     out_name = parse_literal(outcome)[0]
     conds = list(conditions) if conditions is not None else [c for c in data.columns if c != out_name]
@@ -136,7 +138,9 @@ def super_subset(
         frontier = nxt
         level += 1
     if relation == "necessity":
-        necessary: list[frozenset[int]] = [frozenset([li]) for li in range(len(lits)) if necessity_fit(lits[li][2], y)["inclN"] >= incl_cut - TOL]
+        necessary: list[frozenset[int]] = [
+            frozenset([li]) for li in range(len(lits)) if necessity_fit(lits[li][2], y)["inclN"] >= incl_cut - TOL
+        ]
         for size in range(2, depth + 1):
             found_now = []
             for cset in itertools.combinations(range(k), size):

@@ -152,6 +152,7 @@ def robustness(
             models = sol.intermediate[0].models if sol.intermediate else sol.models
             fit = sol.intermediate[0].fit if sol.intermediate else sol.fit
             sfr = fit.solution if not fit.multiple_models else fit.per_model["M1"][1]
+            assert sfr is not None  # a single model has its solution frame
             memb = sol.membership(0, intermediate=0 if sol.intermediate else None)
             covered = sorted(d.index[(memb > 0.5) & (tt.y > 0.5)].astype(str))
             rec.update(
@@ -164,13 +165,23 @@ def robustness(
                 error=None,
             )
         except InputError as error:
-            rec.update(solution=None, n_models=0, inclS=np.nan, covS=np.nan, positive_rows=0, cases_covered="", error=str(error))
+            rec.update(
+                solution=None,
+                n_models=0,
+                inclS=np.nan,
+                covS=np.nan,
+                positive_rows=0,
+                cases_covered="",
+                error=str(error),
+            )
         rows.append(rec)
     table = pd.DataFrame(rows)
     base_ic = incl_cuts[0] if baseline_incl_cut is None else baseline_incl_cut
     if base_ic not in incl_cuts:
         raise InputError(f"baseline_incl_cut: {base_ic} is not among incl_cuts {list(incl_cuts)}")
-    base = table[(table["anchor_shift"] == base_shift) & (table["incl_cut"] == base_ic) & (table["n_cut"] == n_cuts[0])].iloc[0]
+    base = table[
+        (table["anchor_shift"] == base_shift) & (table["incl_cut"] == base_ic) & (table["n_cut"] == n_cuts[0])
+    ].iloc[0]
     table["same_solution"] = table["solution"] == base["solution"]
     base_cases = set(filter(None, str(base["cases_covered"]).split(",")))
 
@@ -183,5 +194,11 @@ def robustness(
     return RobustnessResult(
         table=table,
         baseline=base.to_dict(),
-        settings={"anchor_shifts": list(anchor_shifts), "incl_cuts": list(incl_cuts), "n_cuts": list(n_cuts), "include": include, "dir_exp": dir_exp},
+        settings={
+            "anchor_shifts": list(anchor_shifts),
+            "incl_cuts": list(incl_cuts),
+            "n_cuts": list(n_cuts),
+            "include": include,
+            "dir_exp": dir_exp,
+        },
     )

@@ -124,7 +124,9 @@ class TruthTable:
         return self.n_rows_total - int((self.observed["OUT"] != "?").sum())
 
     # ------------------------------------------------------------------ output
-    def to_frame(self, *, complete: bool | None = None, sort_by: Sequence[str] | str | None = "settings") -> pd.DataFrame:
+    def to_frame(
+        self, *, complete: bool | None = None, sort_by: Sequence[str] | str | None = "settings"
+    ) -> pd.DataFrame:
         """The table as R prints it: sorted by ``sort_by``, remainders only if ``complete``.
 
         Returns a frame indexed by row number with the conditions, OUT, n, incl, PRI and
@@ -150,14 +152,18 @@ class TruthTable:
                 order_cols.append(col)
                 ascending.append(key.endswith("+"))
             frame["__row"] = frame.index
-            frame = frame.sort_values(order_cols + ["__row"], ascending=ascending + [True], kind="mergesort", na_position="last")
+            frame = frame.sort_values(
+                order_cols + ["__row"], ascending=ascending + [True], kind="mergesort", na_position="last"
+            )
             frame = frame.drop(columns=order_cols + ["__row"])
         else:
             frame = frame.sort_index()
         if complete:
             total = self.n_rows_total
             if total > COMPLETE_ROW_LIMIT:
-                raise InputError(f"complete: the complete table has {total} rows (limit {COMPLETE_ROW_LIMIT}); use complete=False")
+                raise InputError(
+                    f"complete: the complete table has {total} rows (limit {COMPLETE_ROW_LIMIT}); use complete=False"
+                )
             missing = np.setdiff1d(np.arange(1, total + 1), frame.index.to_numpy())
             if missing.size:
                 conf = self.configs(missing)
@@ -187,7 +193,12 @@ class TruthTable:
             "",
         ]
         rw = max(len(str(r)) for r in frame.index) if len(frame) else 1
-        head = " " * (rw + 1) + " ".join(f"{c:>{max(len(c), 1)}}" for c in self.conditions) + "   OUT    n  incl  PRI " + ("  cases" if show_cases else "")
+        head = (
+            " " * (rw + 1)
+            + " ".join(f"{c:>{max(len(c), 1)}}" for c in self.conditions)
+            + "   OUT    n  incl  PRI "
+            + ("  cases" if show_cases else "")
+        )
         lines.append(head)
         for r, rec in frame.iterrows():
             vals = " ".join(f"{int(rec[c]):>{max(len(c), 1)}}" for c in self.conditions)
@@ -296,7 +307,7 @@ def truth_table(
         raise InputError(f"conditions: duplicated names in {conds}")
     if len(conds) > MAX_CONDITIONS:
         raise InputError(f"conditions: {len(conds)} conditions exceed the limit of {MAX_CONDITIONS} (memory)")
-    cuts = [float(incl_cut)] if np.isscalar(incl_cut) else [float(c) for c in incl_cut]
+    cuts = [float(c) for c in np.atleast_1d(incl_cut)]
     if len(cuts) not in (1, 2) or any(not 0 <= c <= 1 for c in cuts) or (len(cuts) == 2 and cuts[1] > cuts[0]):
         raise InputError(f"incl_cut: expected one or two values in [0, 1] (second <= first), got {incl_cut}")
     if not 0 <= pri_cut <= 1:

@@ -63,7 +63,9 @@ def _list(args: argparse.Namespace) -> int:
     for name, entry in entries.items():
         runs = entry.get("runs") or [{}]
         after = entry.get("after") or []
-        print(f"  {name} ({entry.get('notebook')}): {len(runs)} run(s)" + (f", after {', '.join(after)}" if after else ""))
+        print(
+            f"  {name} ({entry.get('notebook')}): {len(runs)} run(s)" + (f", after {', '.join(after)}" if after else "")
+        )
         if entry.get("parameters"):
             print(f"      parameters: {entry['parameters']}")
         for run in runs:

@@ -19,6 +19,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +104,7 @@ class SuitePlan:
         return {execution.output: execution for execution in self.executions}
 
 
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(paths.PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+_relative = paths.project_relative
 
 
 def notebook_parameters(notebook: Path) -> dict[str, NotebookParameter]:
@@ -275,6 +272,40 @@ def _runs_with_overrides(
     return list(merged.values())
 
 
+def _check_run_parameters(
+    values: Any,
+    context: str,
+    *,
+    where: str,
+    key: str,
+    notebook_file: str,
+    declared: dict[str, NotebookParameter],
+    choices: dict[str, list[Any]],
+    problems: list[str],
+) -> dict[str, Any]:
+    """Check a mapping of parameter values of one registry entry; append problems, return the values."""
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        problems.append(f"{where}: {context}: expected a mapping of parameter: value")
+        return {}
+    for parameter, value in values.items():
+        if parameter not in declared:
+            problems.append(
+                f"{where}: {context}.{parameter}: not a parameter of {notebook_file} "
+                f"(its parameters cell declares {sorted(declared)})"
+            )
+            continue
+        problem = _type_problem(value, declared[parameter].default)
+        if problem:
+            problems.append(f"{where}: {context}.{parameter}: {value!r}: {problem}")
+        elif parameter in choices:
+            problem = _choices_problem(parameter, value, choices[parameter], f"{key}.choices")
+            if problem:
+                problems.append(f"{where}: {context}.{parameter}: {problem}")
+    return dict(values)
+
+
 def build_plan(
     registry: Path | None = None,
     *,
@@ -349,27 +380,15 @@ def build_plan(
         choices = _entry_choices(entry, declared, f"{where}: {key}", problems)
         choices_from[name] = _entry_choices_from(entry, declared, f"{where}: {key}", problems)
 
-        def check(values: Any, context: str) -> dict[str, Any]:
-            if values is None:
-                return {}
-            if not isinstance(values, dict):
-                problems.append(f"{where}: {context}: expected a mapping of parameter: value")
-                return {}
-            for parameter, value in values.items():
-                if parameter not in declared:
-                    problems.append(
-                        f"{where}: {context}.{parameter}: not a parameter of {notebook_file} "
-                        f"(its parameters cell declares {sorted(declared)})"
-                    )
-                    continue
-                problem = _type_problem(value, declared[parameter].default)
-                if problem:
-                    problems.append(f"{where}: {context}.{parameter}: {value!r}: {problem}")
-                elif parameter in choices:
-                    problem = _choices_problem(parameter, value, choices[parameter], f"{key}.choices")
-                    if problem:
-                        problems.append(f"{where}: {context}.{parameter}: {problem}")
-            return dict(values)
+        check = partial(
+            _check_run_parameters,
+            where=where,
+            key=key,
+            notebook_file=notebook_file,
+            declared=declared,
+            choices=choices,
+            problems=problems,
+        )
 
         common = check(entry.get("parameters"), f"{key}.parameters")
         profiles = entry.get("profiles") or {}

@@ -27,8 +27,8 @@ from localise import paths
 from localise.atomic import atomic_write_text, sha256_file
 from localise.suite import cache
 from localise.suite.executor import execute
-from localise.suite.safety import die_with_parent, is_latest_run, remove_partials
 from localise.suite.registry import Execution, SuitePlan
+from localise.suite.safety import die_with_parent, is_latest_run, remove_partials
 
 __all__ = ["RunResult", "run_suite", "default_workers", "PACKAGES_IN_MANIFEST"]
 
@@ -100,7 +100,7 @@ def _versions() -> dict[str, str | None]:
 
 
 def _new_run_dir(reports: Path) -> tuple[str, Path]:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     for suffix in [""] + [f"-{i}" for i in range(1, 100)]:
         run_id = f"{stamp}{suffix}"
         run_dir = reports / run_id
@@ -132,7 +132,7 @@ class _SerialEngine:
         future: cf.Future = cf.Future()
         try:
             future.set_result(execute(task))
-        except BaseException as error:  # pragma: no cover - execute records its own errors
+        except BaseException as error:  # noqa: BLE001 - pragma: no cover - execute records its own errors
             future.set_exception(error)
         return future
 
@@ -189,11 +189,7 @@ def _engine(workers: int, scheduler: str | None, jobs: int) -> Any:
     return _PoolEngine(min(workers, jobs))
 
 
-def _relative(path: str | Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(paths.PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+_relative = paths.project_relative
 
 
 def run_suite(
@@ -242,7 +238,7 @@ def run_suite(
     reports = Path(reports) if reports else paths.reports_dir()
     run_id, run_dir = _new_run_dir(reports)
     result = RunResult(run_id, run_dir)
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     workers = workers or default_workers()
     bar = _Progress(_progress_mode(progress), plan, run_dir, workers if not scheduler else None)
     records: dict[str, dict[str, Any]] = {}
@@ -336,7 +332,7 @@ def run_suite(
             record["description"], record["section"] = execution.description, execution.section
             if not record.get("cached"):
                 record["outputs"] = _outputs(run_dir, execution.output)
-        finished = dt.datetime.now(dt.timezone.utc)
+        finished = dt.datetime.now(dt.UTC)
         manifest = {
             **manifest_base,
             "finished": finished.isoformat(timespec="seconds"),

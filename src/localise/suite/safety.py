@@ -57,7 +57,9 @@ def check_entries(entries: Mapping[str, Any], where: str) -> None:
             raise InputError(f"{where}: notebooks.{name}: expected a mapping with 'notebook', got {entry!r}")
         notebook = entry.get("notebook")
         if not isinstance(notebook, str) or not notebook.endswith(".ipynb"):
-            raise InputError(f"{where}: notebooks.{name}.notebook: expected a file name ending in .ipynb, got {notebook!r}")
+            raise InputError(
+                f"{where}: notebooks.{name}.notebook: expected a file name ending in .ipynb, got {notebook!r}"
+            )
         for key in ("runs", "after"):
             if entry.get(key) is not None and not isinstance(entry[key], list):
                 raise InputError(f"{where}: notebooks.{name}.{key}: expected a list, got {entry[key]!r}")
@@ -74,10 +76,13 @@ def check_output_names(outputs: Iterable[str], where: str = "suite registry") ->
         if base in RESERVED_STEMS or lowered.startswith(".") or "/" in stem or "\\" in stem or not stem.strip():
             raise InputError(
                 f"{where}: output name {stem!r} is reserved or not a plain name (the run folder has index.html, "
-                f"manifest.json and latest); expected a name other than {sorted(RESERVED_STEMS)}, without '/' or a leading '.'"
+                f"manifest.json and latest); expected a name other than {sorted(RESERVED_STEMS)}, "
+                f"without '/' or a leading '.'"
             )
         if lowered in seen:
-            raise InputError(f"{where}: output names {seen[lowered]!r} and {stem!r} differ only in case; expected distinct names")
+            raise InputError(
+                f"{where}: output names {seen[lowered]!r} and {stem!r} differ only in case; expected distinct names"
+            )
         seen[lowered] = stem
 
 

@@ -81,6 +81,7 @@ def notebook_images(document: dict[str, Any] | Path) -> list[tuple[int, str]]:
     """``(cell index, MIME type)`` of every image output of an (executed) notebook."""
     if isinstance(document, Path):
         document = json.loads(document.read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
     found = []
     for index, cell in enumerate(document.get("cells", [])):
         for output in cell.get("outputs", []) or []:
@@ -202,7 +203,8 @@ def _parameters_table(executed: Path, record: dict[str, Any]) -> str:
         value = injected.get(name, declared.get(name))
         source = "set by the run" if name in injected else "notebook default"
         rows.append(
-            f"<tr><td><code>{html.escape(name)}</code></td><td><code>{html.escape(repr(value), quote=False)}</code></td>"
+            f"<tr><td><code>{html.escape(name)}</code></td>"
+            f"<td><code>{html.escape(repr(value), quote=False)}</code></td>"
             f"<td>{source}</td></tr>"
         )
     if not rows:
@@ -220,7 +222,13 @@ def _outputs_list(record: dict[str, Any], up: str) -> str:
         path = Path(output["path"])
         if len(path.parts) < 2:
             continue  # the executed notebook and its HTML rendering
-        kind = "Figures" if path.suffix in _FIGURE_SUFFIXES else "Tables" if path.suffix in _TABLE_SUFFIXES else "Other files"
+        kind = (
+            "Figures"
+            if path.suffix in _FIGURE_SUFFIXES
+            else "Tables"
+            if path.suffix in _TABLE_SUFFIXES
+            else "Other files"
+        )
         groups[kind].setdefault(str(path.with_suffix("")), []).append(output["path"])
     parts = []
     for kind, stems in groups.items():
@@ -258,8 +266,9 @@ def _page_header(record: dict[str, Any], executed: Path, manifest: dict[str, Any
     marks = notebook_marks(record)
     facts = (
         f'<p class="nb-facts">{_status(record)} {record.get("duration_s", 0):.1f} s · '
-        f'run <code>{html.escape(manifest["run_id"])}</code> · '
-        f'executed notebook <a href="../../{html.escape(record["output"])}.ipynb">{html.escape(record["output"])}.ipynb</a>'
+        f"run <code>{html.escape(manifest['run_id'])}</code> · "
+        f'executed notebook <a href="../../{html.escape(record["output"])}.ipynb">'
+        f'{html.escape(record["output"])}.ipynb</a>'
         f"{_badges(marks)}</p>"
     )
     notes = []
@@ -326,8 +335,8 @@ def _thumbnail(document: dict[str, Any], target: Path) -> bool:
         return False
     from PIL import Image
 
-    with Image.open(io.BytesIO(png)) as image:
-        image = image.convert("RGB")
+    with Image.open(io.BytesIO(png)) as original:
+        image = original.convert("RGB")
         image.thumbnail((480, 300))
         target.parent.mkdir(parents=True, exist_ok=True)
         image.save(target, format="PNG", optimize=True)
@@ -342,13 +351,16 @@ def _card(record: dict[str, Any], title: str, thumb: str | None) -> str:
     else:
         image = '<span class="nb-nothumb">no figure</span>'
     thumb_html = f'<a class="nb-thumb" href="{page}">{image}</a>' if page else f'<span class="nb-thumb">{image}</span>'
-    heading = f'<a class="nb-title" href="{page}">{title_html}</a>' if page else f'<span class="nb-title">{title_html}</span>'
+    heading = (
+        f'<a class="nb-title" href="{page}">{title_html}</a>' if page else f'<span class="nb-title">{title_html}</span>'
+    )
     problem = _problem(record) if record["status"] != "ok" else ""
     problem_html = f'<p class="nb-problem">{html.escape(problem[:300])}</p>' if problem else ""
     return (
         f'<div class="nb-card nb-{html.escape(record["status"])}">{thumb_html}<div class="nb-body">{heading}'
         f'<p class="nb-desc">{html.escape(record.get("description") or "")}</p>'
-        f'<p class="nb-facts">{_status(record)} {record.get("duration_s", 0):.1f} s{_badges(notebook_marks(record))}</p>'
+        f'<p class="nb-facts">{_status(record)} {record.get("duration_s", 0):.1f} s'
+        f'{_badges(notebook_marks(record))}</p>'
         f"{problem_html}</div></div>"
     )
 
@@ -357,14 +369,17 @@ def _landing(manifest: dict[str, Any], cards: dict[str, list[tuple[dict[str, Any
     from localise.suite.registry import SECTIONS
 
     records = manifest["notebooks"]
-    counts = {status: sum(r["status"] == status for r in records) for status in ("ok", "failed", "skipped", "interrupted")}
+    counts = {
+        status: sum(r["status"] == status for r in records) for status in ("ok", "failed", "skipped", "interrupted")
+    }
     counted = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     git = manifest.get("git") or {}
     commit = str(git.get("commit") or "unknown")[:12] + (" (uncommitted changes)" if git.get("dirty") else "")
     lines = [
         f"# localise · run {manifest['run_id']}",
         "",
-        f'<p class="run-facts">Status <strong>{html.escape(manifest["status"])}</strong>: {len(records)} notebook runs, '
+        f'<p class="run-facts">Status <strong>{html.escape(manifest["status"])}</strong>: '
+        f'{len(records)} notebook runs, '
         f"{counted}. Started {html.escape(manifest['started'])}, {manifest.get('wall_time_s', 0):.0f} s; "
         f"commit <code>{html.escape(commit)}</code>; "
         f'<a href="../manifest.json">manifest.json</a> (parameters, inputs with checksums, package versions).</p>',
@@ -435,7 +450,10 @@ def _copy_mathjax(bundle: Path, target: Path) -> None:
 def _methods_pages(methods_dir: Path | None, target: Path) -> list[str]:
     if methods_dir is None or not methods_dir.is_dir():
         return []
-    pages = sorted(methods_dir.glob("*.md"), key=lambda p: (METHODS_ORDER.index(p.stem) if p.stem in METHODS_ORDER else len(METHODS_ORDER), p.stem))
+    pages = sorted(
+        methods_dir.glob("*.md"),
+        key=lambda p: (METHODS_ORDER.index(p.stem) if p.stem in METHODS_ORDER else len(METHODS_ORDER), p.stem),
+    )
     target.mkdir(parents=True, exist_ok=True)
     for page in pages:
         shutil.copy2(page, target / page.name)
@@ -461,7 +479,9 @@ def _registry_info(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: entry for name, entry in entries.items() if isinstance(entry, dict)}
 
 
-def build_site(run_dir: Path, *, methods_dir: Path | None = None, jobs: str = "auto", timeout: float = 900) -> SiteResult:
+def build_site(
+    run_dir: Path, *, methods_dir: Path | None = None, jobs: str = "auto", timeout: float = 900
+) -> SiteResult:
     """Build ``run_dir/site/`` from the run's manifest and executed notebooks.
 
     Parameters
@@ -513,7 +533,9 @@ def build_site(run_dir: Path, *, methods_dir: Path | None = None, jobs: str = "a
         warnings = [line.replace(str(source) + os.sep, "") for line in warnings if line.strip()]
         if completed.returncode != 0 or not (output / "index.html").is_file():
             tail = (completed.stderr or completed.stdout).strip().splitlines()[-5:]
-            return SiteResult(False, None, time.perf_counter() - started, warnings, "sphinx failed: " + " | ".join(tail))
+            return SiteResult(
+                False, None, time.perf_counter() - started, warnings, "sphinx failed: " + " | ".join(tail)
+            )
         final = run_dir / SITE_DIR
         shutil.rmtree(final, ignore_errors=True)
         os.replace(output, final)
@@ -596,7 +618,9 @@ def index_html(manifest: dict[str, Any]) -> str:
         for output in record.get("outputs", []):
             path = output["path"]
             if path.endswith((".html", ".ipynb")) or path.rsplit(".", 1)[-1] in {"png", "svg", "csv", "tex"}:
-                links.append(f'<a href="{html.escape(path)}">{html.escape(Path(path).name)}</a>{_badges(output_marks(path))}')
+                links.append(
+                    f'<a href="{html.escape(path)}">{html.escape(Path(path).name)}</a>{_badges(output_marks(path))}'
+                )
         detail = html.escape(_problem(record)) if record["status"] != "ok" else ""
         parameters = html.escape(json.dumps(record.get("parameters", {}), ensure_ascii=False))
         rows.append(

@@ -212,11 +212,11 @@ def check_site(
                         if target not in seen:
                             seen.add(target)
                             queue.append(target)
-            for name, target, fragment in fragments:
+            for source, target, fragment in fragments:
                 if fragment not in ids.get(target, set()):
-                    report.broken_links.append(f"{name} -> {target.relative_to(site)}#{fragment} (no such anchor)")
-            for shot, page in (screenshots or {}).items():
-                report.screenshots += _photograph(browser, site / page, screenshot_dir, shot, width, height)
+                    report.broken_links.append(f"{source} -> {target.relative_to(site)}#{fragment} (no such anchor)")
+            for shot, page_file in (screenshots or {}).items():
+                report.screenshots += _photograph(browser, site / page_file, screenshot_dir, shot, width, height)
         finally:
             browser.quit()
     report.external_links = sorted(set(report.external_links))
