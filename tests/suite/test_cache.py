@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from suite_helpers import make_suite, write_notebook
 
 from localise.atomic import sha256_file
 from localise.cli import main
 from localise.suite import cache, runner
 from localise.suite.registry import build_plan
 from localise.suite.runner import run_suite
-
-from suite_helpers import make_suite, write_notebook
 
 CACHE_REGISTRY = """
 notebooks:

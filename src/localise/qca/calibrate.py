@@ -22,7 +22,8 @@ from localise.warnings import CrossoverMembershipWarning
 
 __all__ = ["calibrate", "grid_codes_to_fuzzy", "parse_thresholds", "GRID_FUZZY_SCORES"]
 
-#: Four-value fuzzy scores for the analytical grid's ordinal 0-3 codes (docs/methods/qca.md, "Grid codes as fuzzy sets").
+#: Four-value fuzzy scores for the analytical grid's ordinal 0-3 codes
+#: (docs/methods/qca.md, "Grid codes as fuzzy sets").
 GRID_FUZZY_SCORES: dict[int, float] = {0: 0.0, 1: 0.33, 2: 0.67, 3: 1.0}
 
 

@@ -257,7 +257,7 @@ def run_suite(
     }
     history = cache.RunHistory(reports, exclude={run_id}) if reuse and force is not True else None
     forced = set(force) if isinstance(force, (list, tuple, set)) else set()
-    environment = {"packages": manifest_base["packages"], "python": manifest_base["python"]["version"],
+    environment = {"packages": manifest_base["packages"], "python": platform.python_version(),
                    "code": cache.code_fingerprint(), "data": cache.data_state()}
     keys: dict[str, str] = {}
     engine = None
@@ -294,7 +294,7 @@ def run_suite(
                     engine = engine or _engine(workers, scheduler, len(plan.executions))
                     future = engine.submit(_task(execution, run_dir, timeout, html_output))
                     running[future] = execution
-            if not running:
+            if not running or engine is None:
                 continue
             for future in engine.wait(set(running)):
                 execution = running.pop(future)

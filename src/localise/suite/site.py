@@ -625,7 +625,8 @@ def index_html(manifest: dict[str, Any]) -> str:
         parameters = html.escape(json.dumps(record.get("parameters", {}), ensure_ascii=False))
         rows.append(
             f"<tr class='{record['status']}'><td>{html.escape(record['output'])}{_badges(notebook_marks(record))}</td>"
-            f"<td>{record['status']}{_cached_mark(record)}</td><td>{record.get('duration_s', 0):.1f}</td><td><code>{parameters}</code></td>"
+            f"<td>{record['status']}{_cached_mark(record)}</td><td>{record.get('duration_s', 0):.1f}</td>"
+            f"<td><code>{parameters}</code></td>"
             f"<td>{' '.join(links)}</td><td>{detail}</td></tr>"
         )
     git = manifest.get("git", {})
