@@ -242,3 +242,19 @@ notebooks:
     page = (second.run_dir / "site" / "index.html").read_text(encoding="utf-8")
     assert f"cached from <code>{first.run_id}</code>" in page
     assert "cached from" not in (first.run_dir / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_result_key_is_the_same_for_a_fresh_and_a_manifest_record():
+    """A worker's record holds absolute input paths; the manifest holds project-relative ones.
+
+    Dependents of a reused notebook must see the same upstream key as dependents of the
+    execution it came from (otherwise every dependent re-executes once after a reuse).
+    """
+    from localise import paths
+
+    relative = "data/processed/country_panel.parquet"
+    fresh = {"cache_key": "k", "inputs": [{"path": str(paths.PROJECT_ROOT / relative), "sha256": "abc"}]}
+    from_manifest = {"cache_key": "k", "inputs": [{"path": relative, "sha256": "abc"}]}
+    assert cache.result_key(fresh) == cache.result_key(from_manifest)
+    changed = {"cache_key": "k", "inputs": [{"path": relative, "sha256": "abd"}]}
+    assert cache.result_key(changed) != cache.result_key(from_manifest)

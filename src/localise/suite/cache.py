@@ -132,7 +132,9 @@ def execution_key(
 
 def result_key(record: dict[str, Any]) -> str:
     """Key of a finished execution as its dependents see it: its cache key and the inputs it read."""
-    inputs = sorted((str(entry["path"]), entry.get("sha256")) for entry in record.get("inputs", []))
+    # paths as the manifest writes them: a record fresh from a worker holds absolute paths,
+    # one read back from an earlier manifest holds project-relative ones
+    inputs = sorted((paths.project_relative(entry["path"]), entry.get("sha256")) for entry in record.get("inputs", []))
     return _digest({"key": record.get("cache_key"), "inputs": inputs})
 
 
