@@ -22,50 +22,22 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_notebook
+from bench_runner import make_suite as _make_suite
+from bench_runner import write_notebook
 
 from localise.suite.registry import build_plan
 from localise.suite.runner import run_suite
 
-WORK = """
-import numpy as np, pandas as pd, statsmodels.formula.api as smf
-import matplotlib.pyplot as plt
-from localise import report
-rng = np.random.default_rng(seed)
-frame = pd.DataFrame({"x": rng.normal(size=rows), "g": rng.integers(0, 20, size=rows)})
-frame["y"] = 2 * frame["x"] + frame["g"] * 0.1 + rng.normal(size=rows)
-fit = smf.ols("y ~ x + C(g)", data=frame).fit()
-fig, ax = plt.subplots()
-ax.scatter(frame["x"][:2000], frame["y"][:2000], s=2)
-report.save_figure(fig, "scatter", formats=("png",))
-report.save_table(fit.params.to_frame("coef"), "params")
-"""
+ROWS = 50000  # lighter than bench_runner's notebooks: the re-runs, not the work, are measured
 
 
 def _write(path: Path, extra: str = "") -> None:
-    notebook = new_notebook(
-        cells=[new_code_cell("seed = 0\nrows = 50000", metadata={"tags": ["parameters"]}), new_code_cell(WORK + extra)],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    )
-    for number, cell in enumerate(notebook.cells):
-        cell["id"] = f"cell-{number}"
-    nbformat.write(notebook, path)
+    write_notebook(path, rows=ROWS, extra=extra)
 
 
 def make_suite(folder: Path, count: int) -> Path:
     """``count`` notebooks; the second runs after the first."""
-    folder.mkdir(parents=True)
-    lines = ["notebooks:"]
-    for index in range(count):
-        name = f"{index + 10:02d}_bench"
-        _write(folder / f"{name}.ipynb")
-        lines += [f"  {name}:", f"    notebook: {name}.ipynb", f"    parameters: {{seed: {index}}}"]
-        if index == 1:
-            lines.append("    after: [10_bench]")
-    registry = folder / "suite.yml"
-    registry.write_text("\n".join(lines) + "\n")
-    return registry
+    return _make_suite(folder, count, rows=ROWS, chained=True)
 
 
 def measure(registry: Path, reports: Path, workers: int, html: bool, reuse: bool) -> tuple[float, float, int, int]:

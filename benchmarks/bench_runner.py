@@ -43,19 +43,30 @@ report.save_table(fit.params.to_frame("coef"), "params")
 """
 
 
-def make_suite(folder: Path, count: int) -> Path:
+def write_notebook(path: Path, *, rows: int, extra: str = "") -> None:
+    """One benchmark notebook: a ``parameters`` cell (seed, rows) and the WORK cell (plus ``extra``)."""
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(f"seed = 0\nrows = {rows}", metadata={"tags": ["parameters"]}),
+            new_code_cell(WORK + extra),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"
+    nbformat.write(notebook, path)
+
+
+def make_suite(folder: Path, count: int, *, rows: int = 200000, chained: bool = False) -> Path:
+    """``count`` notebooks ``10_bench``, ``11_bench`` ...; with ``chained`` the second runs after the first."""
     folder.mkdir(parents=True)
     lines = ["notebooks:"]
     for index in range(count):
-        notebook = new_notebook(
-            cells=[new_code_cell("seed = 0\nrows = 200000", metadata={"tags": ["parameters"]}), new_code_cell(WORK)],
-            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        )
-        for number, cell in enumerate(notebook.cells):
-            cell["id"] = f"cell-{number}"
         name = f"{index + 10:02d}_bench"
-        nbformat.write(notebook, folder / f"{name}.ipynb")
+        write_notebook(folder / f"{name}.ipynb", rows=rows)
         lines += [f"  {name}:", f"    notebook: {name}.ipynb", f"    parameters: {{seed: {index}}}"]
+        if chained and index == 1:
+            lines.append("    after: [10_bench]")
     registry = folder / "suite.yml"
     registry.write_text("\n".join(lines) + "\n")
     return registry

@@ -175,26 +175,25 @@ examples:
   localise list --registry my_suite.yml"""
 
 
-def _timeout(text: str) -> int:
-    """``--timeout``: a whole number of seconds, at least 1 (nbclient takes integers)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of seconds (at least 1)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of seconds (at least 1)")
-    return value
+def _whole_number_at_least_1(expected: str):
+    """An argparse ``type`` accepting whole numbers >= 1; ``expected`` words the error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {expected}")
+        return value
+
+    return parse
 
 
-def _workers(text: str) -> int:
-    """``--workers``: a positive whole number."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive whole number")
-    return value
+#: ``--timeout``: whole seconds, at least 1 (nbclient takes integers).
+_timeout = _whole_number_at_least_1("a whole number of seconds (at least 1)")
+#: ``--workers``: a positive whole number.
+_workers = _whole_number_at_least_1("a positive whole number")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
