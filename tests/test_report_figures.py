@@ -52,3 +52,27 @@ def test_one_tight_box_for_all_formats_matches_matplotlib(figure, tmp_path, monk
     want = [float(v) for v in size.search(expected_svg).groups()]
     assert got == pytest.approx(want, abs=1.0)
     assert figure.dpi == 100  # the figure's own dpi is left as it was
+
+
+def test_provenance_log_round_trip_and_synthetic_names(tmp_path, monkeypatch):
+    """record_input appends to the log named by the environment; read_inputs keeps one record per file."""
+    import pandas as pd
+
+    from localise import provenance
+
+    log = tmp_path / "inputs.jsonl"
+    data = tmp_path / "data.csv"
+    data.write_text("a\n1\n", encoding="utf-8")
+    monkeypatch.setenv(provenance.INPUTS_LOG_VARIABLE, str(log))
+    checksum = provenance.record_input(data)
+    provenance.record_input(data, synthetic=True, role="codebook")
+    assert provenance.read_inputs(log) == [
+        {"path": str(data.resolve()), "sha256": checksum, "synthetic": True, "role": "codebook"}
+    ]
+    assert not log.exists() and provenance.read_inputs(log) == []
+    table = pd.DataFrame({"a": [1]})
+    table.attrs["synthetic"] = True
+    assert provenance.label("Title", table) == "Title [SYNTHETIC DATA]"
+    assert report.label is provenance.label and report.is_synthetic is provenance.is_synthetic
+    monkeypatch.setenv("LOCALISE_RUN_OUTPUT", str(tmp_path / "out"))
+    assert [p.name for p in report.save_table(table, "t", latex=False)] == ["t_SYNTHETIC.csv"]

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from localise import paths, report
+from localise import paths, provenance
 from localise.data import crosswalk, nuts
 from localise.errors import DataUnavailableError, InputError
 from localise.warnings import UnmatchedCodesWarning
@@ -680,7 +680,7 @@ def _read_processed(key: str) -> pd.DataFrame:
     df.attrs = {"synthetic": False, "path": str(path),
                 "source_note": "Sources: QoG EQI 2024; RAI v3 (2021); LAI 1.0; IMF Fiscal Decentralization "
                                "Dataset 2018; Comparative Welfare States 2020; processed by localise"}
-    report.record_input(path, synthetic=False)
+    provenance.record_input(path, synthetic=False)
     return df
 
 

@@ -5,7 +5,7 @@ Each loader reads the processed real data in ``data/processed/`` (written by
 true, it falls back to the SYNTHETIC demo data in ``data/processed/demo/``
 (generating it first if needed) and emits a :class:`SyntheticDataWarning`.
 Frames carry ``attrs["synthetic"]`` and ``attrs["source_note"]``, and every file read
-is recorded in the run manifest through :func:`localise.report.record_input`.
+is recorded in the run manifest through :func:`localise.provenance.record_input`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from localise import paths, report
+from localise import paths, provenance
 from localise.data import processed
 from localise.errors import DataUnavailableError, InputError
 from localise.warnings import MissingIndicatorsWarning, SyntheticDataWarning, SyntheticNutsVersionWarning
@@ -89,7 +89,7 @@ def _read(table: str, *, allow_synthetic: bool, nuts_version: int = 2016) -> pd.
             or f"Source: Eurostat and other public sources, processed by localise ({real.name})",
             "path": str(real),
         }
-        report.record_input(real, synthetic=False)
+        provenance.record_input(real, synthetic=False)
         return df
     if not allow_synthetic:
         raise DataUnavailableError(
@@ -114,7 +114,7 @@ def _read(table: str, *, allow_synthetic: bool, nuts_version: int = 2016) -> pd.
     df = pd.read_parquet(path)
     meta = json.loads(files["metadata"].read_text(encoding="utf-8"))
     df.attrs = {"synthetic": True, "source_note": meta["source_note"], "path": str(path)}
-    report.record_input(path, synthetic=True)
+    provenance.record_input(path, synthetic=True)
     return df
 
 
@@ -307,7 +307,7 @@ def nuts_geometries(level: int = 2) -> Any:
                                       "NAME_LATN": "name"})
             gdf.attrs = {"synthetic": False, "source_note": "© EuroGeographics for the administrative boundaries; "
                          "Eurostat GISCO NUTS 2021"}
-            report.record_input(path, synthetic=False, role="geometry")
+            provenance.record_input(path, synthetic=False, role="geometry")
             return gdf
     return None
 
@@ -324,7 +324,7 @@ def load_demo_metadata() -> dict[str, Any]:
     from localise.data import demo
 
     files = demo.ensure_demo()
-    report.record_input(files["metadata"], synthetic=True, role="metadata")
+    provenance.record_input(files["metadata"], synthetic=True, role="metadata")
     return json.loads(files["metadata"].read_text(encoding="utf-8"))
 
 

@@ -1,7 +1,7 @@
 """Summaries of the data sets for the data notebook: sources, coverage, flags, NUTS recoding.
 
 Every function returns a DataFrame that keeps ``attrs["synthetic"]`` of its input, so
-tables and figures made from the SYNTHETIC demo are labelled by :mod:`localise.report`.
+tables and figures made from the SYNTHETIC demo are labelled by :mod:`localise.provenance`.
 """
 
 from __future__ import annotations
@@ -104,11 +104,11 @@ def load_recode_log(nuts_version: int = 2016) -> pd.DataFrame | None:
     path = paths.data_processed() / f"nuts_recode_log_nuts{nuts_version}.parquet"
     if not path.is_file():
         return None
-    from localise import report
+    from localise import provenance
     from localise.data import processed
 
     processed.verify(path)
-    report.record_input(path, synthetic=False, role="log")
+    provenance.record_input(path, synthetic=False, role="log")
     df = pd.read_parquet(path)
     df.attrs = {"synthetic": False}
     return df

@@ -438,7 +438,7 @@ def load_urban_audit(kind: str = "cities") -> pd.DataFrame:
     :class:`~localise.errors.DataUnavailableError`, and notebooks say that city values
     are unavailable.
     """
-    from localise import paths, report
+    from localise import paths, provenance
 
     kinds = ("cities", "city_records", "regions", "code_list_2019")
     if kind not in kinds:
@@ -449,5 +449,5 @@ def load_urban_audit(kind: str = "cities") -> pd.DataFrame:
                                    "(it holds city/urban_audit_extract/)")
     frame = pd.read_parquet(path)
     frame.attrs = {"synthetic": False, "source_note": f"Source: Eurostat Urban Audit; {ORIGIN}", "path": str(path)}
-    report.record_input(path, synthetic=False)
+    provenance.record_input(path, synthetic=False)
     return frame

@@ -189,9 +189,9 @@ def load_codebook(source: str | os.PathLike[str] | None = None, *, version: str 
     if version is not None and source is not None and codebook.version != version:
         raise InputError(f"{path}: version is {codebook.version!r}, expected {version!r}")
     try:
-        from localise import report
+        from localise import provenance
 
-        report.record_input(path, synthetic=False, role="codebook")
+        provenance.record_input(path, synthetic=False, role="codebook")
     except OSError:  # pragma: no cover - recording must not break loading
         pass
     return codebook

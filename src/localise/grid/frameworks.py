@@ -78,7 +78,7 @@ def load_national_frameworks(
         Columns country, dimension, level (float, NaN = not assessable), valid_from
         (Int64), rationale, reference.
     """
-    from localise import report
+    from localise import provenance
     from localise.grid.codebook import load_codebook
 
     file = Path(path) if path is not None else DEFAULT_FRAMEWORKS
@@ -155,7 +155,7 @@ def load_national_frameworks(
     )
     table.attrs["synthetic"] = False
     table.attrs["source_note"] = f"national frameworks coded on the grid ({file.name}), as of {as_of or 'all years'}"
-    report.record_input(file, synthetic=False, role="national frameworks")
+    provenance.record_input(file, synthetic=False, role="national frameworks")
     return table
 
 
@@ -168,7 +168,7 @@ def load_reforms(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         Columns country, reform, year (int), dimensions (str, e.g. ``"G2;G3"``),
         description, reference, verification (how the year was checked).
     """
-    from localise import report
+    from localise import provenance
     from localise.grid.codebook import load_codebook
 
     file = Path(path) if path is not None else DEFAULT_REFORMS
@@ -197,7 +197,7 @@ def load_reforms(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     table = table[[*columns, "verification"]].reset_index(drop=True)
     table.attrs["synthetic"] = False
     table.attrs["source_note"] = f"governance reforms ({file.name})"
-    report.record_input(file, synthetic=False, role="reforms")
+    provenance.record_input(file, synthetic=False, role="reforms")
     return table
 
 

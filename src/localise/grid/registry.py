@@ -112,7 +112,7 @@ def load_case_registry(
     InputError
         Every problem in every file, including case ids repeated across files.
     """
-    from localise import report
+    from localise import provenance
 
     files = [Path(path) if path is not None else DEFAULT_REGISTRY]
     if extra is not None:
@@ -134,7 +134,7 @@ def load_case_registry(
         frame = frame[REGISTRY_COLUMNS].map(lambda v: str(v).strip())
         frame["registry_file"] = file.name
         frames.append(frame)
-        report.record_input(file, synthetic=False, role="case registry")
+        provenance.record_input(file, synthetic=False, role="case registry")
     combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REGISTRY_COLUMNS)
     if len(files) > 1 and not combined.empty:
         duplicated = combined[combined.duplicated("case_id", keep="first")]

@@ -19,6 +19,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from localise import provenance
 from localise.atomic import atomic_path, atomic_write_text
 
 __all__ = ["KERNEL_NAME", "ensure_kernel", "execute"]
@@ -219,13 +220,13 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
     artefacts = run_dir / output
     inputs_log = run_dir / ".inputs" / f"{output}.jsonl"
     inputs_log.parent.mkdir(parents=True, exist_ok=True)
-    inputs_log.unlink(missing_ok=True)
+    provenance.discard_inputs(inputs_log)
     kernel_log = inputs_log.with_suffix(".kernel.log")
     kernel_log.unlink(missing_ok=True)
 
     environment = {
         "LOCALISE_RUN_OUTPUT": str(artefacts),
-        "LOCALISE_INPUTS_LOG": str(inputs_log),
+        provenance.INPUTS_LOG_VARIABLE: str(inputs_log),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # figures inline, as in Jupyter
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         **task.get("env", {}),
@@ -318,17 +319,6 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
         except Exception as error:  # noqa: BLE001 - HTML is a convenience, not the result
             record["html_error"] = f"{type(error).__name__}: {error}"
     record["duration_s"] = round(time.perf_counter() - started, 3)
-    record["inputs"] = _read_inputs(inputs_log)
+    record["inputs"] = provenance.read_inputs(inputs_log)
     return record
 
-
-def _read_inputs(log: Path) -> list[dict[str, Any]]:
-    if not log.is_file():
-        return []
-    entries: dict[str, dict[str, Any]] = {}
-    for line in log.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            entry = json.loads(line)
-            entries[entry["path"]] = entry
-    log.unlink()
-    return [entries[key] for key in sorted(entries)]
