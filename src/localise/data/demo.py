@@ -130,6 +130,10 @@ _PROFILE: dict[str, tuple[float, float, float, float, float]] = {
 _CYCLE = np.array([0.6, 0.1, -0.6, -1.0, 0.9, 1.7, 1.8, 2.3, 2.5, 2.0, 1.3, 0.6, -0.2, -0.8, -1.2])
 
 _SEX_SHARE_ACTIVE = {"F": 0.46, "M": 0.54}
+# Planted variances of the unemployment rate: country, region, residual.
+_VARIANCES = (6.0, 2.5, 1.5)
+# Life expectancy, women minus men (years).
+_LE_GAP = 5.6
 
 SPI_DIMENSIONS: dict[str, list[str]] = {
     "Basic Human Needs": [
@@ -232,141 +236,204 @@ def generate_demo(
         raise InputError(
             f"treatment_years names countries {unknown} that are not in the demo; expected codes among {DEMO_COUNTRIES}"
         )
+    grid = _DemoGrid(rng)
+    # The draws below consume the one random stream in a fixed order: keep it, or the demo data change.
+    unemployment = _draw_unemployment(grid)
+    counts = _draw_counts(grid)
+    series = {**unemployment, **counts}
+    series.update(_draw_outcomes(grid, series, treat, reform_effect))
+    regional = _balance_counts(_regional_rows(grid, series))
+    regional = coerce_panel(regional.sort_values(["indicator", "geo", "year", "sex"]))
 
-    regions = pd.DataFrame(
-        [(geo, c) for c, geos in DEMO_REGIONS.items() for geo in geos], columns=["geo", "country"]
-    )
-    n_reg = len(regions)
-    years = np.array(DEMO_YEARS)
-    n_year = len(years)
-    c_index = regions["country"].map({c: i for i, c in enumerate(DEMO_COUNTRIES)}).to_numpy()
-    n_c = len(DEMO_COUNTRIES)
+    country = _country_panel(regional, rng)
+    spi16, spi_reg, spi_nat, goal = _spi_tables(regional, rng)
+    eige = _eige_table(country, rng)
+    tables = {
+        "regional_panel": regional,
+        "country_panel": country,
+        "spi_2016_components": spi16,
+        "spi_2020_regional": spi_reg,
+        "spi_2020_national": spi_nat,
+        "spi_2020_goalposts": goal,
+        "eige": eige,
+        "nuts_names": _names_table(grid.regions),
+    }
+    return tables, _demo_metadata(seed, grid, series, treat, reform_effect)
 
-    # Grid region x year (region-major).
-    geo_g = np.repeat(regions["geo"].to_numpy(), n_year)
-    cty_g = np.repeat(regions["country"].to_numpy(), n_year)
-    ci_g = np.repeat(c_index, n_year)
-    year_g = np.tile(years, n_reg)
-    t_g = year_g - years[0]
-    cycle_g = np.tile(_CYCLE, n_reg)
 
-    def region_effect(sd: float) -> np.ndarray:
-        return np.repeat(rng.normal(0, sd, n_reg), n_year)
+class _DemoGrid:
+    """The region x year grid of the demo (region-major) and the random stream drawn on it."""
 
-    def country_effect(sd: float) -> np.ndarray:
-        return rng.normal(0, sd, n_c)[ci_g]
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.regions = pd.DataFrame(
+            [(geo, c) for c, geos in DEMO_REGIONS.items() for geo in geos], columns=["geo", "country"]
+        )
+        self.n_reg = len(self.regions)
+        self.years = np.array(DEMO_YEARS)
+        self.n_year = len(self.years)
+        c_index = self.regions["country"].map({c: i for i, c in enumerate(DEMO_COUNTRIES)}).to_numpy()
+        self.n_c = len(DEMO_COUNTRIES)
+        self.geo = np.repeat(self.regions["geo"].to_numpy(), self.n_year)
+        self.country = np.repeat(self.regions["country"].to_numpy(), self.n_year)
+        self.country_index = np.repeat(c_index, self.n_year)
+        self.year = np.tile(self.years, self.n_reg)
+        self.t = self.year - self.years[0]
+        self.cycle = np.tile(_CYCLE, self.n_reg)
+        self.size = self.n_reg * self.n_year
 
-    # --- unemployment: variance components -------------------------------------------------
-    var_c, var_r, var_e = 6.0, 2.5, 1.5
-    a_c = rng.normal(0, np.sqrt(var_c), n_c)
-    b_r = rng.normal(0, np.sqrt(var_r), n_reg)
-    e_rt = rng.normal(0, np.sqrt(var_e), n_reg * n_year)
-    u_t = 9.0 + a_c[ci_g] + np.repeat(b_r, n_year) + cycle_g + e_rt
+    def region_effect(self, sd: float) -> np.ndarray:
+        """One normal draw per region, repeated over the years."""
+        return np.repeat(self.rng.normal(0, sd, self.n_reg), self.n_year)
+
+    def country_effect(self, sd: float) -> np.ndarray:
+        """One normal draw per country, spread over its regions and years."""
+        return self.rng.normal(0, sd, self.n_c)[self.country_index]
+
+    def noise(self, sd: float) -> np.ndarray:
+        """One normal draw per region-year."""
+        return self.rng.normal(0, sd, self.size)
+
+    def break_flags(self, p: float) -> np.ndarray:
+        """A series break ("b") in one random year of each country, with probability ``p``."""
+        flags = np.full(self.size, "", dtype=object)
+        for ci in range(self.n_c):
+            if self.rng.random() < p:
+                year = int(self.rng.integers(2007, 2018))
+                flags[(self.country_index == ci) & (self.year == year)] = "b"
+        return flags
+
+    def random_flags(self, p: float, letter: str, base: np.ndarray | None = None) -> np.ndarray:
+        """``letter`` appended to ``base`` flags in each region-year with probability ``p``."""
+        flags = np.full(self.size, "", dtype=object) if base is None else base.copy()
+        hit = self.rng.random(self.size) < p
+        flags[hit] = np.char.add(flags[hit].astype(str), letter)
+        return flags
+
+
+def _draw_unemployment(g: _DemoGrid) -> dict[str, Any]:
+    """Unemployment rates by sex with the planted variance components and gender gaps."""
+    rng, ci_g = g.rng, g.country_index
+    var_c, var_r, var_e = _VARIANCES
+    a_c = rng.normal(0, np.sqrt(var_c), g.n_c)
+    b_r = rng.normal(0, np.sqrt(var_r), g.n_reg)
+    e_rt = rng.normal(0, np.sqrt(var_e), g.size)
+    u_t = 9.0 + a_c[ci_g] + np.repeat(b_r, g.n_year) + g.cycle + e_rt
     u_t = np.clip(u_t, 2.0, 40.0)
-    gap_c = rng.normal(0.8, 1.0, n_c)  # F - M, pp
+    gap_c = rng.normal(0.8, 1.0, g.n_c)  # F - M, pp
     gap_g = gap_c[ci_g]
-    u_f = np.clip(u_t + _SEX_SHARE_ACTIVE["M"] * gap_g, 0.3, 50.0)
-    u_m = np.clip(u_t - _SEX_SHARE_ACTIVE["F"] * gap_g, 0.3, 50.0)
     youth_t = np.clip(2.1 * u_t + rng.normal(0, 1.5, u_t.size), 2.0, 70.0)
-    youth_f = np.clip(youth_t + 0.6 * gap_g, 1.0, 80.0)
-    youth_m = np.clip(youth_t - 0.5 * gap_g, 1.0, 80.0)
+    return {
+        "u_t": u_t,
+        "u_f": np.clip(u_t + _SEX_SHARE_ACTIVE["M"] * gap_g, 0.3, 50.0),
+        "u_m": np.clip(u_t - _SEX_SHARE_ACTIVE["F"] * gap_g, 0.3, 50.0),
+        "youth_t": youth_t,
+        "youth_f": np.clip(youth_t + 0.6 * gap_g, 1.0, 80.0),
+        "youth_m": np.clip(youth_t - 0.5 * gap_g, 1.0, 80.0),
+        "a_c": a_c,
+        "b_r": b_r,
+        "e_rt": e_rt,
+        "gap_c": gap_c,
+    }
 
-    # --- population and labour-force counts ---------------------------------------------------
+
+def _draw_counts(g: _DemoGrid) -> dict[str, np.ndarray]:
+    """Population (thousands) and active population by sex."""
+    rng, n_reg, n_year = g.rng, g.n_reg, g.n_year
     pop0 = np.exp(rng.normal(np.log(1800.0), 0.6, n_reg))  # thousands
     growth = rng.normal(0.002, 0.004, n_reg)
-    pop_g = np.repeat(pop0, n_year) * (1 + np.repeat(growth, n_year)) ** t_g
-    activity = np.clip(np.repeat(rng.normal(0.50, 0.03, n_reg), n_year) + 0.002 * t_g, 0.35, 0.65)
+    pop_g = np.repeat(pop0, n_year) * (1 + np.repeat(growth, n_year)) ** g.t
+    activity = np.clip(np.repeat(rng.normal(0.50, 0.03, n_reg), n_year) + 0.002 * g.t, 0.35, 0.65)
     active_t = pop_g * activity
-    active_f = active_t * _SEX_SHARE_ACTIVE["F"]
-    active_m = active_t * _SEX_SHARE_ACTIVE["M"]
+    return {
+        "pop_g": pop_g,
+        "active_t": active_t,
+        "active_f": active_t * _SEX_SHARE_ACTIVE["F"],
+        "active_m": active_t * _SEX_SHARE_ACTIVE["M"],
+    }
 
+
+def _draw_outcomes(
+    g: _DemoGrid, series: dict[str, Any], treat: dict[str, int], reform_effect: float
+) -> dict[str, np.ndarray]:
+    """Long-term unemployment (with the reform effect), poverty, income, skills, gender gap and health."""
+    rng, ci_g, t_g, year_g = g.rng, g.country_index, g.t, g.year
+    u_t = series["u_t"]
     # --- long-term unemployment share with the planted reform effect ---------------------------
-    treat_year_g = np.array([treat.get(c, 10_000) for c in cty_g])
+    treat_year_g = np.array([treat.get(c, 10_000) for c in g.country])
     treated_g = year_g >= treat_year_g
     ltu = (
         33.0
         + 1.2 * (u_t - 9.0)
-        + country_effect(6.0)
-        + region_effect(3.0)
+        + g.country_effect(6.0)
+        + g.region_effect(3.0)
         + rng.normal(0, 1.5, u_t.size)
         + reform_effect * treated_g
     )
-    ltu = np.clip(ltu, 3.0, 85.0)
-
+    out = {"ltu": np.clip(ltu, 3.0, 85.0)}
     # --- poverty and exclusion ---------------------------------------------------------------
-    arope = np.clip(12.0 + 0.8 * u_t + country_effect(3.0) + region_effect(2.0) + rng.normal(0, 1.0, u_t.size), 3, 70)
-    arop = np.clip(4.0 + 0.55 * arope + rng.normal(0, 0.8, u_t.size), 2, 60)
-    smd = np.clip(-2.0 + 0.35 * arope + country_effect(2.0) + rng.normal(0, 0.6, u_t.size), 0.3, 60)
-    vlwi = np.clip(1.0 + 0.3 * arope + rng.normal(0, 0.8, u_t.size), 1.0, 40)
-
+    arope = np.clip(12.0 + 0.8 * u_t + g.country_effect(3.0) + g.region_effect(2.0) + g.noise(1.0), 3, 70)
+    out["arope"] = arope
+    out["arop"] = np.clip(4.0 + 0.55 * arope + g.noise(0.8), 2, 60)
+    out["smd"] = np.clip(-2.0 + 0.35 * arope + g.country_effect(2.0) + g.noise(0.6), 0.3, 60)
+    out["vlwi"] = np.clip(1.0 + 0.3 * arope + g.noise(0.8), 1.0, 40)
     # --- income and output -------------------------------------------------------------------
     prof = np.array([_PROFILE[c] for c in DEMO_COUNTRIES])
-    gdp_level = prof[ci_g, 0] * np.exp(region_effect(0.22))
-    gdp_growth = (1.02 + np.repeat(rng.normal(0, 0.005, n_reg), n_year)) ** t_g * (1 - 0.03 * (year_g >= 2009))
-    gdp_pps = gdp_level * gdp_growth * np.exp(rng.normal(0, 0.01, u_t.size))
-    gdp_eur = gdp_pps * prof[ci_g, 1]
-    hh_inc = 0.6 * gdp_pps * np.exp(rng.normal(0, 0.05, u_t.size))
-
+    gdp_level = prof[ci_g, 0] * np.exp(g.region_effect(0.22))
+    gdp_growth = (1.02 + np.repeat(rng.normal(0, 0.005, g.n_reg), g.n_year)) ** t_g * (1 - 0.03 * (year_g >= 2009))
+    gdp_pps = gdp_level * gdp_growth * np.exp(g.noise(0.01))
+    out["gdp_pps"] = gdp_pps
+    out["gdp_eur"] = gdp_pps * prof[ci_g, 1]
+    out["hh_inc"] = 0.6 * gdp_pps * np.exp(g.noise(0.05))
     # --- skills, gender, health ----------------------------------------------------------------
-    learn_t = np.clip(prof[ci_g, 2] + region_effect(1.5) + 0.1 * t_g + rng.normal(0, 0.5, u_t.size), 0.3, 60)
-    learn_f = np.clip(learn_t + 0.9, 0.2, 70)
-    learn_m = np.clip(learn_t - 0.9, 0.1, 70)
-    emp_gap = prof[ci_g, 3] + region_effect(2.0) - 0.15 * t_g + rng.normal(0, 0.8, u_t.size)
-    le_gap = 5.6
-    le_t = prof[ci_g, 4] + 0.2 * t_g + region_effect(0.8) + rng.normal(0, 0.2, u_t.size)
-    le_f = le_t + le_gap / 2
-    le_m = le_t - le_gap / 2
+    learn_t = np.clip(prof[ci_g, 2] + g.region_effect(1.5) + 0.1 * t_g + g.noise(0.5), 0.3, 60)
+    out.update(learn_t=learn_t, learn_f=np.clip(learn_t + 0.9, 0.2, 70), learn_m=np.clip(learn_t - 0.9, 0.1, 70))
+    out["emp_gap"] = prof[ci_g, 3] + g.region_effect(2.0) - 0.15 * t_g + g.noise(0.8)
+    le_t = prof[ci_g, 4] + 0.2 * t_g + g.region_effect(0.8) + g.noise(0.2)
+    out.update(le_t=le_t, le_f=le_t + _LE_GAP / 2, le_m=le_t - _LE_GAP / 2)
+    return out
 
-    # --- flags: breaks, estimates, low reliability ---------------------------------------------
-    def break_flags(p: float) -> np.ndarray:
-        flags = np.full(u_t.size, "", dtype=object)
-        for ci in range(n_c):
-            if rng.random() < p:
-                year = int(rng.integers(2007, 2018))
-                flags[(ci_g == ci) & (year_g == year)] = "b"
-        return flags
 
-    def random_flags(p: float, letter: str, base: np.ndarray | None = None) -> np.ndarray:
-        flags = np.full(u_t.size, "", dtype=object) if base is None else base.copy()
-        hit = rng.random(u_t.size) < p
-        flags[hit] = np.char.add(flags[hit].astype(str), letter)
-        return flags
-
-    small = active_t < 600  # thousands: "low reliability" for small regions' sex splits
-    uflag = break_flags(0.3)
-    uflag_sex = uflag.copy()
-    uflag_sex[small] = np.char.add(uflag_sex[small].astype(str), "u")
-
+def _regional_rows(g: _DemoGrid, s: dict[str, Any]) -> pd.DataFrame:
+    """The long regional panel of every series, with flags for breaks, estimates and low reliability."""
     frames = []
 
     def add(indicator: str, unit: str, values: np.ndarray, sex: str = "T", flags=None) -> None:
-        frames.append(_rows(geo_g, cty_g, 2, year_g, indicator, sex, unit, values, flags))
+        frames.append(_rows(g.geo, g.country, 2, g.year, indicator, sex, unit, values, flags))
 
-    for sex, u, y in (("T", u_t, youth_t), ("F", u_f, youth_f), ("M", u_m, youth_m)):
+    small = s["active_t"] < 600  # thousands: "low reliability" for small regions' sex splits
+    uflag = g.break_flags(0.3)
+    uflag_sex = uflag.copy()
+    uflag_sex[small] = np.char.add(uflag_sex[small].astype(str), "u")
+    # Flags are drawn as the rows are added: the order of these calls is part of the random stream.
+    for sex, u, y in (("T", s["u_t"], s["youth_t"]), ("F", s["u_f"], s["youth_f"]), ("M", s["u_m"], s["youth_m"])):
         add("unemployment_rate", "PC", u, sex, uflag if sex == "T" else uflag_sex)
         add("youth_unemployment_rate", "PC", y, sex, uflag if sex == "T" else uflag_sex)
-    add("long_term_unemployment_share", "PC_UNE", ltu, "T", break_flags(0.2))
-    add("arope", "PC_POP", arope, "T", random_flags(0.03, "e", break_flags(0.2)))
-    add("at_risk_of_poverty_rate", "PC_POP", arop, "T", random_flags(0.03, "e"))
-    add("severe_material_deprivation_rate", "PC_POP", smd, "T", random_flags(0.03, "e"))
-    add("very_low_work_intensity", "PC_Y_LT60", vlwi, "T", random_flags(0.03, "e"))
-    for sex, act, urate in (("T", active_t, u_t), ("F", active_f, u_f), ("M", active_m, u_m)):
+    add("long_term_unemployment_share", "PC_UNE", s["ltu"], "T", g.break_flags(0.2))
+    add("arope", "PC_POP", s["arope"], "T", g.random_flags(0.03, "e", g.break_flags(0.2)))
+    add("at_risk_of_poverty_rate", "PC_POP", s["arop"], "T", g.random_flags(0.03, "e"))
+    add("severe_material_deprivation_rate", "PC_POP", s["smd"], "T", g.random_flags(0.03, "e"))
+    add("very_low_work_intensity", "PC_Y_LT60", s["vlwi"], "T", g.random_flags(0.03, "e"))
+    for sex in ("T", "F", "M"):
+        act, urate = s[f"active_{sex.lower()}"], s[f"u_{sex.lower()}"]
         unemp = act * urate / 100.0
         add("active_population_thousands", "THS", act, sex, uflag if sex == "T" else uflag_sex)
         add("employment_thousands", "THS", act - unemp, sex, uflag if sex == "T" else uflag_sex)
         add("unemployment_thousands", "THS", unemp, sex, uflag if sex == "T" else uflag_sex)
-    for sex, v in (("T", learn_t), ("F", learn_f), ("M", learn_m)):
+    for sex, v in (("T", s["learn_t"]), ("F", s["learn_f"]), ("M", s["learn_m"])):
         add("adult_learning_rate", "PC", v, sex)
-    add("gdp_pps_per_inhabitant", "PPS_HAB", gdp_pps, "T", random_flags(0.02, "e"))
-    add("gdp_eur_per_inhabitant", "EUR_HAB", gdp_eur, "T", random_flags(0.02, "e"))
-    add("household_disposable_income_per_inhabitant", "PPCS_HAB", hh_inc, "T")
-    add("gender_employment_gap", "PC", emp_gap, "T")
-    for sex, v in (("T", le_t), ("F", le_f), ("M", le_m)):
+    add("gdp_pps_per_inhabitant", "PPS_HAB", s["gdp_pps"], "T", g.random_flags(0.02, "e"))
+    add("gdp_eur_per_inhabitant", "EUR_HAB", s["gdp_eur"], "T", g.random_flags(0.02, "e"))
+    add("household_disposable_income_per_inhabitant", "PPCS_HAB", s["hh_inc"], "T")
+    add("gender_employment_gap", "PC", s["emp_gap"], "T")
+    for sex, v in (("T", s["le_t"]), ("F", s["le_f"]), ("M", s["le_m"])):
         add("life_expectancy", "YR", v, sex)
-    add("population", "NR", np.round(pop_g * 1000.0), "T")
+    add("population", "NR", np.round(s["pop_g"] * 1000.0), "T")
+    return pd.concat(frames, ignore_index=True)
 
-    regional = pd.concat(frames, ignore_index=True)
-    # Counts were rounded to 0.1 independently; recompute T so that F + M = T exactly.
+
+def _balance_counts(regional: pd.DataFrame) -> pd.DataFrame:
+    """Counts were rounded to 0.1 independently; recompute T so that F + M = T exactly."""
     for ind in ("active_population_thousands", "employment_thousands", "unemployment_thousands"):
         sel = regional["indicator"] == ind
         wide = regional[sel].pivot_table(index=["geo", "year"], columns="sex", values="value")
@@ -374,30 +441,37 @@ def generate_demo(
         idx = regional.index[sel & (regional["sex"] == "T")]
         keys = pd.MultiIndex.from_frame(regional.loc[idx, ["geo", "year"]])
         regional.loc[idx, "value"] = total.reindex(keys).to_numpy()
-    regional = coerce_panel(regional.sort_values(["indicator", "geo", "year", "sex"]))
+    return regional
 
-    country = _country_panel(regional, rng)
-    spi16, spi_reg, spi_nat, goal = _spi_tables(regional, rng)
-    eige = _eige_table(country, rng)
-    names = pd.DataFrame(
+
+def _names_table(regions: pd.DataFrame) -> pd.DataFrame:
+    """Country and region codes with a placeholder name (no names offline)."""
+    codes = list(DEMO_COUNTRIES) + regions["geo"].tolist()
+    return pd.DataFrame(
         {
-            "geo": list(DEMO_COUNTRIES) + regions["geo"].tolist(),
-            "nuts_level": [0] * n_c + [2] * n_reg,
+            "geo": codes,
+            "nuts_level": [0] * len(DEMO_COUNTRIES) + [2] * len(regions),
             "country": list(DEMO_COUNTRIES) + regions["country"].tolist(),
-            "name": [f"{g} (name not available offline)" for g in list(DEMO_COUNTRIES) + regions["geo"].tolist()],
+            "name": [f"{g} (name not available offline)" for g in codes],
             "nuts_version": 2016,
         }
     )
 
-    metadata: dict[str, Any] = {
+
+def _demo_metadata(
+    seed: int, g: _DemoGrid, s: dict[str, Any], treat: dict[str, int], reform_effect: float
+) -> dict[str, Any]:
+    """The planted relationships and generation settings (``metadata_SYNTHETIC.json``)."""
+    var_c, var_r, var_e = _VARIANCES
+    return {
         "synthetic": True,
         "generator": "localise.data.demo.generate_demo",
         "generator_version": DEMO_VERSION,
         "seed": int(seed),
         "nuts_version": 2016,
-        "years": [int(years[0]), int(years[-1])],
+        "years": [int(g.years[0]), int(g.years[-1])],
         "countries": DEMO_COUNTRIES,
-        "n_regions": int(n_reg),
+        "n_regions": int(g.n_reg),
         "source_note": f"SYNTHETIC demo data generated by localise.data.demo (seed {seed}); not observed data",
         "reform_effect": {
             "indicator": "long_term_unemployment_share",
@@ -415,33 +489,22 @@ def generate_demo(
             "planted": {"country": var_c, "region": var_r, "residual": var_e},
             "between_country_share": var_c / (var_c + var_r + var_e),
             "realised": {
-                "country": float(np.var(a_c, ddof=1)),
-                "region": float(np.var(b_r, ddof=1)),
-                "residual": float(np.var(e_rt, ddof=1)),
+                "country": float(np.var(s["a_c"], ddof=1)),
+                "region": float(np.var(s["b_r"], ddof=1)),
+                "residual": float(np.var(s["e_rt"], ddof=1)),
             },
         },
         "gender_gap": {
             "unemployment_rate_F_minus_M": {
                 "mean": 0.8,
-                "by_country": {c: float(round(g, 4)) for c, g in zip(DEMO_COUNTRIES, gap_c)},
+                "by_country": {c: float(round(gap, 4)) for c, gap in zip(DEMO_COUNTRIES, s["gap_c"])},
             },
-            "life_expectancy_F_minus_M": le_gap,
+            "life_expectancy_F_minus_M": _LE_GAP,
             "gender_employment_gap_country_level": {c: _PROFILE[c][3] for c in DEMO_COUNTRIES},
         },
         "arope_slope": {"outcome": "arope", "regressor": "unemployment_rate (T)", "slope": 0.8},
         "rounding": "values rounded to 0.1 after drawing, so recovered effects match up to rounding noise",
     }
-    tables = {
-        "regional_panel": regional,
-        "country_panel": country,
-        "spi_2016_components": spi16,
-        "spi_2020_regional": spi_reg,
-        "spi_2020_national": spi_nat,
-        "spi_2020_goalposts": goal,
-        "eige": eige,
-        "nuts_names": names,
-    }
-    return tables, metadata
 
 
 def _country_panel(regional: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
