@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 
+from localise.cli_common import add_command_group
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``cohesion`` sub-command with ``sroi`` and ``spiral-check``."""
-    parser = subparsers.add_parser(
+    _, sub = add_command_group(
+        subparsers,
         "cohesion",
         help="social cohesion tools: SROI calculator, SPIRAL sheet check",
         description="Social cohesion tools: the Social Return on Investment (SROI) calculator with "
@@ -27,9 +30,7 @@ examples:
 
 The files named *_illustrative.* in src/localise/cohesion/data are worked examples (not
 observations of any real city) in the expected formats.""",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="cohesion_command", metavar="ACTION")
     sroi = sub.add_parser("sroi", help="compute an SROI model (YAML or CSV impact map)")
     sroi.add_argument("file", help="model file (.yml/.yaml) or CSV impact map")
     sroi.add_argument("--inputs", help="inputs CSV for a CSV impact map (default <stem>_inputs.csv)")
@@ -43,7 +44,6 @@ observations of any real city) in the expected formats.""",
     check.add_argument("file", help="CSV or XLSX sheet")
     check.add_argument("--key-version", default="guide-2010-8", help="coding-key version (default guide-2010-8)")
     check.set_defaults(func=_spiral_check)
-    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
 def _sroi(args: argparse.Namespace) -> int:

@@ -197,17 +197,8 @@ def build_panels(
                     regional_parts[v].append(recoded.assign(nuts_level=2))
                     logs[v].append(log_df.assign(dataset=source))
 
-    def finish(parts: list[pd.DataFrame], level: int | None, name: str) -> pd.DataFrame:
-        if not parts:
-            raise DataUnavailableError(f"no raw data to build {name}; run `localise data fetch` first")
-        df = pd.concat(parts, ignore_index=True)
-        df = df.sort_values(["priority", "rank", "_native"], ascending=False, kind="stable")
-        df = df.drop_duplicates(["geo", "year", "indicator", "sex"], keep="first")
-        df = df.sort_values(["indicator", "geo", "year", "sex"], kind="stable")
-        return validate_panel(df[list(PANEL_COLUMNS)], nuts_level=level, name=name)
-
-    regional = {v: finish(regional_parts[v], 2, f"regional_panel_nuts{v}") for v in versions}
-    country = finish(country_parts, None, "country_panel")
+    regional = {v: _finish_panel(regional_parts[v], 2, f"regional_panel_nuts{v}") for v in versions}
+    country = _finish_panel(country_parts, None, "country_panel")
     recode_logs = {
         v: pd.concat(logs[v], ignore_index=True)
         .drop_duplicates()
@@ -216,6 +207,17 @@ def build_panels(
         for v in versions
     }
     return regional, country, recode_logs, sources
+
+
+def _finish_panel(parts: list[pd.DataFrame], level: int | None, name: str) -> pd.DataFrame:
+    """One panel from the rows of every feed: the best-ranked value per cell, sorted and validated."""
+    if not parts:
+        raise DataUnavailableError(f"no raw data to build {name}; run `localise data fetch` first")
+    df = pd.concat(parts, ignore_index=True)
+    df = df.sort_values(["priority", "rank", "_native"], ascending=False, kind="stable")
+    df = df.drop_duplicates(["geo", "year", "indicator", "sex"], keep="first")
+    df = df.sort_values(["indicator", "geo", "year", "sex"], kind="stable")
+    return validate_panel(df[list(PANEL_COLUMNS)], nuts_level=level, name=name)
 
 
 # ----------------------------------------------------------------------------- SPI, EIGE, names

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from localise.cli_common import add_command_group
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``data`` sub-command and its actions."""
-    parser = subparsers.add_parser(
+    _, actions = add_command_group(
+        subparsers,
         "data",
         help="fetch, build and inspect the data sets",
         description="Obtain the raw public data (Eurostat, NUTS, EU-SPI, EIGE) from a mirror folder or "
@@ -23,9 +26,7 @@ examples:
   localise data demo --seed 7                 SYNTHETIC demo data only
 
 The mirror folder can also be given once as LOCALISE_DATA_MIRROR.""",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    actions = parser.add_subparsers(dest="data_command", metavar="ACTION")
 
     p = actions.add_parser("demo", help="write the seeded SYNTHETIC demo data to data/processed/demo/")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: localise.data.demo.DEFAULT_SEED)")
@@ -56,8 +57,6 @@ The mirror folder can also be given once as LOCALISE_DATA_MIRROR.""",
     p.add_argument("--mirror", type=Path, default=None, help="mirror folder (default: $LOCALISE_DATA_MIRROR)")
     p.add_argument("--offline", action="store_true", help="never use the network")
     p.set_defaults(func=_prepare)
-
-    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -185,74 +185,13 @@ def parse_eurostat_bytes(raw: bytes, *, source: str = "<bytes>", check_flags: bo
         file, the line and what was expected.
     """
     data = _decompress(raw, source)
-    if not data.strip():
-        raise InputError(f"{source}: the file is empty; expected a Eurostat bulk TSV header and rows")
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
-    newline = data.find(b"\n")
-    first = data if newline < 0 else data[:newline]
-    try:
-        first_line = first.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{source}:1: header is not UTF-8 text ({error}); expected a Eurostat TSV") from error
-    dims, head_cell, labels = _header(first_line, source)
+    dims, head_cell, labels, body = _header_and_body(data, source)
     header_style = "new" if head_cell.strip().lower().endswith("time_period") else "old"
     geo_name = dims[-1]
     n_periods = len(labels)
-    column_names = ["__key__"] + [f"__p{k}__" for k in range(n_periods)]
-    body = b"" if newline < 0 else data[newline + 1 :]
-    if not body.strip():
-        raise InputError(f"{source}: no data rows after the header")
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=column_names, use_threads=True),
-            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in column_names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-        message = str(error)
-        match = re.search(r"Expected (\d+) columns, got (\d+)", message)
-        line = _line_of_error(body, n_periods + 1)
-        where = f"{source}:{line}" if line else source
-        if match:
-            raise InputError(
-                f"{where}: row has {match.group(2)} tab-separated fields; expected {n_periods + 1} "
-                f"(the key cell and one cell per period of the header)"
-            ) from error
-        raise InputError(f"{where}: cannot read the table ({message.splitlines()[0]})") from error
-
+    table = _read_cells(body, n_periods, source)
     n_rows = table.num_rows
-    keys = table.column("__key__").combine_chunks()
-    key_parts = pc.split_pattern(keys, ",")
-    part_counts = pc.list_value_length(key_parts).to_numpy(zero_copy_only=False)
-    bad = np.flatnonzero(part_counts != len(dims))
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(
-            f"{source}:{i + 2}: key cell {keys[i].as_py()!r} has {int(part_counts[i])} comma-separated codes; "
-            f"expected {len(dims)} ({','.join(dims)})"
-        )
-    flat = pc.list_flatten(key_parts)
-    dim_arrays = {}
-    for j, name in enumerate(dims):
-        idx = pa.array(np.arange(j, n_rows * len(dims), len(dims)))
-        dim_arrays[name] = pc.utf8_trim_whitespace(pc.take(flat, idx))
-
-    # Duplicate series (same combination of codes) -> error naming both lines.
-    key_np = pc.utf8_trim_whitespace(keys).to_numpy(zero_copy_only=False)
-    uniq, first_idx, counts = np.unique(key_np, return_index=True, return_counts=True)
-    if (counts > 1).any():
-        dup_key = uniq[counts > 1][0]
-        lines = np.flatnonzero(key_np == dup_key)[:2] + 2
-        raise InputError(
-            f"{source}:{lines[1]}: duplicate row {dup_key!r} (also on line {lines[0]}); expected one row per "
-            "combination of dimension codes"
-        )
+    dim_arrays = _key_codes(table.column("__key__").combine_chunks(), dims, source)
 
     # Cells, period by period in ascending period order, then reordered series-major.
     order = sorted(range(n_periods), key=lambda k: labels[k])
@@ -282,6 +221,83 @@ def parse_eurostat_bytes(raw: bytes, *, source: str = "<bytes>", check_flags: bo
         "source": source,
     }
     return df
+
+
+def _header_and_body(data: bytes, source: str) -> tuple[list[str], str, list[str], bytes]:
+    """Split decompressed file content into the parsed header and the bytes of the data rows."""
+    if not data.strip():
+        raise InputError(f"{source}: the file is empty; expected a Eurostat bulk TSV header and rows")
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    newline = data.find(b"\n")
+    first = data if newline < 0 else data[:newline]
+    try:
+        first_line = first.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{source}:1: header is not UTF-8 text ({error}); expected a Eurostat TSV") from error
+    dims, head_cell, labels = _header(first_line, source)
+    body = b"" if newline < 0 else data[newline + 1 :]
+    if not body.strip():
+        raise InputError(f"{source}: no data rows after the header")
+    return dims, head_cell, labels, body
+
+
+def _read_cells(body: bytes, n_periods: int, source: str) -> pa.Table:
+    """The data rows as a table of strings: ``__key__`` and one ``__p<k>__`` column per period."""
+    column_names = ["__key__"] + [f"__p{k}__" for k in range(n_periods)]
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=column_names, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in column_names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        message = str(error)
+        match = re.search(r"Expected (\d+) columns, got (\d+)", message)
+        line = _line_of_error(body, n_periods + 1)
+        where = f"{source}:{line}" if line else source
+        if match:
+            raise InputError(
+                f"{where}: row has {match.group(2)} tab-separated fields; expected {n_periods + 1} "
+                f"(the key cell and one cell per period of the header)"
+            ) from error
+        raise InputError(f"{where}: cannot read the table ({message.splitlines()[0]})") from error
+
+
+def _key_codes(keys: pa.Array, dims: list[str], source: str) -> dict[str, pa.Array]:
+    """The codes of each dimension, split from the key cells; rejects malformed and duplicate keys."""
+    n_rows = len(keys)
+    key_parts = pc.split_pattern(keys, ",")
+    part_counts = pc.list_value_length(key_parts).to_numpy(zero_copy_only=False)
+    bad = np.flatnonzero(part_counts != len(dims))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{source}:{i + 2}: key cell {keys[i].as_py()!r} has {int(part_counts[i])} comma-separated codes; "
+            f"expected {len(dims)} ({','.join(dims)})"
+        )
+    flat = pc.list_flatten(key_parts)
+    dim_arrays = {}
+    for j, name in enumerate(dims):
+        idx = pa.array(np.arange(j, n_rows * len(dims), len(dims)))
+        dim_arrays[name] = pc.utf8_trim_whitespace(pc.take(flat, idx))
+
+    # Duplicate series (same combination of codes) -> error naming both lines.
+    key_np = pc.utf8_trim_whitespace(keys).to_numpy(zero_copy_only=False)
+    uniq, first_idx, counts = np.unique(key_np, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        dup_key = uniq[counts > 1][0]
+        lines = np.flatnonzero(key_np == dup_key)[:2] + 2
+        raise InputError(
+            f"{source}:{lines[1]}: duplicate row {dup_key!r} (also on line {lines[0]}); expected one row per "
+            "combination of dimension codes"
+        )
+    return dim_arrays
 
 
 def _encode(arr: pa.Array) -> tuple[np.ndarray, list[str]]:

@@ -295,13 +295,7 @@ def fetch_all(
     -------
     list of FetchResult
     """
-    if mirror is None:
-        mirror = configured_mirror()
-    elif not Path(mirror).is_dir():
-        raise DataUnavailableError(
-            f"--mirror {mirror}: not a directory; expected the folder holding eurostat/, nuts/ ..."
-        )
-    mirror = Path(mirror).resolve() if mirror is not None else None
+    mirror = _resolve_mirror(mirror)
     table = catalogue.datasets()
     governance = catalogue.governance_sources()
     only = None if only is None else list(only)
@@ -309,62 +303,23 @@ def fetch_all(
     codes = list(table) if only is None else [catalogue.dataset(c).code for c in only if c not in governance]
     raw = paths.data_raw()
     raw.mkdir(parents=True, exist_ok=True)
-    entries = read_manifest()
-    settings = catalogue.load_catalogue()["online"]
-    results: list[FetchResult] = []
-    done: set[str] = set()
-
-    def from_mirror(rel: str, vintage: str) -> FetchResult:
-        assert mirror is not None  # called only when a mirror is configured
-        src = mirror / rel
-        if not src.is_file():
-            raise DataUnavailableError(f"mirror file {src} is missing; expected it for the catalogue (layout: {rel})")
-        target = raw / rel
-        _install(src, target, rel, entries, accept_changes=accept_changes)
-        status = _record(entries, rel, target, f"mirror:{rel}", vintage)
-        return FetchResult(rel, f"mirror:{rel}", status)
-
+    run = _FetchRun(mirror, raw, read_manifest(), accept_changes)
     try:
         for code in codes:
-            ds = table[code]
-            rels = [r for r in (ds.mirror, ds.extract) if r]
-            if mirror is not None and rels:
-                for rel in rels:
-                    if rel not in done:
-                        results.append(from_mirror(rel, ds.vintage if rel == ds.mirror else _extract_vintage()))
-                        done.add(rel)
-                continue
-            if offline or mirror is not None or not ds.online:
-                note = "not in the mirror; online only" if mirror else ("offline" if offline else "mirror only")
-                results.append(FetchResult(f"eurostat/{code}.tsv.gz", "online", "skipped", note))
-                continue
-            rel = f"eurostat/{code}.tsv.gz"
-            url = settings["url_template"].format(code=code.lower())
-            fetch_url(
-                url,
-                raw / rel,
-                timeout=float(settings["timeout_seconds"]),
-                retries=int(settings["retries"]),
-                backoff=float(settings["backoff_seconds"]),
-            )
-            status = _record(entries, rel, raw / rel, url, f"online {_now()[:10]}")
-            results.append(FetchResult(rel, url, status))
+            run.eurostat(code, table[code], offline=offline)
         for key in wanted_governance:  # governance sources: mirror only
             for rel in governance[key]["files"]:
                 if mirror is None:
-                    results.append(FetchResult(rel, "mirror", "skipped", "governance sources come from a mirror"))
-                elif rel not in done:
-                    results.append(from_mirror(rel, str(governance[key].get("vintage", ""))))
-                    done.add(rel)
+                    run.results.append(FetchResult(rel, "mirror", "skipped", "governance sources come from a mirror"))
+                else:
+                    run.copy_once(rel, str(governance[key].get("vintage", "")))
         if mirror is not None and only is None:
             for item in catalogue.catalogue_files():
-                rel = item["path"]
-                if rel not in done:
-                    results.append(from_mirror(rel, item.get("vintage") or item.get("what", "")))
-                    done.add(rel)
+                run.copy_once(item["path"], item.get("vintage") or item.get("what", ""))
     finally:
-        if entries:
-            _write_manifest(entries)
+        if run.entries:
+            _write_manifest(run.entries)
+    results = run.results
     for r in results:
         log.info("%-60s %s", r.path, r.status)
     n = {s: sum(r.status == s for r in results) for s in ("new", "unchanged", "changed", "skipped")}
@@ -373,6 +328,70 @@ def fetch_all(
         f"({n['new']} new, {n['unchanged']} unchanged, {n['changed']} changed; {n['skipped']} skipped)"
     )
     return results
+
+
+def _resolve_mirror(mirror: Path | None) -> Path | None:
+    """The mirror to use: the given folder, else ``LOCALISE_DATA_MIRROR``; ``None`` when there is none."""
+    if mirror is None:
+        mirror = configured_mirror()
+    elif not Path(mirror).is_dir():
+        raise DataUnavailableError(
+            f"--mirror {mirror}: not a directory; expected the folder holding eurostat/, nuts/ ..."
+        )
+    return Path(mirror).resolve() if mirror is not None else None
+
+
+class _FetchRun:
+    """State of one :func:`fetch_all`: the manifest entries being updated and the results so far."""
+
+    def __init__(
+        self, mirror: Path | None, raw: Path, entries: dict[str, dict[str, str]], accept_changes: bool
+    ) -> None:
+        self.mirror = mirror
+        self.raw = raw
+        self.entries = entries
+        self.accept_changes = accept_changes
+        self.settings = catalogue.load_catalogue()["online"]
+        self.results: list[FetchResult] = []
+        self.done: set[str] = set()
+
+    def copy_once(self, rel: str, vintage: str) -> None:
+        """Install ``rel`` from the mirror into ``data/raw/`` unless this run already did."""
+        if rel in self.done:
+            return
+        assert self.mirror is not None  # called only when a mirror is configured
+        src = self.mirror / rel
+        if not src.is_file():
+            raise DataUnavailableError(f"mirror file {src} is missing; expected it for the catalogue (layout: {rel})")
+        target = self.raw / rel
+        _install(src, target, rel, self.entries, accept_changes=self.accept_changes)
+        status = _record(self.entries, rel, target, f"mirror:{rel}", vintage)
+        self.results.append(FetchResult(rel, f"mirror:{rel}", status))
+        self.done.add(rel)
+
+    def eurostat(self, code: str, ds: catalogue.Dataset, *, offline: bool) -> None:
+        """Fetch one Eurostat catalogue entry: from the mirror when there is one, else online (or skip it)."""
+        rels = [r for r in (ds.mirror, ds.extract) if r]
+        if self.mirror is not None and rels:
+            for rel in rels:
+                self.copy_once(rel, ds.vintage if rel == ds.mirror else _extract_vintage())
+            return
+        if offline or self.mirror is not None or not ds.online:
+            note = "not in the mirror; online only" if self.mirror else ("offline" if offline else "mirror only")
+            self.results.append(FetchResult(f"eurostat/{code}.tsv.gz", "online", "skipped", note))
+            return
+        rel = f"eurostat/{code}.tsv.gz"
+        settings = self.settings
+        url = settings["url_template"].format(code=code.lower())
+        fetch_url(
+            url,
+            self.raw / rel,
+            timeout=float(settings["timeout_seconds"]),
+            retries=int(settings["retries"]),
+            backoff=float(settings["backoff_seconds"]),
+        )
+        status = _record(self.entries, rel, self.raw / rel, url, f"online {_now()[:10]}")
+        self.results.append(FetchResult(rel, url, status))
 
 
 def _extract_vintage() -> str:

@@ -401,18 +401,8 @@ def _via_nuts3(code: str, version: int, tidy: pd.DataFrame, *, reason: str) -> t
     return None, "unmatched-reported", f"no NUTS 2016 counterpart ({reason})"
 
 
-def read_eqi(path: Path, nuts_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """EQI regions x waves with NUTS 2016 codes: ``(table, report of codes not carried one to one)``."""
-    df = _read_csv(path, dtype={"region_code": str, "NUTS0_code": str})
-    _require(df, ["region_code", "name", "year", "nuts_level", "NUTS0_code", *_EQI_COLUMNS], path)
-    tidy = pd.read_csv(nuts_dir / nuts.TIDY_FILE, dtype=str)
-    corr = nuts.load_correspondence(nuts_dir)
-    df["region_code"] = df["region_code"].astype(str).str.strip()
-    year = _numeric(df["year"], path, "year").astype("int64")
-    bad_wave = sorted(set(year) - set(EQI_WAVES))
-    if bad_wave:
-        raise InputError(f"{path}: unknown wave(s) {bad_wave} in column 'year'; expected {list(EQI_WAVES)}")
-    level = _numeric(df["nuts_level"], path, "nuts_level").astype("int64")
+def _check_eqi_codes(df: pd.DataFrame, level: pd.Series, path: Path) -> None:
+    """Reject EQI region codes whose level, country or country prefix do not fit their row."""
     from_code = df["region_code"].map(nuts.nuts_level)
     wrong = df.loc[from_code != level, "region_code"]
     if len(wrong):
@@ -426,6 +416,21 @@ def read_eqi(path: Path, nuts_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if prefix.any():
         raise InputError(f"{path}: region code {df.loc[prefix, 'region_code'].iloc[0]!r} in column 'region_code' does "
                          f"not start with its country code {df.loc[prefix, 'NUTS0_code'].iloc[0]!r}")
+
+
+def read_eqi(path: Path, nuts_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """EQI regions x waves with NUTS 2016 codes: ``(table, report of codes not carried one to one)``."""
+    df = _read_csv(path, dtype={"region_code": str, "NUTS0_code": str})
+    _require(df, ["region_code", "name", "year", "nuts_level", "NUTS0_code", *_EQI_COLUMNS], path)
+    tidy = pd.read_csv(nuts_dir / nuts.TIDY_FILE, dtype=str)
+    corr = nuts.load_correspondence(nuts_dir)
+    df["region_code"] = df["region_code"].astype(str).str.strip()
+    year = _numeric(df["year"], path, "year").astype("int64")
+    bad_wave = sorted(set(year) - set(EQI_WAVES))
+    if bad_wave:
+        raise InputError(f"{path}: unknown wave(s) {bad_wave} in column 'year'; expected {list(EQI_WAVES)}")
+    level = _numeric(df["nuts_level"], path, "nuts_level").astype("int64")
+    _check_eqi_codes(df, level, path)
     parts, report_rows = [], []
     for wave in EQI_WAVES:
         mask = (year == wave).to_numpy()

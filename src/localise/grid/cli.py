@@ -17,10 +17,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from localise.cli_common import add_command_group
+
 
 def register(subparsers) -> None:
     """Add the ``grid`` sub-command to the ``localise`` parser."""
-    parser = subparsers.add_parser(
+    _, commands = add_command_group(
+        subparsers,
         "grid",
         help="analytical grid: coding sheets, checks, merge, reliability",
         description="The analytical grid's coding workflow: blank coding sheets for coders, checks of "
@@ -35,17 +38,7 @@ examples:
   localise grid reliability merged.csv --level ordinal --n-boot 1000
 
 Run 'localise grid ACTION --help' for the options of one action.""",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="grid_command", metavar="ACTION")
-
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--codebook", default=None, help="codebook YAML (default: the shipped one)")
-        p.add_argument("--codebook-version", default=None, help="version of a shipped codebook, e.g. 1.0")
-        p.add_argument("--registry-extra", nargs="*", default=None, help="further case-registry CSV files")
-        p.add_argument(
-            "--as-of", type=int, default=2012, help="year of the national codes inherited rows take (default 2012)"
-        )
 
     p = commands.add_parser("template", help="write blank coding sheets (CSV and XLSX with drop-downs)")
     p.add_argument("--cases", nargs="+", required=True, help="case ids from the registry")
@@ -54,19 +47,19 @@ Run 'localise grid ACTION --help' for the options of one action.""",
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--format", choices=["csv", "xlsx", "both"], default="both")
     p.add_argument("--force", action="store_true", help="replace sheets that already exist (default: refuse)")
-    common(p)
+    _add_input_options(p)
     p.set_defaults(func=_template)
 
     p = commands.add_parser("check", help="validate filled coding sheets; exit 2 with every problem listed")
     p.add_argument("sheets", nargs="+")
-    common(p)
+    _add_input_options(p)
     p.set_defaults(func=_check)
 
     p = commands.add_parser("merge", help="merge coders' sheets into one long table and list disagreements")
     p.add_argument("sheets", nargs="+")
     p.add_argument("--out", required=True, help="merged CSV")
     p.add_argument("--disagreements", default=None, help="CSV of disagreements (default: <out>_disagreements.csv)")
-    common(p)
+    _add_input_options(p)
     p.set_defaults(func=_merge)
 
     p = commands.add_parser("reliability", help="Krippendorff's alpha per dimension from a merged table")
@@ -80,7 +73,16 @@ Run 'localise grid ACTION --help' for the options of one action.""",
     p.add_argument("--threshold", type=float, default=0.667)
     p.add_argument("--out", default=None, help="CSV for the table (default: print only)")
     p.set_defaults(func=_reliability)
-    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    """Options naming the codebook, extra case registries and the year of inherited national codes."""
+    p.add_argument("--codebook", default=None, help="codebook YAML (default: the shipped one)")
+    p.add_argument("--codebook-version", default=None, help="version of a shipped codebook, e.g. 1.0")
+    p.add_argument("--registry-extra", nargs="*", default=None, help="further case-registry CSV files")
+    p.add_argument(
+        "--as-of", type=int, default=2012, help="year of the national codes inherited rows take (default 2012)"
+    )
 
 
 def _inputs(args):

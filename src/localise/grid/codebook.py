@@ -213,71 +213,10 @@ def _parse(raw: object, path: Path) -> Codebook:
     seen: dict[str, int] = {}
     dimensions = []
     for i, entry in enumerate(entries):
-        where = f"dimensions[{i}]"
         if not isinstance(entry, dict):
-            problems.add(where, None, "expected a mapping")
+            problems.add(f"dimensions[{i}]", None, "expected a mapping")
             continue
-        dim_id = str(entry.get("id", "")).strip()
-        if dim_id:
-            where = f"dimensions[{i}] ({dim_id})"
-        for key in ("id", "name", "scale", "literature"):
-            if not entry.get(key):
-                problems.add(where, key, f"missing or empty {key!r}")
-        if dim_id in seen:
-            problems.add(where, "id", f"duplicate dimension id {dim_id!r} (first at dimensions[{seen[dim_id]}])")
-        elif dim_id:
-            seen[dim_id] = i
-        scale = entry.get("scale")
-        levels: dict[int, str] = {}
-        categories: dict[str, str] = {}
-        if scale == "ordinal":
-            raw_levels = entry.get("levels")
-            if not isinstance(raw_levels, dict):
-                problems.add(where, "levels", f"ordinal dimension needs levels {list(ORDINAL_LEVELS)} with anchors")
-            else:
-                for key, anchor in raw_levels.items():
-                    try:
-                        level = int(key)
-                    except (TypeError, ValueError):
-                        problems.add(where, "levels", f"level {key!r} is not an integer")
-                        continue
-                    if level not in ORDINAL_LEVELS:
-                        problems.add(where, "levels", f"level {level} outside {list(ORDINAL_LEVELS)}")
-                    if not str(anchor or "").strip():
-                        problems.add(where, f"levels.{level}", "empty anchor text")
-                    levels[level] = str(anchor or "").strip()
-                missing = [lv for lv in ORDINAL_LEVELS if lv not in levels]
-                if missing:
-                    problems.add(
-                        where, "levels", f"missing level(s) {missing}; every ordinal dimension needs 0, 1, 2, 3"
-                    )
-                levels = dict(sorted(levels.items()))
-        elif scale == "nominal":
-            raw_categories = entry.get("categories")
-            if not isinstance(raw_categories, dict) or len(raw_categories) < 2:
-                problems.add(where, "categories", "nominal dimension needs at least two named categories")
-            else:
-                categories = {str(k): str(v or "").strip() for k, v in raw_categories.items()}
-                if NOT_ASSESSABLE in categories:
-                    problems.add(where, "categories", f"{NOT_ASSESSABLE!r} is reserved for 'not assessable'")
-        elif scale is not None:
-            problems.add(where, "scale", f"expected one of {_SCALES}, got {scale!r}")
-        literature = entry.get("literature") or []
-        if isinstance(literature, str):
-            literature = [literature]
-        dimensions.append(
-            Dimension(
-                id=dim_id,
-                name=str(entry.get("name", "")),
-                scale=str(scale),
-                status=str(entry.get("status", "proposed")),
-                basis=str(entry.get("basis", "")),
-                description=" ".join(str(entry.get("description", "")).split()),
-                levels=levels,
-                categories=categories,
-                literature=tuple(str(x) for x in literature),
-            )
-        )
+        dimensions.append(_parse_dimension(i, entry, seen, problems))
     problems.raise_if_any()
     return Codebook(
         version=str(raw["version"]),
@@ -288,3 +227,68 @@ def _parse(raw: object, path: Path) -> Codebook:
         derived_indices=dict(raw.get("derived_indices") or {}),
         path=path,
     )
+
+
+def _parse_dimension(i: int, entry: dict, seen: dict[str, int], problems: ProblemCollector) -> Dimension:
+    """The dimension of entry ``i`` of the codebook; problems are collected, not raised."""
+    dim_id = str(entry.get("id", "")).strip()
+    where = f"dimensions[{i}] ({dim_id})" if dim_id else f"dimensions[{i}]"
+    for key in ("id", "name", "scale", "literature"):
+        if not entry.get(key):
+            problems.add(where, key, f"missing or empty {key!r}")
+    if dim_id in seen:
+        problems.add(where, "id", f"duplicate dimension id {dim_id!r} (first at dimensions[{seen[dim_id]}])")
+    elif dim_id:
+        seen[dim_id] = i
+    scale = entry.get("scale")
+    levels: dict[int, str] = {}
+    categories: dict[str, str] = {}
+    if scale == "ordinal":
+        levels = _ordinal_levels(entry.get("levels"), where, problems)
+    elif scale == "nominal":
+        raw_categories = entry.get("categories")
+        if not isinstance(raw_categories, dict) or len(raw_categories) < 2:
+            problems.add(where, "categories", "nominal dimension needs at least two named categories")
+        else:
+            categories = {str(k): str(v or "").strip() for k, v in raw_categories.items()}
+            if NOT_ASSESSABLE in categories:
+                problems.add(where, "categories", f"{NOT_ASSESSABLE!r} is reserved for 'not assessable'")
+    elif scale is not None:
+        problems.add(where, "scale", f"expected one of {_SCALES}, got {scale!r}")
+    literature = entry.get("literature") or []
+    if isinstance(literature, str):
+        literature = [literature]
+    return Dimension(
+        id=dim_id,
+        name=str(entry.get("name", "")),
+        scale=str(scale),
+        status=str(entry.get("status", "proposed")),
+        basis=str(entry.get("basis", "")),
+        description=" ".join(str(entry.get("description", "")).split()),
+        levels=levels,
+        categories=categories,
+        literature=tuple(str(x) for x in literature),
+    )
+
+
+def _ordinal_levels(raw_levels: object, where: str, problems: ProblemCollector) -> dict[int, str]:
+    """Anchors of the levels 0-3 of an ordinal dimension, sorted by level."""
+    levels: dict[int, str] = {}
+    if not isinstance(raw_levels, dict):
+        problems.add(where, "levels", f"ordinal dimension needs levels {list(ORDINAL_LEVELS)} with anchors")
+        return levels
+    for key, anchor in raw_levels.items():
+        try:
+            level = int(key)
+        except (TypeError, ValueError):
+            problems.add(where, "levels", f"level {key!r} is not an integer")
+            continue
+        if level not in ORDINAL_LEVELS:
+            problems.add(where, "levels", f"level {level} outside {list(ORDINAL_LEVELS)}")
+        if not str(anchor or "").strip():
+            problems.add(where, f"levels.{level}", "empty anchor text")
+        levels[level] = str(anchor or "").strip()
+    missing = [lv for lv in ORDINAL_LEVELS if lv not in levels]
+    if missing:
+        problems.add(where, "levels", f"missing level(s) {missing}; every ordinal dimension needs 0, 1, 2, 3")
+    return dict(sorted(levels.items()))

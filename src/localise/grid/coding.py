@@ -16,15 +16,16 @@ import os
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from localise.atomic import atomic_path
 from localise.errors import InputError
-from localise.grid.codebook import NOT_ASSESSABLE, Codebook
+from localise.grid.codebook import NOT_ASSESSABLE, Codebook, Dimension
 from localise.outputs import plain_name
 from localise.problems import Problem, ProblemCollector
 
@@ -262,76 +263,130 @@ def check_sheet(
     file = Path(path)
     own = problems is None
     problems = ProblemCollector(os.fspath(path)) if problems is None else problems
+    sheet = _read_checked_sheet(file, problems)
+    if sheet is None:
+        if own:
+            problems.raise_if_any()
+        return _empty_clean()
+    if sheet.empty:
+        problems.add(None, None, "the sheet has no coding rows")
+    check = _RowCheck(
+        codebook=codebook,
+        cases=dict(zip(registry["case_id"], registry["country"])),
+        national=_national_lookup(frameworks),
+        problems=problems,
+        file_name=file.name,
+    )
+    rows = [check.row(i + 2, row) for i, row in enumerate(sheet.to_dict("records"))]
+    if own:
+        problems.raise_if_any()
+    return pd.DataFrame(rows, columns=_CLEAN_COLUMNS) if rows else _empty_clean()
+
+
+def _read_checked_sheet(file: Path, problems: ProblemCollector) -> pd.DataFrame | None:
+    """The sheet with its required columns (``inherited`` added empty when absent), or ``None`` after a problem."""
     try:
         sheet = read_sheet(file)
     except InputError as error:
         problems.add(None, None, str(error))
-        if own:
-            problems.raise_if_any()
-        return _empty_clean()
+        return None
     missing = [c for c in _REQUIRED if c not in sheet.columns]
     if missing:
         problems.add(1, ",".join(missing), f"missing column(s); a coding sheet needs {_REQUIRED}")
-        if own:
-            problems.raise_if_any()
-        return _empty_clean()
+        return None
     if "inherited" not in sheet.columns:
         sheet["inherited"] = ""
-    if sheet.empty:
-        problems.add(None, None, "the sheet has no coding rows")
-    cases = dict(zip(registry["case_id"], registry["country"]))
-    national = _national_lookup(frameworks)
-    rows = []
-    seen: dict[tuple[str, str, str], int] = {}
-    for i, row in enumerate(sheet.to_dict("records")):
-        line = i + 2
+    return sheet
+
+
+@dataclass
+class _RowCheck:
+    """Checks the rows of one coding sheet in order, collecting every problem with its row and column."""
+
+    codebook: Codebook
+    cases: dict[str, str]
+    national: dict[tuple[str, str], tuple[float, str, str]]
+    problems: ProblemCollector
+    file_name: str
+    seen: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def row(self, line: int, row: dict[str, Any]) -> dict[str, Any]:
+        """Check one sheet row (spreadsheet row ``line``) and return its clean record."""
+        problems = self.problems
         case_id = str(row["case_id"]).strip()
         dim_id = str(row["dimension"]).strip()
         coder = str(row["coder"]).strip()
         text = str(row["level"]).strip()
         rationale = str(row["rationale"]).strip()
         reference = str(row["source_reference"]).strip()
-        if case_id not in cases:
+        if case_id not in self.cases:
             problems.add(line, "case_id", f"unknown case {case_id!r}; add it to the case registry first")
-        dimension = codebook[dim_id] if dim_id in codebook else None
+        dimension = self.codebook[dim_id] if dim_id in self.codebook else None
         if dimension is None:
-            problems.add(line, "dimension", f"unknown dimension {dim_id!r}; expected one of {codebook.ids}")
+            problems.add(line, "dimension", f"unknown dimension {dim_id!r}; expected one of {self.codebook.ids}")
         if not coder:
             problems.add(line, "coder", "empty coder")
-        flag_text = str(row.get("inherited", "")).strip().lower()
-        if flag_text in _TRUE:
-            inherited = True
-        elif flag_text in _FALSE:
-            inherited = False
-        else:
-            problems.add(line, "inherited", f"expected TRUE or FALSE, got {row.get('inherited')!r}")
-            inherited = False
+        inherited = self._inherited_flag(line, row)
         key = (case_id, dim_id, coder)
-        if key in seen:
+        first = self.seen.setdefault(key, line)
+        if first != line:
             problems.add(
-                line, "case_id", f"duplicate row: {case_id} × {dim_id} × coder {coder!r} already on row {seen[key]}"
+                line, "case_id", f"duplicate row: {case_id} × {dim_id} × coder {coder!r} already on row {first}"
             )
-        else:
-            seen[key] = line
         level, category, not_assessable = np.nan, "", False
         if inherited:
-            if text and text.lower() not in _NA_SPELLINGS:
-                problems.add(line, "level", f"inherited = TRUE but level {text!r} given; leave level empty to inherit")
-            if dimension is not None and not dimension.is_ordinal:
-                problems.add(line, "inherited", f"national frameworks are not coded on {dim_id}; code it directly")
-            elif case_id in cases and dimension is not None:
-                code = national.get((cases[case_id], dim_id))
-                if code is None or np.isnan(code[0]):
-                    problems.add(
-                        line, "inherited",
-                        f"inherited = TRUE but the national frameworks file has no code for {cases[case_id]} {dim_id}",
-                    )
-        elif not text:
+            self._check_inherited(line, text, case_id, dim_id, dimension)
+        else:
+            level, category, not_assessable = self._coded_level(line, text, dim_id, dimension, rationale, reference)
+        return {
+            "case_id": case_id,
+            "dimension": dim_id,
+            "coder": coder,
+            "level": level,
+            "category": category,
+            "not_assessable": not_assessable,
+            "inherited": inherited,
+            "rationale": rationale,
+            "source_reference": reference,
+            "source_file": self.file_name,
+            "source_row": line,
+        }
+
+    def _inherited_flag(self, line: int, row: dict[str, Any]) -> bool:
+        flag_text = str(row.get("inherited", "")).strip().lower()
+        if flag_text in _TRUE:
+            return True
+        if flag_text not in _FALSE:
+            self.problems.add(line, "inherited", f"expected TRUE or FALSE, got {row.get('inherited')!r}")
+        return False
+
+    def _check_inherited(self, line: int, text: str, case_id: str, dim_id: str, dimension: Dimension | None) -> None:
+        """An inherited row leaves its level empty and needs a national code to inherit."""
+        problems = self.problems
+        if text and text.lower() not in _NA_SPELLINGS:
+            problems.add(line, "level", f"inherited = TRUE but level {text!r} given; leave level empty to inherit")
+        if dimension is not None and not dimension.is_ordinal:
+            problems.add(line, "inherited", f"national frameworks are not coded on {dim_id}; code it directly")
+        elif case_id in self.cases and dimension is not None:
+            code = self.national.get((self.cases[case_id], dim_id))
+            if code is None or np.isnan(code[0]):
+                problems.add(
+                    line, "inherited",
+                    f"inherited = TRUE but the national frameworks file has no code for {self.cases[case_id]} {dim_id}",
+                )
+
+    def _coded_level(
+        self, line: int, text: str, dim_id: str, dimension: Dimension | None, rationale: str, reference: str
+    ) -> tuple[float, str, bool]:
+        """``(level, category, not_assessable)`` of a row coded directly; problems for bad codes."""
+        problems = self.problems
+        level, category = np.nan, ""
+        if not text:
             problems.add(
                 line, "level", f"empty level; enter a code or {NOT_ASSESSABLE} (not assessable, which is not 0)"
             )
         elif text.lower() in _NA_SPELLINGS:
-            not_assessable = True
+            return level, category, True
         elif dimension is not None:
             if dimension.is_ordinal:
                 try:
@@ -352,24 +407,7 @@ def check_sheet(
                 problems.add(
                     line, "source_reference", "a coded level needs a source reference (document, interview id, page)"
                 )
-        rows.append(
-            {
-                "case_id": case_id,
-                "dimension": dim_id,
-                "coder": coder,
-                "level": level,
-                "category": category,
-                "not_assessable": not_assessable,
-                "inherited": inherited,
-                "rationale": rationale,
-                "source_reference": reference,
-                "source_file": file.name,
-                "source_row": line,
-            }
-        )
-    if own:
-        problems.raise_if_any()
-    return pd.DataFrame(rows, columns=_CLEAN_COLUMNS) if rows else _empty_clean()
+        return level, category, False
 
 
 _CLEAN_COLUMNS = [

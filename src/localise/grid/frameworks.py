@@ -86,7 +86,41 @@ def load_national_frameworks(
     raw, problems = _read_csv(file, columns)
     codebook = load_codebook()
     ordinal = codebook.ordinal_ids
-    levels, years = [], []
+    levels, years = _check_framework_rows(raw, ordinal, problems)
+    problems.raise_if_any()
+    table = raw[columns].copy()
+    table["level"] = pd.Series(levels, dtype="float64")
+    table["valid_from"] = pd.array(years, dtype="Int64")
+    if as_of is not None:
+        table = table[table["valid_from"].isna() | (table["valid_from"] <= as_of)]
+        table = (
+            table.sort_values(["country", "dimension", "valid_from"])
+            .groupby(["country", "dimension"], as_index=False, sort=False)
+            .tail(1)
+        )
+    if complete:
+        table = _complete(table, ordinal)
+    if countries is not None:
+        table = table[table["country"].isin(countries)]
+    order = {d: i for i, d in enumerate(ordinal)}
+    table = (
+        table.assign(_o=table["dimension"].map(order))
+        .sort_values(["country", "_o", "valid_from"], na_position="first")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+    table.attrs["synthetic"] = False
+    table.attrs["source_note"] = f"national frameworks coded on the grid ({file.name}), as of {as_of or 'all years'}"
+    provenance.record_input(file, synthetic=False, role="national frameworks")
+    return table
+
+
+def _check_framework_rows(
+    raw: pd.DataFrame, ordinal: list[str], problems: ProblemCollector
+) -> tuple[list[float], list[object]]:
+    """Levels (NaN = not assessable) and ``valid_from`` years of the rows; problems are collected."""
+    levels: list[float] = []
+    years: list[object] = []
     for i, row in enumerate(raw.to_dict("records")):
         line = i + 2
         if row["dimension"] not in ordinal:
@@ -113,50 +147,31 @@ def load_national_frameworks(
     duplicated = raw.duplicated(["country", "dimension", "valid_from"], keep=False)
     for position in np.flatnonzero(duplicated.to_numpy()):
         problems.add(int(position) + 2, "valid_from", "repeats a country × dimension × valid_from of another row")
-    problems.raise_if_any()
-    table = raw[columns].copy()
-    table["level"] = pd.Series(levels, dtype="float64")
-    table["valid_from"] = pd.array(years, dtype="Int64")
-    if as_of is not None:
-        table = table[table["valid_from"].isna() | (table["valid_from"] <= as_of)]
-        table = (
-            table.sort_values(["country", "dimension", "valid_from"])
-            .groupby(["country", "dimension"], as_index=False, sort=False)
-            .tail(1)
-        )
-    if complete:
-        all_countries = sorted(set(table["country"]) | set(LOCALISE_COUNTRIES))
-        have = set(zip(table["country"], table["dimension"]))
-        filler = [
-            {
-                "country": c,
-                "dimension": d,
-                "level": np.nan,
-                "valid_from": pd.NA,
-                "rationale": NOT_CODED,
-                "reference": "",
-            }
-            for c in all_countries
-            for d in ordinal
-            if (c, d) not in have
-        ]
-        if filler:
-            extra = pd.DataFrame(filler)
-            extra["valid_from"] = extra["valid_from"].astype("Int64")
-            table = pd.concat([table, extra], ignore_index=True)
-    if countries is not None:
-        table = table[table["country"].isin(countries)]
-    order = {d: i for i, d in enumerate(ordinal)}
-    table = (
-        table.assign(_o=table["dimension"].map(order))
-        .sort_values(["country", "_o", "valid_from"], na_position="first")
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
-    table.attrs["synthetic"] = False
-    table.attrs["source_note"] = f"national frameworks coded on the grid ({file.name}), as of {as_of or 'all years'}"
-    provenance.record_input(file, synthetic=False, role="national frameworks")
-    return table
+    return levels, years
+
+
+def _complete(table: pd.DataFrame, ordinal: list[str]) -> pd.DataFrame:
+    """Add a not-assessable row for every uncoded country × ordinal dimension (file and LOCALISE countries)."""
+    all_countries = sorted(set(table["country"]) | set(LOCALISE_COUNTRIES))
+    have = set(zip(table["country"], table["dimension"]))
+    filler = [
+        {
+            "country": c,
+            "dimension": d,
+            "level": np.nan,
+            "valid_from": pd.NA,
+            "rationale": NOT_CODED,
+            "reference": "",
+        }
+        for c in all_countries
+        for d in ordinal
+        if (c, d) not in have
+    ]
+    if not filler:
+        return table
+    extra = pd.DataFrame(filler)
+    extra["valid_from"] = extra["valid_from"].astype("Int64")
+    return pd.concat([table, extra], ignore_index=True)
 
 
 def load_reforms(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:

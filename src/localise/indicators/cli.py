@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from localise.cli_common import add_command_group
+
 __all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``indicators`` sub-command."""
-    parser = subparsers.add_parser(
+    _, sub = add_command_group(
+        subparsers,
         "indicators",
         help="composite indicators (EU-SPI, social cohesion index)",
         description="Composite indicators: list and validate the shipped frameworks (EU Social "
@@ -26,9 +29,7 @@ examples:
   localise indicators uncertainty eu_spi_2020 data.csv --replications 2000 --seed 1 -o ranks.csv
 
 The CSV holds one row per unit (first column: its id) and one column per indicator.""",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="indicators_command", metavar="ACTION")
 
     p_list = sub.add_parser("list", help="list the shipped frameworks")
     p_list.set_defaults(func=_list)
@@ -61,7 +62,6 @@ The CSV holds one row per unit (first column: its id) and one column per indicat
     p_unc.add_argument("--scheduler", default=None, help="address of a Dask scheduler (tcp://host:port)")
     p_unc.add_argument("--output", "-o", default=None, help="write the rank summary to this CSV")
     p_unc.set_defaults(func=_uncertainty)
-    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
 def _read(args: argparse.Namespace):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from localise.cli_common import add_command_group
+
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
+    _, sub = add_command_group(
+        subparsers,
         "qca",
         help="QCA engine: reference check, truth table and minimisation",
         description="Qualitative Comparative Analysis: compare the engine with the reference cases "
@@ -20,9 +23,7 @@ examples:
   localise qca minimize cases.csv --outcome PROTEST --include '?' --dir-exp 'DEMOC, ~GEOCON'
 
 The CSV's first column holds the case names; the other columns are set memberships.""",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="qca_command", metavar="ACTION")
     check = sub.add_parser("check", help="run every R QCA reference case (and those under random/) and compare")
     check.add_argument("--reference", default=None, help="reference folder (default LOCALISE_QCA_REFERENCE)")
     check.set_defaults(func=_check)
@@ -36,7 +37,6 @@ The CSV's first column holds the case names; the other columns are set membershi
     mini.add_argument("--include", default="", help="'' conservative, '?' parsimonious")
     mini.add_argument("--dir-exp", default=None, help="directional expectations, e.g. 'A, ~B'")
     mini.set_defaults(func=_minimize)
-    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
 def _check(args: argparse.Namespace) -> int:
