@@ -41,6 +41,7 @@ __all__ = [
     "InvisibleCharacterWarning",
     "read_table",
     "read_text_file",
+    "read_yaml_file",
     "check_finite",
     "strip_invisible",
     "check_number",
@@ -260,6 +261,22 @@ def read_text_file(path: str | os.PathLike[str], *, what: str) -> str:
         first = next(i for i, ch in enumerate(text) if unicodedata.category(ch) == "Cf")
         _warn_invisible(file, f"line {text[:first].count(chr(10)) + 1}", removed)
     return cleaned
+
+
+def read_yaml_file(path: str | os.PathLike[str], *, what: str) -> Any:
+    """Parsed content of a YAML file read with :func:`read_text_file`.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_text_file`, and ``"<path>: not valid YAML (<parser message>)"``.
+    """
+    import yaml
+
+    try:
+        return yaml.safe_load(read_text_file(path, what=what))
+    except yaml.YAMLError as error:
+        raise InputError(f"{path}: not valid YAML ({error})") from None
 
 
 def _maybe_numeric(column: pd.Series) -> pd.Series:

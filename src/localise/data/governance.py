@@ -574,24 +574,34 @@ def _codebook(table: pd.DataFrame, eqi: pd.DataFrame, imf_names: dict[str, str])
                          "government and not consolidated across levels", "ratio"))
     for source, (col, text, unit) in CWS_VARIABLES.items():
         rows.append((col, "cws", f"{text} (CWS variable {source})", unit))
-    out = pd.DataFrame(rows, columns=["variable", "source", "description", "unit"])
-    out["years"] = [_years_text(table.loc[table[v].notna(), "year"]) if v in table.columns and v not in
-                    ("country", "iso3", "country_name", "year") else _years_text(table["year"])
-                    for v in out["variable"]]
-    eqi_rows = [
-        ("eqi", "eqi", "European Quality of Government Index (standardised within each wave)", "z-score"),
-        ("eqi_me", "eqi", "margin of error of the EQI", "z-score"),
-        ("eqi_low", "eqi", "lower bound, eqi - eqi_me", "z-score"),
-        ("eqi_high", "eqi", "upper bound, eqi + eqi_me", "z-score"),
-        ("quality", "eqi", "quality pillar (qualityp)", "z-score"),
-        ("impartiality", "eqi", "impartiality pillar (impartialityp)", "z-score"),
-        ("corruption", "eqi", "corruption pillar (corruptionp; higher = less corruption)", "z-score"),
-    ]
-    eqi_cb = pd.DataFrame(eqi_rows, columns=["variable", "source", "description", "unit"])
-    eqi_cb["years"] = ", ".join(str(w) for w in sorted(eqi["wave"].unique()))
-    out["countries"] = [int(table.loc[table[v].notna(), "country"].nunique()) for v in out["variable"]]
-    eqi_cb["countries"] = [int(eqi.loc[eqi[v].notna(), "country"].nunique()) for v in eqi_cb["variable"]]
+    years = [_years_text(table.loc[table[v].notna(), "year"]) if v in table.columns and v not in
+             ("country", "iso3", "country_name", "year") else _years_text(table["year"])
+             for v, *_ in rows]
+    out = _codebook_entries(rows, years, table)
+    eqi_cb = _codebook_entries(_EQI_CODEBOOK, ", ".join(str(w) for w in sorted(eqi["wave"].unique())), eqi)
     return pd.concat([out, eqi_cb], ignore_index=True)
+
+
+#: Codebook rows (variable, source, description, unit) of the EQI table.
+_EQI_CODEBOOK = [
+    ("eqi", "eqi", "European Quality of Government Index (standardised within each wave)", "z-score"),
+    ("eqi_me", "eqi", "margin of error of the EQI", "z-score"),
+    ("eqi_low", "eqi", "lower bound, eqi - eqi_me", "z-score"),
+    ("eqi_high", "eqi", "upper bound, eqi + eqi_me", "z-score"),
+    ("quality", "eqi", "quality pillar (qualityp)", "z-score"),
+    ("impartiality", "eqi", "impartiality pillar (impartialityp)", "z-score"),
+    ("corruption", "eqi", "corruption pillar (corruptionp; higher = less corruption)", "z-score"),
+]
+
+
+def _codebook_entries(
+    rows: list[tuple[str, str, str, str]], years: list[str] | str, data: pd.DataFrame
+) -> pd.DataFrame:
+    """Codebook table of ``rows`` with the years covered and the number of countries with a value in ``data``."""
+    entries = pd.DataFrame(rows, columns=["variable", "source", "description", "unit"])
+    entries["years"] = years
+    entries["countries"] = [int(data.loc[data[v].notna(), "country"].nunique()) for v in entries["variable"]]
+    return entries
 
 
 def build_governance(raw: Path | None = None) -> dict[str, pd.DataFrame]:

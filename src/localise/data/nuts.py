@@ -118,10 +118,18 @@ def _clean(value) -> str:
     return str(value).strip()
 
 
+#: Messages of pandas' notices about its future Excel engines (DeprecationWarning subclasses).
+_EXCEL_ENGINE_NOTICES = (r"The xlrd engine is deprecated", r"The default engine for reading 'xlsx' files will change")
+
+
 def _read_step(path: Path, sheet: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            # pandas 3 announces future changes of its Excel engines on every read (xlrd for .xls is
+            # deprecated, calamine becomes the default for .xlsx). The engines used today read these
+            # Eurostat workbooks correctly; the notices say nothing about the data, so only they are silenced.
+            for notice in _EXCEL_ENGINE_NOTICES:
+                warnings.filterwarnings("ignore", message=notice, category=DeprecationWarning)
             raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=str)
     except FileNotFoundError:
         raise DataUnavailableError(

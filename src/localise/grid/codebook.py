@@ -164,8 +164,6 @@ def load_codebook(source: str | os.PathLike[str] | None = None, *, version: str 
         Listing every problem: missing or extra levels, duplicate dimension ids,
         missing fields, unknown scale.
     """
-    import yaml
-
     if source is None:
         shipped = available_codebooks()
         if not shipped:
@@ -179,13 +177,9 @@ def load_codebook(source: str | os.PathLike[str] | None = None, *, version: str 
         path = Path(source)
         if not path.is_file():
             raise InputError(f"codebook file {path} not found")
-    try:
-        from localise.tables import read_text_file
+    from localise.tables import read_yaml_file
 
-        raw = yaml.safe_load(read_text_file(path, what="codebook (YAML)"))
-    except yaml.YAMLError as error:
-        raise InputError(f"{path}: not valid YAML ({error})") from None
-    codebook = _parse(raw, path)
+    codebook = _parse(read_yaml_file(path, what="codebook (YAML)"), path)
     if version is not None and source is not None and codebook.version != version:
         raise InputError(f"{path}: version is {codebook.version!r}, expected {version!r}")
     try:

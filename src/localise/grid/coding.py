@@ -28,6 +28,7 @@ from localise.errors import InputError
 from localise.grid.codebook import NOT_ASSESSABLE, Codebook, Dimension
 from localise.outputs import plain_name
 from localise.problems import Problem, ProblemCollector
+from localise.results import Results
 
 __all__ = [
     "SHEET_COLUMNS",
@@ -436,8 +437,8 @@ def _national_lookup(frameworks: pd.DataFrame | None) -> dict[tuple[str, str], t
 
 
 # --------------------------------------------------------------------------- merging
-@dataclass
-class MergeResult:
+@dataclass(repr=False)
+class MergeResult(Results):
     """Merged coding table and the list of disagreements.
 
     Attributes
@@ -457,13 +458,22 @@ class MergeResult:
     disagreements: pd.DataFrame
     files: list[str]
 
+    def __post_init__(self) -> None:
+        self.synthetic = bool(self.table.attrs.get("synthetic", False))
+
     def summary(self) -> str:
+        """Counts of sheets, coders, cases, dimensions and disagreements; the SYNTHETIC banner for illustrative data."""
         t = self.table
-        return (
+        text = (
             f"{len(self.files)} sheet(s), {t['coder'].nunique()} coder(s), {t['case_id'].nunique()} case(s), "
             f"{t['dimension'].nunique()} dimension(s); {int(t['not_assessable'].sum())} not assessable, "
             f"{int(t['inherited'].sum())} inherited; {len(self.disagreements)} disagreement(s)"
         )
+        return "\n".join([text, *self.banner()])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The merged long table."""
+        return self.table
 
 
 def merge_sheets(

@@ -31,6 +31,7 @@ Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -40,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.results import Results
 from localise.warnings import IncompleteUnitsWarning
 
 __all__ = [
@@ -62,8 +64,8 @@ _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 CI_METHOD = "unit-level percentile bootstrap"
 
 
-@dataclass(frozen=True)
-class AlphaResult:
+@dataclass(frozen=True, repr=False)
+class AlphaResult(Results):
     """Krippendorff's alpha with its bootstrap confidence interval.
 
     Attributes
@@ -109,11 +111,16 @@ class AlphaResult:
             if self.n_boot
             else "no confidence interval (n_boot=0)"
         )
-        return (
+        text = (
             f"Krippendorff's alpha ({self.level}) = {self.alpha:.3f}; {ci}; "
             f"{self.n_units} pairable units, {self.n_coders} coders, "
             f"{self.n_pairable_values} pairable values; {interpret_alpha(self.alpha)}"
         )
+        return "\n".join([text, *self.banner()])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The result as a one-row table (the fields of :meth:`to_dict`)."""
+        return pd.DataFrame([self.to_dict()])
 
 
 @dataclass(frozen=True)
@@ -354,16 +361,12 @@ def alpha_by(
     """
     units = _as_list(unit)
     _check_columns(data, [by, *units, coder, value])
-    rows = []
-    for group, frame in data.groupby(by, sort=False, dropna=False):
-        result = krippendorff_alpha(
-            frame, unit=units, coder=coder, value=value, level=level, n_boot=n_boot, seed=seed, confidence=confidence
-        )
-        rows.append({by: group, **_row(result)})
-    overall = krippendorff_alpha(
-        data, unit=[by, *units], coder=coder, value=value, level=level, n_boot=n_boot, seed=seed, confidence=confidence
+    alpha = functools.partial(
+        krippendorff_alpha, coder=coder, value=value, level=level, n_boot=n_boot, seed=seed, confidence=confidence
     )
-    rows.append({by: "overall", **_row(overall)})
+    groups = data.groupby(by, sort=False, dropna=False)
+    rows = [{by: group, **_row(alpha(frame, unit=units))} for group, frame in groups]
+    rows.append({by: "overall", **_row(alpha(data, unit=[by, *units]))})
     table = pd.DataFrame(rows)
     table["interpretation"] = [interpret_alpha(a) for a in table["alpha"]]
     table["flag_unreliable"] = ~(table["alpha"] >= threshold)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.results import Results
 
 __all__ = [
     "grid_matrix",
@@ -112,8 +113,8 @@ def _complete(matrix: pd.DataFrame, missing: str) -> tuple[pd.DataFrame, int, li
     return data, n_imputed, dropped
 
 
-@dataclass
-class WardTypology:
+@dataclass(repr=False)
+class WardTypology(Results):
     """Result of :func:`ward_typology`.
 
     Attributes
@@ -158,13 +159,22 @@ class WardTypology:
         table.attrs.update(self.attrs)
         return table
 
+    def __post_init__(self) -> None:
+        self.synthetic = bool(self.attrs.get("synthetic", False))
+
     def summary(self) -> str:
-        return (
+        """Cases, dimensions, cluster sizes, cophenetic correlation and the handling of not-assessable cells."""
+        text = (
             f"Ward clustering of {len(self.labels)} cases on {self.data.shape[1]} dimensions into k={self.k} "
             f"clusters (sizes {sorted(self.labels.value_counts().tolist(), reverse=True)}); cophenetic correlation "
             f"{self.cophenetic:.3f}; not-assessable cells: {self.n_imputed} imputed by dimension median, "
             f"dimensions dropped: {self.dropped_dimensions or 'none'} (missing={self.missing!r})"
         )
+        return "\n".join([text, *self.banner()])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Cluster membership, one row per case (see :meth:`membership`)."""
+        return self.membership().rename_axis(self.labels.index.name or "case").reset_index()
 
     def dendrogram(self, *, ax=None, title: str = "Ward dendrogram"):
         """Dendrogram figure with case labels."""
