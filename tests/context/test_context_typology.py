@@ -26,6 +26,7 @@ from localise.context import (
     within_dispersion,
 )
 from localise.errors import InputError
+from localise.results import SYNTHETIC_BANNER, Results
 
 INDICATORS = ("unemployment_rate", "gdp_pps_per_inhabitant", "adult_learning_rate", "arope")
 
@@ -293,3 +294,51 @@ def test_structure_verdict_separates_planted_clusters_from_a_continuum():
                                                          "typical_same": [1 / 6], "proposed_kept": [0.4]}))
     assert not numbers["structure"] and numbers["silhouette_max"] <= 0.5
     assert "not distinct types" in text and "only 17%" in text and "year=2010" in text
+
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["synthetic", "real"])
+def fitted(request):
+    panel, _ = _planted_panel(n_per=4)
+    panel.attrs["synthetic"] = request.param
+    spec = _spec()
+    estimator = RegionalTypology(k=3, gap_refs=5, n_init=5, seed=0)
+    result = estimator.fit(build_matrix(panel, spec))
+    selection = select_cases(result, n_cases=2)
+    stability = selection_stability(panel, spec, estimator, k=3, ks=[2], leave_one_out=False, n_cases=2)
+    return request.param, result, selection, stability
+
+
+def test_views_come_from_summary_with_one_banner(fitted):
+    synthetic, result, selection, stability = fitted
+    for obj in (result.matrix, result, result.pca, selection, stability):
+        assert isinstance(obj, Results)
+        text = obj.summary()
+        assert repr(obj) == str(obj) == text
+        assert obj._repr_html_().startswith("<pre>")
+        assert obj.synthetic == synthetic
+    for obj in (result.matrix, result, selection, stability):
+        # the banner stays at the end of the title line, as it was written before
+        title = obj.summary().splitlines()[0]
+        assert title.endswith(f" {SYNTHETIC_BANNER}") == synthetic
+        assert obj.summary().count(SYNTHETIC_BANNER) == (1 if synthetic else 0)
+
+
+def test_to_latex_takes_a_caption_marked_when_synthetic(fitted):
+    synthetic, result, selection, stability = fitted
+    for obj in (result.matrix, result, result.pca, selection, stability):
+        latex = obj.to_latex(caption="My caption")
+        assert r"\caption{My caption" in latex
+        assert ("SYNTHETIC" in latex) == synthetic
+    assert "selection proposed by localise" in selection.to_latex()
+
+
+def test_returned_frames_carry_the_flag(fitted):
+    synthetic, result, selection, stability = fitted
+    m = result.matrix
+    frames = [m.raw, m.treated, m.z, m.availability, m.dropped, m.imputed, m.treatment_log, m.breaks,
+              m.to_frame(), result.pca.to_frame(), result.pca.loadings, result.pca.scores, result.k_table,
+              result.centroids, result.profiles(), result.to_frame(), selection.to_frame(), selection.distances,
+              selection.proposed(), stability.to_frame(), stability.by_country]
+    for frame in frames:
+        assert frame.attrs.get("synthetic") is synthetic

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from localise.errors import InputError
-from localise.indicators import CompositeIndicator, Framework
+from localise.indicators import CompositeIndicator, Framework, spi
 from localise.indicators.uncertainty import UncertaintyAnalysis
+from localise.results import SYNTHETIC_BANNER, Results
 
 SPEC = {
     "name": "toy", "levels": ["indicator", "component", "index"], "normalisation": "minmax",
@@ -96,3 +97,42 @@ def test_sobol_indices_of_the_ishigami_function_match_the_analytic_values():
     np.testing.assert_allclose(table["S1"], s1, atol=0.02)
     np.testing.assert_allclose(table["ST"], st, atol=0.02)
     assert st[2] > 0.2 and table.loc["x3", "S1"] < 0.02  # x3 acts only through its interaction with x1
+
+
+
+def _data(synthetic: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    x = pd.DataFrame(rng.uniform(10, 90, size=(12, 6)), columns=[f"x{i}" for i in range(6)],
+                     index=[f"u{i:02d}" for i in range(12)])
+    x.attrs["synthetic"] = synthetic
+    return x
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_composite_and_uncertainty_results(synthetic):
+    fw = Framework.from_dict(SPEC)
+    data = _data(synthetic)
+    res = CompositeIndicator(fw).fit(data)
+    unc = UncertaintyAnalysis(fw, n_replications=40, num_resamples=10, seed=1).run(data)
+    for obj in (res, unc):
+        assert isinstance(obj, Results)
+        text = obj.summary()
+        assert repr(obj) == str(obj) == text
+        assert text.splitlines().count(SYNTHETIC_BANNER) == (1 if synthetic else 0)
+        latex = obj.to_latex(caption="Scores")
+        assert r"\caption{Scores" in latex and ("SYNTHETIC" in latex) == synthetic
+    assert "tabular" in res.to_latex(levels=["index"], float_format="%.1f")
+    frames = [*res.scores.values(), *res.ranks.values(), res.normalised, res.to_frame(), res.wide(),
+              res.coherence(), res.correlations("component", "index"), unc.sobol, unc.rank_summary(),
+              unc.to_frame(), unc.sobol.round(3)]
+    for frame in frames:
+        assert frame.attrs.get("synthetic") is synthetic
+    # the published-vs-computed table follows the index it compares
+    assert spi.compare_published(res.index, {"u00": 50.0}).attrs["synthetic"] is synthetic
+
+
+def test_framework_name_is_loaded_once_by_both_settings_classes():
+    composite = CompositeIndicator("eu_spi_2016")
+    analysis = UncertaintyAnalysis("eu_spi_2016", n_replications=10)
+    assert isinstance(composite.framework, Framework) and isinstance(analysis.framework, Framework)
+    assert composite.framework.name == analysis.framework.name == "eu_spi_2016"

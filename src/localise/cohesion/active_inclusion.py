@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from localise.errors import DataUnavailableError, InputError
+from localise.results import Results
 
 __all__ = [
     "CAI_CITIES",
@@ -203,14 +204,14 @@ def _ordered(levels) -> list[str]:
     return known + sorted(set(levels) - set(known))
 
 
-@dataclass
-class ActiveInclusionProfile:
+@dataclass(repr=False)
+class ActiveInclusionProfile(Results):
     """Dashboard data for one city: city (where available), region, country and EU rows of every pillar indicator.
 
     ``city_status`` is ``present``, ``empty record``, ``absent``, ``matched by name, not verified``,
     ``no Urban Audit code`` or ``not loaded``; ``city_detail`` explains it. ``city_values`` holds all the
     extract's values of the city (also those without a panel counterpart), empty unless the status is
-    ``present``.
+    ``present``. ``synthetic`` follows ``data.attrs``.
     """
 
     city: str
@@ -224,7 +225,11 @@ class ActiveInclusionProfile:
     city_detail: str = "the Urban Audit extract was not given to the dashboard"
     city_values: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def __post_init__(self) -> None:
+        self.synthetic = bool(self.data.attrs.get("synthetic", False))
+
     def to_frame(self) -> pd.DataFrame:
+        """Every row of the dashboard (all levels, sexes and years)."""
         return self.data.copy()
 
     def latest(self, sex: str = "T") -> pd.DataFrame:
@@ -258,6 +263,7 @@ class ActiveInclusionProfile:
         return self.data[self.data["break"]][["level", "geo", "indicator", "sex", "year", "value", "flags"]]
 
     def summary(self) -> str:
+        """Levels compared, indicators, breaks in series and the state of the city values."""
         miss = f"; not in the panel: {', '.join(self.missing)}" if self.missing else ""
         note = f"\nNote: {self.note}" if self.note else ""
         return (f"Active inclusion profile of {self.city} (NUTS 2 {self.nuts2 or 'unknown'}, country {self.country}, "
@@ -443,15 +449,15 @@ def plot_trends(profile: ActiveInclusionProfile, *, sex: str = "T", ncols: int =
     A city series is drawn only over the years the other levels cover, so a stray early
     value of the extract does not stretch the axis.
     """
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    from localise.context.layout import small_multiples
 
     d = profile.data[profile.data["sex"] == sex]
     inds = list(dict.fromkeys(d["indicator"]))
     if not inds:
         return None
-    nrows = -(-len(inds) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 2.8 * nrows), squeeze=False)
+    fig, axes = small_multiples(len(inds), ncols=ncols, panel_size=(4, 2.8))
     for ax, ind in zip(axes.flat, inds):
         sub = d[d["indicator"] == ind]
         others = sub[sub["level"] != "city"]
@@ -477,13 +483,12 @@ def plot_trends(profile: ActiveInclusionProfile, *, sex: str = "T", ncols: int =
 
 def plot_comparison(table: pd.DataFrame, *, title: str = "", ncols: int = 4) -> Any:
     """Bar charts of a :func:`same_year` table: one panel per indicator, all bars of one year (named in the title)."""
-    import matplotlib.pyplot as plt
+    from localise.context.layout import small_multiples
 
     levels = [lv for lv in LEVELS if lv in table.columns]
     if table.empty or not levels:
         return None
-    nrows = -(-len(table) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.6 * nrows), squeeze=False)
+    fig, axes = small_multiples(len(table), ncols=ncols, panel_size=(3.4, 2.6))
     for ax, (key, row) in zip(axes.flat, table.iterrows()):
         name = key[-1] if isinstance(key, tuple) else key
         values = [row[lv] for lv in levels]

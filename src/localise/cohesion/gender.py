@@ -28,12 +28,14 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import DataUnavailableError, InputError
+from localise.results import Results
 from localise.warnings import MapSkippedWarning, SyntheticDataWarning
 
 __all__ = [
     "EIGE_DOMAINS",
     "indicator_metadata",
     "sex_gaps",
+    "eige_correction",
     "rank_gaps",
     "gap_map",
     "diverging_norm",
@@ -137,6 +139,20 @@ def sex_gaps(panel: pd.DataFrame, *, indicators: list[str] | None = None) -> pd.
     out["eige_score_uncorrected"] = 1 + 99 * (1 - out["eige_gamma"])
     out = out.drop(columns="_xbar").sort_values(["indicator", "geo", "year"], kind="stable").reset_index(drop=True)
     out.attrs.update(panel.attrs)
+    return out
+
+
+def eige_correction(gaps: pd.DataFrame) -> pd.DataFrame:
+    """Median EIGE gap, correction coefficient and score with and without it, per indicator.
+
+    ``gaps`` is a :func:`sex_gaps` table; rows without an EIGE score (counts) are left out.
+    Columns ``median_gamma``, ``median_alpha``, ``median_score``, ``median_score_uncorrected``;
+    ``attrs`` (the SYNTHETIC flag) are those of ``gaps``.
+    """
+    out = gaps.dropna(subset=["eige_score"]).groupby("indicator").agg(
+        median_gamma=("eige_gamma", "median"), median_alpha=("eige_alpha", "median"),
+        median_score=("eige_score", "median"), median_score_uncorrected=("eige_score_uncorrected", "median"))
+    out.attrs.update(gaps.attrs)  # a grouped aggregate does not carry them over
     return out
 
 
@@ -342,8 +358,8 @@ def eige_index(domains: pd.DataFrame, weights: pd.Series) -> pd.Series:
     return np.exp((np.log(values) * w.values).sum(axis=1) / w.sum())
 
 
-@dataclass
-class EigeCheckResult:
+@dataclass(repr=False)
+class EigeCheckResult(Results):
     """Outcome of :func:`eige_index_check`."""
 
     table: pd.DataFrame
@@ -357,9 +373,11 @@ class EigeCheckResult:
         return bool(self.table["within_tolerance"].all())
 
     def to_frame(self) -> pd.DataFrame:
+        """The comparison per edition."""
         return self.by_edition.copy()
 
     def summary(self) -> str:
+        """Verdict, weights and the comparison per edition."""
         w = ", ".join(f"{k} {v:.4g}" for k, v in self.weights.items())
         status = self.weights.attrs.get("status", "")
         verdict = "PASSED" if self.passed else "FAILED"

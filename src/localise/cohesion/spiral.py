@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.results import Results
 
 __all__ = [
     "SITUATION_LEVELS",
@@ -125,6 +126,15 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip()
 
 
+def _earlier_value(first_seen: dict[str, str], key: str, value: str) -> str | None:
+    """The value ``key`` had on an earlier row when it differs from ``value``, else ``None``.
+
+    The first value of every key is recorded in ``first_seen``; later rows are compared with it.
+    """
+    earlier = first_seen.setdefault(key, value)
+    return earlier if earlier != value else None
+
+
 # ---------------------------------------------------------------------------------------------
 # criteria sheets
 
@@ -183,10 +193,8 @@ def read_criteria_sheet(
                 )
             seen[(cid, coder)] = row
         text = str(rec["text"]).strip()
-        if cid and text:
-            if cid in texts and texts[cid] != text:
-                problems.add(row, "text", f"criterion {cid!r} has a different text on another row")
-            texts.setdefault(cid, text)
+        if cid and text and _earlier_value(texts, cid, text) is not None:
+            problems.add(row, "text", f"criterion {cid!r} has a different text on another row")
     problems.raise_if_any()
     out = sheet.copy()
     out["question"] = questions
@@ -279,10 +287,9 @@ def read_assessments(
         fam, ind = str(rec["family"]).strip(), str(rec["indicator"]).strip()
         if fam and fam not in families:
             problems.add(row, "family", f"{fam!r} is not a family of coding key {key_version}")
-        if ind and fam:
-            if ind in fam_of and fam_of[ind] != fam:
-                problems.add(row, "family", f"indicator {ind!r} is in family {fam_of[ind]!r} on another row")
-            fam_of.setdefault(ind, fam)
+        earlier = _earlier_value(fam_of, ind, fam) if ind and fam else None
+        if earlier is not None:
+            problems.add(row, "family", f"indicator {ind!r} is in family {earlier!r} on another row")
     problems.raise_if_any()
     out = sheet.copy()
     out["round"] = rounds
@@ -291,8 +298,8 @@ def read_assessments(
     return out
 
 
-@dataclass
-class SituationIndicators:
+@dataclass(repr=False)
+class SituationIndicators(Results):
     """Synthetic indicators from situation-scale assessments (see :func:`situation_indicators`)."""
 
     table: pd.DataFrame
@@ -300,6 +307,7 @@ class SituationIndicators:
     level: str
 
     def to_frame(self) -> pd.DataFrame:
+        """The indicators, one row per ``by`` × ``level``."""
         return self.table.copy()
 
     def scores(self, unit: str | None = None, *, round_: int | None = None) -> pd.DataFrame:
@@ -315,6 +323,7 @@ class SituationIndicators:
         return table.pivot_table(index=unit, columns=self.level, values="score", aggfunc="mean")
 
     def summary(self) -> str:
+        """How the indicators are made, and the table."""
         return (
             f"SPIRAL situation-scale indicators by {', '.join(self.by)} and {self.level} "
             "(score = 100 (level - 1) / 4 [localise construction]; good/ideal = levels 4-5; "

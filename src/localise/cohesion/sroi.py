@@ -30,14 +30,19 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.results import Results
+
+if TYPE_CHECKING:
+    from localise.problems import ProblemCollector
 
 __all__ = [
     "OUTCOME_COLUMNS",
@@ -83,30 +88,37 @@ SENSITIVITY_PARAMETERS = ("quantity", "proxy", "duration_years", *SHARE_COLUMNS,
 # core arithmetic
 
 
-def _present_value(
-    quantity: np.ndarray,
-    proxy: np.ndarray,
-    deadweight: np.ndarray,
-    displacement: np.ndarray,
-    attribution: np.ndarray,
-    dropoff: np.ndarray,
-    duration: np.ndarray,
-    rate: np.ndarray | float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised PV. Outcome arrays have shape (..., n_outcomes); returns (PV, year-1 impact).
+def _impact_by_year(
+    values: Mapping[str, np.ndarray], duration: np.ndarray, rate: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The SROI arithmetic of the module notes, vectorised: the one place it is written.
 
-    ``rate`` broadcasts against the leading dimensions.
+    ``values`` holds the outcome arrays ``quantity``, ``proxy``, ``deadweight``,
+    ``displacement``, ``attribution`` and ``dropoff``, of shape (..., n_outcomes) like
+    ``duration``; ``rate`` broadcasts against the leading dimensions. Returns the year-1
+    impact (..., n), the impact of every outcome in years 1..T (..., n, T), zero after its
+    duration, and the discount factors ``(1 + r)^-t``: shape (T,) for one rate, (..., 1, T)
+    for several.
     """
-    impact1 = quantity * proxy * (1 - deadweight) * (1 - displacement) * (1 - attribution)
+    impact1 = (values["quantity"] * values["proxy"] * (1 - values["deadweight"]) * (1 - values["displacement"])
+               * (1 - values["attribution"]))
     duration = np.asarray(duration)
     horizon = int(np.max(duration))
     years = np.arange(1, horizon + 1)  # (T,)
     rate = np.asarray(rate, dtype=float)
     # (..., n, T): impact in year t for t <= duration
     keep = years <= duration[..., None]
-    decay = (1 - dropoff[..., None]) ** (years - 1)
+    decay = (1 - values["dropoff"][..., None]) ** (years - 1)
     impact = impact1[..., None] * decay * keep
     discount = (1 + rate[..., None, None]) ** (-years) if rate.ndim else (1 + rate) ** (-years)
+    return impact1, impact, discount
+
+
+def _present_value(
+    values: Mapping[str, np.ndarray], duration: np.ndarray, rate: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised PV (see :func:`_impact_by_year` for the arguments); returns (PV, year-1 impact)."""
+    impact1, impact, discount = _impact_by_year(values, duration, rate)
     pv = (impact * discount).sum(axis=(-1, -2))
     return pv, impact1.sum(axis=-1)
 
@@ -189,14 +201,8 @@ class SROIModel:
 
     def _fit(self) -> SROIResult:
         a = self._arrays()
-        impact1 = a["quantity"] * a["proxy"] * (1 - a["deadweight"]) * (1 - a["displacement"]) * (
-            1 - a["attribution"]
-        )
-        horizon = int(a["duration_years"].max())
-        years = np.arange(1, horizon + 1)
-        keep = years <= a["duration_years"][:, None]
-        impact = impact1[:, None] * (1 - a["dropoff"][:, None]) ** (years - 1) * keep
-        discount = (1 + self.discount_rate) ** (-years)
+        impact1, impact, discount = _impact_by_year(a, a["duration_years"], self.discount_rate)
+        years = np.arange(1, impact.shape[-1] + 1)
         pv_by_outcome = (impact * discount).sum(axis=1)
         yearly = pd.DataFrame(
             {
@@ -241,10 +247,7 @@ class SROIModel:
             a[parameter][mask] = value
             if parameter == "duration_years":
                 a[parameter] = np.maximum(np.round(a[parameter]), 1).astype(int)
-        pv, _ = _present_value(
-            a["quantity"], a["proxy"], a["deadweight"], a["displacement"], a["attribution"],
-            a["dropoff"], a["duration_years"], rate,
-        )
+        pv, _ = _present_value(a, a["duration_years"], rate)
         return float(pv) / self.total_inputs
 
     def _mask(self, target: str) -> np.ndarray:
@@ -338,10 +341,7 @@ class SROIModel:
                 mask = self._mask(r.target)
                 draws[r.parameter][:, mask] = sample[:, None]
         duration = np.maximum(np.round(draws["duration_years"]), 1).astype(int)
-        pv, _ = _present_value(
-            draws["quantity"], draws["proxy"], draws["deadweight"], draws["displacement"],
-            draws["attribution"], draws["dropoff"], duration, rate,
-        )
+        pv, _ = _present_value(draws, duration, rate)
         ratios = pv / self.total_inputs
         return MonteCarloResult(
             ratios=ratios, base_ratio=self.fit().sroi_ratio, n_draws=n_draws, seed=seed,
@@ -349,8 +349,8 @@ class SROIModel:
         )
 
 
-@dataclass
-class SROIResult:
+@dataclass(repr=False)
+class SROIResult(Results):
     """Results of :meth:`SROIModel.fit`."""
 
     title: str
@@ -396,9 +396,9 @@ class SROIResult:
             ),
         )
 
-    def to_latex(self) -> str:
-        """Headline table in LaTeX."""
-        return self.to_frame().to_latex(float_format=lambda v: f"{v:,.2f}", caption=self.title)
+    def to_latex(self, *, caption: str | None = None) -> str:
+        """Headline table in LaTeX, captioned with the title unless ``caption`` is given."""
+        return self.to_frame().to_latex(float_format=lambda v: f"{v:,.2f}", caption=caption or self.title)
 
     def summary(self) -> str:
         """Printable summary with the settings used."""
@@ -416,12 +416,9 @@ class SROIResult:
         ]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
 
-
-@dataclass
-class SensitivityResult:
+@dataclass(repr=False)
+class SensitivityResult(Results):
     """One-at-a-time sensitivity table (sorted by swing)."""
 
     base_ratio: float
@@ -429,17 +426,19 @@ class SensitivityResult:
     title: str = ""
 
     def to_frame(self) -> pd.DataFrame:
+        """The sensitivity table, one row per range."""
         return self.table.copy()
 
     def summary(self) -> str:
+        """Base ratio and the sensitivity table."""
         return (
             f"One-at-a-time sensitivity of {self.title} (base ratio {self.base_ratio:.2f}:1)\n"
             + self.table.to_string(index=False, float_format=lambda v: f"{v:.3g}")
         )
 
 
-@dataclass
-class MonteCarloResult:
+@dataclass(repr=False)
+class MonteCarloResult(Results):
     """Distribution of the SROI ratio over Monte Carlo draws."""
 
     ratios: np.ndarray
@@ -451,6 +450,7 @@ class MonteCarloResult:
     title: str = ""
 
     def to_frame(self) -> pd.DataFrame:
+        """Base ratio, mean, quantiles of the ratio and the share of draws below 1:1."""
         q = np.quantile(self.ratios, [0.05, 0.25, 0.5, 0.75, 0.95])
         return pd.DataFrame(
             {
@@ -462,6 +462,7 @@ class MonteCarloResult:
         )
 
     def summary(self) -> str:
+        """Settings of the draws and the distribution of the ratio."""
         return (
             f"Monte Carlo sensitivity of {self.title}: {self.n_draws} draws, seed {self.seed}, "
             f"{self.distribution} ranges over {len(self.ranges)} parameter(s)\n"
@@ -546,24 +547,21 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _validate(
-    outcomes: pd.DataFrame,
-    inputs: pd.DataFrame,
-    *,
-    currency: str,
-    discount_rate: Any,
-    stakeholders: list[str] | None,
-    source: str,
-    row_offset: int = 1,
-    outcome_currencies: list[Any] | None = None,
-    input_currencies: list[Any] | None = None,
-    outcome_label: str = "outcomes",
-    input_label: str = "inputs",
-) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """Check an impact map and inputs; raise one InputError listing every problem."""
-    from localise.problems import ProblemCollector
+def _row_id(i: int, label: str, row_offset: int) -> str | int:
+    """Row named in messages: the file line (``i + row_offset``), or ``label[n]`` for YAML lists (offset 0)."""
+    return i + row_offset if row_offset != 0 else f"{label}[{i + 1}]"
 
-    problems = ProblemCollector(source)
+
+def _check_currency(problems: ProblemCollector, rid: str | int, found: Any, currency: str, what: str) -> None:
+    if found not in (None, "") and str(found) != currency:
+        problems.add(rid, "currency", f"{what} currency {found!r} differs from the analysis currency {currency!r}")
+
+
+def _check_tables(
+    problems: ProblemCollector, outcomes: pd.DataFrame, inputs: pd.DataFrame, discount_rate: Any,
+    outcome_label: str, input_label: str,
+) -> float | None:
+    """Discount rate, required columns and empty tables; raises at once when columns are missing."""
     rate = _number(discount_rate)
     if rate is None or not (0 <= rate < 1):
         problems.add(None, "discount_rate", f"expected a number in [0, 1) (e.g. 0.035), found {discount_rate!r}")
@@ -582,14 +580,31 @@ def _validate(
     if len(inputs) == 0:
         problems.add(None, input_label, "no inputs given: the SROI ratio needs the value of inputs")
     if missing or missing_in:
-        problems.raise_if_any()
+        problems.raise_if_any()  # the rows cannot be read without their columns
+    return rate
 
-    def row_id(i: int, label: str) -> str | int:
-        return i + row_offset if row_offset != 0 else f"{label}[{i + 1}]"
 
+def _check_outcome_numbers(problems: ProblemCollector, rid: str | int, rec: dict) -> None:
+    for col in NUMERIC_COLUMNS:
+        v = _number(rec.get(col))
+        if v is None:
+            problems.add(rid, col, f"expected a number, found {rec.get(col)!r}")
+        elif col in SHARE_COLUMNS and not (0 <= v <= 1):
+            problems.add(rid, col, f"expected a share in [0, 1], found {v}")
+        elif col == "duration_years" and (v < 1 or v != int(v)):
+            problems.add(rid, col, f"expected a positive whole number of years, found {v}")
+        elif col == "quantity" and v < 0:
+            problems.add(rid, col, f"expected a non-negative quantity, found {v}")
+
+
+def _check_outcome_rows(
+    problems: ProblemCollector, outcomes: pd.DataFrame, *, label: str, row_offset: int, currency: str,
+    stakeholders: list[str] | None, currencies: list[Any] | None,
+) -> None:
+    """Identifier, texts, stakeholder, numbers and proxy currency of every outcome row."""
     seen: set[str] = set()
     for i, rec in enumerate(outcomes.to_dict("records")):
-        rid = row_id(i, outcome_label)
+        rid = _row_id(i, label, row_offset)
         oid = str(rec.get("outcome_id", "")).strip()
         if not oid or oid == "nan":
             problems.add(rid, "outcome_id", "expected a non-empty identifier")
@@ -605,29 +620,48 @@ def _validate(
             problems.add(
                 rid, "stakeholder", f"{rec.get('stakeholder')!r} is not among the declared stakeholders {stakeholders}"
             )
-        for col in NUMERIC_COLUMNS:
-            v = _number(rec.get(col))
-            if v is None:
-                problems.add(rid, col, f"expected a number, found {rec.get(col)!r}")
-            elif col in SHARE_COLUMNS and not (0 <= v <= 1):
-                problems.add(rid, col, f"expected a share in [0, 1], found {v}")
-            elif col == "duration_years" and (v < 1 or v != int(v)):
-                problems.add(rid, col, f"expected a positive whole number of years, found {v}")
-            elif col == "quantity" and v < 0:
-                problems.add(rid, col, f"expected a non-negative quantity, found {v}")
-        if outcome_currencies is not None:
-            cur = outcome_currencies[i]
-            if cur not in (None, "") and str(cur) != currency:
-                problems.add(rid, "currency", f"proxy currency {cur!r} differs from the analysis currency {currency!r}")
+        _check_outcome_numbers(problems, rid, rec)
+        if currencies is not None:
+            _check_currency(problems, rid, currencies[i], currency, "proxy")
+
+
+def _check_input_rows(
+    problems: ProblemCollector, inputs: pd.DataFrame, *, label: str, row_offset: int, currency: str,
+    currencies: list[Any] | None,
+) -> None:
+    """Value and currency of every input row."""
     for i, rec in enumerate(inputs.to_dict("records")):
-        rid = row_id(i, input_label) if row_offset == 0 else f"{input_label}:{i + row_offset}"
+        rid = _row_id(i, label, row_offset) if row_offset == 0 else f"{label}:{i + row_offset}"
         v = _number(rec.get("value"))
         if v is None or v < 0:
             problems.add(rid, "value", f"expected a non-negative number, found {rec.get('value')!r}")
-        if input_currencies is not None:
-            cur = input_currencies[i]
-            if cur not in (None, "") and str(cur) != currency:
-                problems.add(rid, "currency", f"input currency {cur!r} differs from the analysis currency {currency!r}")
+        if currencies is not None:
+            _check_currency(problems, rid, currencies[i], currency, "input")
+
+
+def _validate(
+    outcomes: pd.DataFrame,
+    inputs: pd.DataFrame,
+    *,
+    currency: str,
+    discount_rate: Any,
+    stakeholders: list[str] | None,
+    source: str,
+    row_offset: int = 1,
+    outcome_currencies: list[Any] | None = None,
+    input_currencies: list[Any] | None = None,
+    outcome_label: str = "outcomes",
+    input_label: str = "inputs",
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Check an impact map and inputs; raise one InputError listing every problem."""
+    from localise.problems import ProblemCollector
+
+    problems = ProblemCollector(source)
+    rate = _check_tables(problems, outcomes, inputs, discount_rate, outcome_label, input_label)
+    _check_outcome_rows(problems, outcomes, label=outcome_label, row_offset=row_offset, currency=currency,
+                        stakeholders=stakeholders, currencies=outcome_currencies)
+    _check_input_rows(problems, inputs, label=input_label, row_offset=row_offset, currency=currency,
+                      currencies=input_currencies)
     with np.errstate(over="ignore"):  # an overflowing total is reported by SROIModel.fit, naming the inputs
         total = float(pd.to_numeric(inputs["value"]).sum()) if not problems else 1.0
     if not problems and total <= 0:

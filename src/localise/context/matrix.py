@@ -26,6 +26,7 @@ from scipy import stats
 
 from localise.constants import LOCALISE_COUNTRIES
 from localise.errors import InputError
+from localise.results import Results
 
 __all__ = [
     "LOCALISE_COUNTRIES",
@@ -224,8 +225,8 @@ class MatrixSpec:
         )
 
 
-@dataclass
-class ContextMatrix:
+@dataclass(repr=False)
+class ContextMatrix(Results):
     """The region × indicator matrix and how it was made.
 
     Attributes
@@ -255,7 +256,7 @@ class ContextMatrix:
     breaks
         Cells whose source carries a break-in-series flag ("b") in the period.
     synthetic
-        Whether the panel was generated demo data.
+        Whether the panel was generated demo data; every frame above carries it in ``attrs``.
     source_note
         Provenance of the panel.
     """
@@ -305,7 +306,7 @@ class ContextMatrix:
     def summary(self) -> str:
         """Plain-text account of the matrix and every treatment."""
         lines = [
-            "Regional context matrix (localise.context)" + (" [SYNTHETIC DATA]" if self.synthetic else ""),
+            " ".join(["Regional context matrix (localise.context)", *self.banner()]),
             f"  settings: {self.spec.describe()}",
             f"  source: {self.source_note or 'n/a'}",
             f"  analysed regions: {self.n_regions} in {self.countries.nunique()} countries; "
@@ -329,13 +330,13 @@ class ContextMatrix:
             lines.append(f"  cells with a break in series ('b' flag) in the period: {len(self.breaks)}")
         return "\n".join(lines)
 
-    def to_latex(self) -> str:
+    def to_latex(self, *, caption: str | None = None) -> str:
         """Descriptive statistics of the treated indicators of the analysed regions as LaTeX."""
-        table = self.treated.loc[self.z.index].describe().T[["count", "mean", "std", "min", "max"]]
-        return table.to_latex(float_format="%.3g", caption="Regional context indicators (analysed NUTS 2 regions)")
+        from localise.report import label
 
-    def __repr__(self) -> str:
-        return f"ContextMatrix({self.n_regions} regions × {len(self.indicators)} indicators; {self.spec.describe()})"
+        table = self.treated.loc[self.z.index].describe().T[["count", "mean", "std", "min", "max"]]
+        caption = label(caption or "Regional context indicators (analysed NUTS 2 regions)", self.synthetic)
+        return table.to_latex(float_format="%.3g", caption=caption)
 
 
 def treat_outliers(
@@ -426,37 +427,8 @@ def _values(panel: pd.DataFrame, spec: str, years: list[int]) -> tuple[pd.Series
     return value, breaks
 
 
-def build_matrix(
-    panel: pd.DataFrame,
-    spec: MatrixSpec | None = None,
-    **settings: object,
-) -> ContextMatrix:
-    """Build the oriented, standardised region × indicator matrix.
-
-    Parameters
-    ----------
-    panel
-        Tidy regional panel (``localise.data.load_regional_panel()`` schema).
-    spec
-        A :class:`MatrixSpec`; or give its settings as keyword arguments
-        (``countries``, ``indicators``, ``year``, ``period``, ...), see :meth:`MatrixSpec.make`.
-
-    Returns
-    -------
-    ContextMatrix
-
-    Notes
-    -----
-    Outlier treatment and standardisation use the standardisation population
-    (all regions of the panel with ``standardise_over="all"``). A region counts
-    in that population when it has every indicator. ``z = s · (x - mean) / sd``
-    with ``s`` the orientation sign and ``sd`` the sample standard deviation (ddof=1).
-    """
-    if spec is None:
-        spec = MatrixSpec.make(**settings)  # type: ignore[arg-type]
-    elif settings:
-        raise InputError("build_matrix: give either spec or keyword settings, not both")
-    attrs = dict(getattr(panel, "attrs", {}) or {})
+def _nuts2_rows(panel: pd.DataFrame) -> pd.DataFrame:
+    """The NUTS 2 rows of a tidy regional panel, with a ``flags`` column (empty when absent)."""
     required = {"geo", "country", "year", "indicator", "sex", "value"}
     missing_cols = required - set(panel.columns)
     if missing_cols:
@@ -465,39 +437,48 @@ def build_matrix(
         panel = panel[panel["nuts_level"] == 2]
     if "flags" not in panel.columns:
         panel = panel.assign(flags="")
-    if spec.year is not None:
-        years = [spec.year]
-    else:
-        assert spec.period is not None  # a MatrixSpec holds exactly one of year and period
-        years = list(range(spec.period[0], spec.period[1] + 1))
-    orientation_map = {**DEFAULT_ORIENTATION, **dict(spec.orientation)}
-    orientation = {s: _orientation_of(s, orientation_map) for s in spec.indicators}
+    return panel
 
-    country_of = panel.drop_duplicates("geo").set_index("geo")["country"].astype(str)
+
+def _reference_years(spec: MatrixSpec) -> list[int]:
+    if spec.year is not None:
+        return [spec.year]
+    assert spec.period is not None  # a MatrixSpec holds exactly one of year and period
+    return list(range(spec.period[0], spec.period[1] + 1))
+
+
+def _raw_values(panel: pd.DataFrame, spec: MatrixSpec, years: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Region × indicator values (sorted by geo) and the cells flagged as breaks in series."""
     columns, break_frames = {}, []
     for s in spec.indicators:
         columns[s], br = _values(panel, s, years)
         break_frames.append(br)
     raw = pd.DataFrame(columns)
     raw.index.name = "geo"
-    raw = raw.sort_index()
-    regions_country = country_of.reindex(raw.index)
+    return raw.sort_index(), pd.concat(break_frames, ignore_index=True)
 
-    if spec.countries is not None:
-        unknown = sorted(set(spec.countries) - set(country_of.unique()))
-        if unknown:
-            raise InputError(
-                f"countries {unknown} have no NUTS 2 regions in the panel; "
-                f"countries present: {sorted(country_of.unique())}"
-            )
-        selected = regions_country.isin(spec.countries)
-    else:
-        selected = pd.Series(True, index=raw.index)
 
-    availability = raw[selected].notna().groupby(regions_country[selected]).mean()
-    availability.index.name = "country"
+def _selected_regions(spec: MatrixSpec, country_of: pd.Series, regions_country: pd.Series) -> pd.Series:
+    """Whether each region (index of ``regions_country``) belongs to the analysed countries."""
+    if spec.countries is None:
+        return pd.Series(True, index=regions_country.index)
+    unknown = sorted(set(spec.countries) - set(country_of.unique()))
+    if unknown:
+        raise InputError(
+            f"countries {unknown} have no NUTS 2 regions in the panel; "
+            f"countries present: {sorted(country_of.unique())}"
+        )
+    return regions_country.isin(spec.countries)
 
-    # missing values among the analysed regions
+
+def _fill_missing(
+    raw: pd.DataFrame, selected: pd.Series, regions_country: pd.Series, spec: MatrixSpec
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Missing values of the analysed regions: filled by the country mean or listed for dropping.
+
+    Returns the values (filled where ``missing="country_mean"``), the imputed cells and the
+    regions still lacking an indicator.
+    """
     sel_raw = raw[selected]
     lacking = sel_raw.isna()
     imputed_rows: list[dict] = []
@@ -521,17 +502,14 @@ def build_matrix(
         ],
         columns=["geo", "country", "missing"],
     )
-    analysed = [g for g in raw.index[selected.to_numpy()] if g not in set(dropped["geo"])]
-    if len(analysed) < 3:
-        raise InputError(
-            f"matrix: only {len(analysed)} region(s) have all indicators {list(spec.indicators)} "
-            f"for {spec.describe()}; choose other indicators, years or missing='country_mean'"
-        )
+    imputed = pd.DataFrame(imputed_rows, columns=["geo", "country", "indicator", "value"])
+    return raw, imputed, dropped
 
-    complete = raw.dropna().index
-    population = complete if spec.standardise_over == "all" else pd.Index(analysed)
-    population = population.union(pd.Index(analysed))
 
+def _treated_values(
+    raw: pd.DataFrame, population: pd.Index, spec: MatrixSpec
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Values after the outlier rule (over the standardisation population) and the log of treated points."""
     treated = raw.copy()
     log_rows: list[dict] = []
     if spec.outliers == "coinr":
@@ -539,18 +517,79 @@ def build_matrix(
             new, log = treat_outliers(raw.loc[population, s])
             treated.loc[population, s] = new
             log_rows += [{"indicator": s, **r} for r in log]
-    treatment_log = pd.DataFrame(log_rows, columns=["indicator", "geo", "action", "old", "new"])
+    return treated, pd.DataFrame(log_rows, columns=["indicator", "geo", "action", "old", "new"])
 
+
+def _standardised(
+    treated: pd.DataFrame, population: pd.Index, analysed: list, orientation: dict[str, int]
+) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Mean, standard deviation (over ``population``) and oriented z-scores of the analysed regions."""
     center = treated.loc[population].mean()
     scale = treated.loc[population].std(ddof=1)
     flat = scale[scale == 0]
     if len(flat):
         raise InputError(f"matrix: indicator(s) {list(flat.index)} have no variation over the regions")
     signs = pd.Series(orientation)
-    z = ((treated.loc[analysed] - center) / scale) * signs
-    breaks = pd.concat(break_frames, ignore_index=True)
-    breaks = breaks[breaks["geo"].isin(analysed)].reset_index(drop=True)
-    return ContextMatrix(
+    return center, scale, ((treated.loc[analysed] - center) / scale) * signs
+
+
+def build_matrix(
+    panel: pd.DataFrame,
+    spec: MatrixSpec | None = None,
+    **settings: object,
+) -> ContextMatrix:
+    """Build the oriented, standardised region × indicator matrix.
+
+    Parameters
+    ----------
+    panel
+        Tidy regional panel (``localise.data.load_regional_panel()`` schema).
+    spec
+        A :class:`MatrixSpec`; or give its settings as keyword arguments
+        (``countries``, ``indicators``, ``year``, ``period``, ...), see :meth:`MatrixSpec.make`.
+
+    Returns
+    -------
+    ContextMatrix
+        Its frames carry the panel's SYNTHETIC flag in ``attrs``.
+
+    Notes
+    -----
+    Outlier treatment and standardisation use the standardisation population
+    (all regions of the panel with ``standardise_over="all"``). A region counts
+    in that population when it has every indicator. ``z = s · (x - mean) / sd``
+    with ``s`` the orientation sign and ``sd`` the sample standard deviation (ddof=1).
+    """
+    if spec is None:
+        spec = MatrixSpec.make(**settings)  # type: ignore[arg-type]
+    elif settings:
+        raise InputError("build_matrix: give either spec or keyword settings, not both")
+    attrs = dict(getattr(panel, "attrs", {}) or {})
+    panel = _nuts2_rows(panel)
+    orientation_map = {**DEFAULT_ORIENTATION, **dict(spec.orientation)}
+    orientation = {s: _orientation_of(s, orientation_map) for s in spec.indicators}
+
+    country_of = panel.drop_duplicates("geo").set_index("geo")["country"].astype(str)
+    raw, breaks = _raw_values(panel, spec, _reference_years(spec))
+    regions_country = country_of.reindex(raw.index)
+    selected = _selected_regions(spec, country_of, regions_country)
+    availability = raw[selected].notna().groupby(regions_country[selected]).mean()
+    availability.index.name = "country"
+
+    raw, imputed, dropped = _fill_missing(raw, selected, regions_country, spec)
+    analysed = [g for g in raw.index[selected.to_numpy()] if g not in set(dropped["geo"])]
+    if len(analysed) < 3:
+        raise InputError(
+            f"matrix: only {len(analysed)} region(s) have all indicators {list(spec.indicators)} "
+            f"for {spec.describe()}; choose other indicators, years or missing='country_mean'"
+        )
+    complete = raw.dropna().index
+    population = complete if spec.standardise_over == "all" else pd.Index(analysed)
+    population = population.union(pd.Index(analysed))
+
+    treated, treatment_log = _treated_values(raw, population, spec)
+    center, scale, z = _standardised(treated, population, analysed, orientation)
+    matrix = ContextMatrix(
         spec=spec,
         raw=raw.loc[population.union(raw.index[selected.to_numpy()])],
         treated=treated.loc[population],
@@ -561,9 +600,13 @@ def build_matrix(
         scale=scale,
         treatment_log=treatment_log,
         dropped=dropped,
-        imputed=pd.DataFrame(imputed_rows, columns=["geo", "country", "indicator", "value"]),
+        imputed=imputed,
         availability=availability,
-        breaks=breaks,
+        breaks=breaks[breaks["geo"].isin(analysed)].reset_index(drop=True),
         synthetic=bool(attrs.get("synthetic", False)),
         source_note=str(attrs.get("source_note", "")),
     )
+    for frame in (matrix.raw, matrix.treated, matrix.z, matrix.treatment_log, matrix.dropped, matrix.imputed,
+                  matrix.availability, matrix.breaks):
+        frame.attrs["synthetic"] = matrix.synthetic  # so that tables saved from them are marked
+    return matrix

@@ -100,6 +100,28 @@ class MapOutcome:
                f"note={self.note!r})"
 
 
+def _outline_cases(ax: Any, gdf: Any, selection: CaseSelection) -> None:
+    """Thick black outline and a code label on each proposed case that has a polygon."""
+    chosen = selection.proposed()
+    sel = gdf[gdf["geo"].isin(chosen["geo"])]
+    if len(sel):
+        sel.boundary.plot(ax=ax, color="black", linewidth=1.4)
+        points = sel.geometry.representative_point()
+        for geo, pt in zip(sel["geo"], points):
+            ax.annotate(geo, (pt.x, pt.y), fontsize=6, ha="center", va="center",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0})
+
+
+def _frame_analysed(ax: Any, gdf: Any) -> None:
+    """Limit the axes to the analysed regions (those with a cluster) within continental Europe."""
+    matched = gdf[gdf["cluster"].notna()]
+    if len(matched):
+        x0, y0, x1, y1 = matched.total_bounds
+        ex = EUROPE_EXTENT
+        ax.set_xlim(max(x0, ex[0]) - 0.5, min(x1, ex[2]) + 0.5)
+        ax.set_ylim(max(y0, ex[1]) - 0.5, min(y1, ex[3]) + 0.5)
+
+
 def typology_map(
     result: TypologyResult,
     geometries: Any,
@@ -153,22 +175,9 @@ def typology_map(
             handles.append(Patch(facecolor="white", edgecolor="#999999", hatch="////",
                                  label="not in typology (missing data)"))
     if selection is not None:
-        chosen = selection.proposed()
-        sel = gdf[gdf["geo"].isin(chosen["geo"])]
-        if len(sel):
-            sel.boundary.plot(ax=ax, color="black", linewidth=1.4)
-            points = sel.geometry.representative_point()
-            for geo, pt in zip(sel["geo"], points):
-                ax.annotate(geo, (pt.x, pt.y), fontsize=6, ha="center", va="center",
-                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0})
+        _outline_cases(ax, gdf, selection)
         handles.append(Patch(facecolor="none", edgecolor="black", label=f"case ({PROPOSED_LABEL})"))
-    # frame the analysed regions within continental Europe
-    matched = gdf[gdf["cluster"].notna()]
-    if len(matched):
-        x0, y0, x1, y1 = matched.total_bounds
-        ex = EUROPE_EXTENT
-        ax.set_xlim(max(x0, ex[0]) - 0.5, min(x1, ex[2]) + 0.5)
-        ax.set_ylim(max(y0, ex[1]) - 0.5, min(y1, ex[3]) + 0.5)
+    _frame_analysed(ax, gdf)
     ax.set_axis_off()
     ax.legend(handles=handles, loc="upper left", fontsize=7, frameon=True)
     note = "Boundaries: © EuroGeographics, Eurostat GISCO NUTS 2021."

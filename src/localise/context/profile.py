@@ -195,14 +195,14 @@ def outcome_trends(
 
 def plot_trends(trends: pd.DataFrame, country: str, *, ncols: int = 3):
     """Small multiples of the outcome trends; breaks in series marked by a red ring and dotted line."""
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    from localise.context.layout import small_multiples
 
     indicators = list(dict.fromkeys(trends["indicator"]))
     if not indicators:
         return None
-    nrows = -(-len(indicators) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.6 * nrows), squeeze=False)
+    fig, axes = small_multiples(len(indicators), ncols=ncols, panel_size=(3.3, 2.6))
     for ax, ind in zip(axes.flat, indicators):
         sub = trends[trends["indicator"] == ind]
         for geo, part in sub.groupby("geo", sort=False):

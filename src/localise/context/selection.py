@@ -31,12 +31,13 @@ from sklearn.metrics import adjusted_rand_score
 from localise.context.matrix import MatrixSpec, build_matrix
 from localise.context.typology import PROPOSED_LABEL, RegionalTypology, TypologyResult
 from localise.errors import InputError
+from localise.results import Results
 
 __all__ = ["CaseSelection", "select_cases", "StabilityResult", "selection_stability"]
 
 
-@dataclass
-class CaseSelection:
+@dataclass(repr=False)
+class CaseSelection(Results):
     """Cases proposed per country, with the distances they rest on.
 
     Attributes
@@ -81,7 +82,7 @@ class CaseSelection:
     def summary(self) -> str:
         """Cases per country and role."""
         lines = [
-            f"Case selection ({self.label})" + (" [SYNTHETIC DATA]" if self.synthetic else ""),
+            " ".join([f"Case selection ({self.label})", *self.banner()]),
             f"  {self.typology_note}",
             f"  distance: Euclidean in the typology's clustering space; n_cases={self.n_cases}",
         ]
@@ -94,11 +95,89 @@ class CaseSelection:
                 lines.append(f"    {role:9s} {items}")
         return "\n".join(lines)
 
-    def to_latex(self) -> str:
+    def to_latex(self, *, caption: str | None = None) -> str:
         """Proposed cases as LaTeX, captioned with the localise label."""
+        from localise.report import label
+
         table = self.proposed()[["country", "geo", "cluster", "distance", "criterion"]]
-        return table.to_latex(index=False, float_format="%.3f",
-                              caption=f"Case selection per country ({self.label})")
+        caption = label(caption or f"Case selection per country ({self.label})", self.synthetic)
+        return table.to_latex(index=False, float_format="%.3f", caption=caption)
+
+
+def _distance_table(typology: TypologyResult, countries: Sequence[str]) -> pd.DataFrame:
+    """Distances of the regions of ``countries``: to their own and every centroid, to the centre, rank in cluster."""
+    space = typology.space
+    labels = typology.labels
+    X = space.to_numpy(dtype=float)
+    cents = typology.centroids
+    to_cent = pd.DataFrame(
+        np.sqrt(((X[:, None, :] - cents.to_numpy()[None, :, :]) ** 2).sum(axis=2)),
+        index=space.index,
+        columns=[f"dist_c{c}" for c in cents.index],
+    )
+    centre = X.mean(axis=0)
+    dist = pd.DataFrame(
+        {
+            "country": typology.matrix.countries,
+            "cluster": labels,
+            "dist_own_centroid": [to_cent.loc[g, f"dist_c{labels[g]}"] for g in space.index],
+            "dist_centre": np.sqrt(((X - centre) ** 2).sum(axis=1)),
+        },
+        index=space.index,
+    ).join(to_cent)
+    dist = dist[dist["country"].isin(countries)].copy()
+    dist["rank_in_cluster"] = (
+        dist.groupby(["country", "cluster"])["dist_own_centroid"].rank(method="first").astype(int)
+    )
+    dist = dist.sort_values(["country", "cluster", "rank_in_cluster"])
+    dist.index.name = "geo"
+    return dist
+
+
+def _proposed_rows(country: str, d: pd.DataFrame, order: list, n_cases: int) -> list[dict]:
+    """The proposed set: round-robin over the clusters (most populated first) by rank within cluster."""
+    rows: list[dict] = []
+    chosen: list[str] = []
+    rank = 1
+    while len(chosen) < min(n_cases, len(d)):
+        for cl in order:
+            hit = d[(d["cluster"] == cl) & (d["rank_in_cluster"] == rank)]
+            if len(hit) and len(chosen) < n_cases:
+                r = hit.iloc[0]
+                chosen.append(r.name)
+                rows.append({"country": country, "role": "proposed", "geo": r.name, "cluster": int(cl),
+                             "distance": r["dist_own_centroid"],
+                             "criterion": (f"closest to centroid of cluster {cl}" if rank == 1
+                                           else f"rank {rank} to centroid of cluster {cl} (fewer clusters "
+                                                f"than cases)")})
+        rank += 1
+    return rows
+
+
+def _country_cases(country: str, d: pd.DataFrame, cluster_size: pd.Series, n_cases: int) -> list[dict]:
+    """Typical, diverse, extreme and proposed cases of one country (``d``: its rows of the distance table)."""
+    counts = d["cluster"].value_counts()
+    order = sorted(counts.index, key=lambda cl: (-counts[cl], -cluster_size[cl], cl))
+    modal = order[0]
+    best = d[d["cluster"] == modal].sort_values("dist_own_centroid", kind="mergesort").iloc[0]
+    rows: list[dict] = [
+        {
+            "country": country,
+            "role": "typical",
+            "geo": best.name,
+            "cluster": int(modal),
+            "distance": best["dist_own_centroid"],
+            "criterion": f"closest to centroid of cluster {modal} (holds {counts[modal]} of {len(d)} regions)",
+        }
+    ]
+    for cl in order:
+        r = d[(d["cluster"] == cl) & (d["rank_in_cluster"] == 1)].iloc[0]
+        rows.append({"country": country, "role": "diverse", "geo": r.name, "cluster": int(cl),
+                     "distance": r["dist_own_centroid"], "criterion": f"closest to centroid of cluster {cl}"})
+    ext = d.sort_values("dist_centre", ascending=False, kind="mergesort").iloc[0]
+    rows.append({"country": country, "role": "extreme", "geo": ext.name, "cluster": int(ext["cluster"]),
+                 "distance": ext["dist_centre"], "criterion": "farthest from the mean of all analysed regions"})
+    return rows + _proposed_rows(country, d, order, n_cases)
 
 
 def select_cases(
@@ -117,79 +196,17 @@ def select_cases(
     """
     if n_cases < 1:
         raise InputError(f"n_cases must be >= 1, got {n_cases}")
-    space = typology.space
-    country = typology.matrix.countries
-    present = list(dict.fromkeys(country))
+    present = list(dict.fromkeys(typology.matrix.countries))
     if countries is None:
         countries = sorted(present)
     missing = [c for c in countries if c not in present]
     if missing:
         raise InputError(f"select_cases: countries {missing} have no analysed regions; present: {sorted(present)}")
-    labels = typology.labels
-    X = space.to_numpy(dtype=float)
-    cents = typology.centroids
-    to_cent = pd.DataFrame(
-        np.sqrt(((X[:, None, :] - cents.to_numpy()[None, :, :]) ** 2).sum(axis=2)),
-        index=space.index,
-        columns=[f"dist_c{c}" for c in cents.index],
-    )
-    centre = X.mean(axis=0)
-    dist = pd.DataFrame(
-        {
-            "country": country,
-            "cluster": labels,
-            "dist_own_centroid": [to_cent.loc[g, f"dist_c{labels[g]}"] for g in space.index],
-            "dist_centre": np.sqrt(((X - centre) ** 2).sum(axis=1)),
-        },
-        index=space.index,
-    ).join(to_cent)
-    dist = dist[dist["country"].isin(countries)].copy()
-    dist["rank_in_cluster"] = (
-        dist.groupby(["country", "cluster"])["dist_own_centroid"].rank(method="first").astype(int)
-    )
-    dist = dist.sort_values(["country", "cluster", "rank_in_cluster"])
-    dist.index.name = "geo"
-
-    cluster_size = labels.value_counts()
+    dist = _distance_table(typology, countries)
+    cluster_size = typology.labels.value_counts()
     rows: list[dict] = []
     for c in countries:
-        d = dist[dist["country"] == c]
-        counts = d["cluster"].value_counts()
-        order = sorted(counts.index, key=lambda cl: (-counts[cl], -cluster_size[cl], cl))
-        modal = order[0]
-        best = d[d["cluster"] == modal].sort_values("dist_own_centroid", kind="mergesort").iloc[0]
-        rows.append(
-            {
-                "country": c,
-                "role": "typical",
-                "geo": best.name,
-                "cluster": int(modal),
-                "distance": best["dist_own_centroid"],
-                "criterion": f"closest to centroid of cluster {modal} (holds {counts[modal]} of {len(d)} regions)",
-            }
-        )
-        for cl in order:
-            r = d[(d["cluster"] == cl) & (d["rank_in_cluster"] == 1)].iloc[0]
-            rows.append({"country": c, "role": "diverse", "geo": r.name, "cluster": int(cl),
-                         "distance": r["dist_own_centroid"], "criterion": f"closest to centroid of cluster {cl}"})
-        ext = d.sort_values("dist_centre", ascending=False, kind="mergesort").iloc[0]
-        rows.append({"country": c, "role": "extreme", "geo": ext.name, "cluster": int(ext["cluster"]),
-                     "distance": ext["dist_centre"], "criterion": "farthest from the mean of all analysed regions"})
-        # proposed: round-robin over clusters (most populated first) by rank within cluster
-        chosen: list[str] = []
-        rank = 1
-        while len(chosen) < min(n_cases, len(d)):
-            for cl in order:
-                hit = d[(d["cluster"] == cl) & (d["rank_in_cluster"] == rank)]
-                if len(hit) and len(chosen) < n_cases:
-                    r = hit.iloc[0]
-                    chosen.append(r.name)
-                    rows.append({"country": c, "role": "proposed", "geo": r.name, "cluster": int(cl),
-                                 "distance": r["dist_own_centroid"],
-                                 "criterion": (f"closest to centroid of cluster {cl}" if rank == 1
-                                               else f"rank {rank} to centroid of cluster {cl} (fewer clusters "
-                                                    f"than cases)")})
-            rank += 1
+        rows += _country_cases(c, dist[dist["country"] == c], cluster_size, n_cases)
     cases = pd.DataFrame(rows, columns=["country", "role", "geo", "cluster", "distance", "criterion"])
     synthetic = typology.matrix.synthetic
     dist.attrs["synthetic"] = synthetic
@@ -204,8 +221,8 @@ def select_cases(
     )
 
 
-@dataclass
-class StabilityResult:
+@dataclass(repr=False)
+class StabilityResult(Results):
     """How the proposed cases change when k, the indicators or the year change.
 
     Attributes
@@ -235,16 +252,18 @@ class StabilityResult:
     def summary(self) -> str:
         """Variant table and the baseline selection."""
         lines = [
-            f"Stability of the case selection ({PROPOSED_LABEL})" + (" [SYNTHETIC DATA]" if self.synthetic else ""),
+            " ".join([f"Stability of the case selection ({PROPOSED_LABEL})", *self.banner()]),
             "  baseline: " + "; ".join(f"{c}: {','.join(v)}" for c, v in self.baseline.items()),
             self.table.to_string(index=False, float_format=lambda v: f"{v:.2f}"),
         ]
         return "\n".join(lines)
 
-    def to_latex(self) -> str:
+    def to_latex(self, *, caption: str | None = None) -> str:
         """Variant table as LaTeX."""
-        return self.table.to_latex(index=False, float_format="%.2f",
-                                   caption=f"Stability of the case selection ({PROPOSED_LABEL})")
+        from localise.report import label
+
+        caption = label(caption or f"Stability of the case selection ({PROPOSED_LABEL})", self.synthetic)
+        return self.table.to_latex(index=False, float_format="%.2f", caption=caption)
 
 
 def _compare(base: TypologyResult, base_sel: CaseSelection, var: TypologyResult, var_sel: CaseSelection

@@ -28,6 +28,7 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhou
 from localise.context.gap import GapResult, gap_statistic
 from localise.context.matrix import ContextMatrix
 from localise.errors import InputError
+from localise.results import Results
 
 __all__ = [
     "PCAResult",
@@ -45,8 +46,8 @@ PROPOSED_LABEL = "selection proposed by localise"
 Method = Literal["ward", "kmeans"]
 
 
-@dataclass
-class PCAResult:
+@dataclass(repr=False)
+class PCAResult(Results):
     """Principal components of the standardised indicators.
 
     Attributes
@@ -68,6 +69,9 @@ class PCAResult:
         Components kept for clustering.
     rule
         How ``n_retained`` was chosen.
+    synthetic
+        Whether the z-scores came from generated data (their ``attrs``); the frames above
+        and :meth:`to_frame` carry it in ``attrs``.
     """
 
     eigenvalues: pd.Series
@@ -77,10 +81,15 @@ class PCAResult:
     scores: pd.DataFrame
     n_retained: int
     rule: str
+    synthetic: bool = False
+
+    def __post_init__(self) -> None:
+        for frame in (self.eigenvectors, self.loadings, self.scores):
+            frame.attrs["synthetic"] = self.synthetic
 
     def to_frame(self) -> pd.DataFrame:
         """Eigenvalue, explained and cumulative variance per component."""
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
                 "eigenvalue": self.eigenvalues,
                 "explained": self.explained_variance_ratio,
@@ -88,6 +97,8 @@ class PCAResult:
                 "retained": [i < self.n_retained for i in range(len(self.eigenvalues))],
             }
         )
+        out.attrs["synthetic"] = self.synthetic
+        return out
 
     def summary(self) -> str:
         """Variance table and loadings of the retained components."""
@@ -98,8 +109,10 @@ class PCAResult:
             + self.loadings.iloc[:, : self.n_retained].to_string(float_format=lambda v: f"{v:.3f}")
         )
 
-    def to_latex(self) -> str:
+    def to_latex(self, *, caption: str | None = None) -> str:
         """Loadings of the retained components with eigenvalues and explained variance."""
+        from localise.report import label
+
         table = self.loadings.iloc[:, : self.n_retained].copy()
         extra = pd.DataFrame(
             [self.eigenvalues.iloc[: self.n_retained].to_numpy(),
@@ -107,7 +120,8 @@ class PCAResult:
             index=["eigenvalue", "explained variance"],
             columns=table.columns,
         )
-        return pd.concat([table, extra]).to_latex(float_format="%.3f", caption="PCA loadings (retained components)")
+        caption = label(caption or "PCA loadings (retained components)", self.synthetic)
+        return pd.concat([table, extra]).to_latex(float_format="%.3f", caption=caption)
 
 
 def fit_pca(z: pd.DataFrame, *, n_components: int | None = None, cumulative: float = 0.70) -> PCAResult:
@@ -161,6 +175,7 @@ def fit_pca(z: pd.DataFrame, *, n_components: int | None = None, cumulative: flo
         scores=scores,
         n_retained=n_ret,
         rule=rule,
+        synthetic=bool(z.attrs.get("synthetic", False)),
     )
 
 
@@ -193,8 +208,8 @@ def _relabel(labels: np.ndarray, pressure: np.ndarray) -> np.ndarray:
     return np.array([order[u] for u in labels])
 
 
-@dataclass
-class TypologyResult:
+@dataclass(repr=False)
+class TypologyResult(Results):
     """Regional typology: PCA, k selection, two partitions, profiles.
 
     Attributes
@@ -220,6 +235,8 @@ class TypologyResult:
         Cluster means in ``space`` (primary partition).
     settings
         Constructor settings.
+
+    ``synthetic`` is the matrix's flag; ``k_table``, ``space`` and ``centroids`` carry it in ``attrs``.
     """
 
     matrix: ContextMatrix
@@ -234,6 +251,11 @@ class TypologyResult:
     ari: float
     centroids: pd.DataFrame
     settings: dict
+
+    def __post_init__(self) -> None:
+        self.synthetic = self.matrix.synthetic
+        for frame in (self.k_table, self.space, self.centroids):
+            frame.attrs["synthetic"] = self.synthetic
 
     @property
     def method(self) -> str:
@@ -284,7 +306,7 @@ class TypologyResult:
         """Settings, PCA, the k table (silhouette and gap side by side), ARI and profiles."""
         other = "kmeans" if self.method == "ward" else "ward"
         lines = [
-            "Regional typology (localise.context)" + (" [SYNTHETIC DATA]" if self.matrix.synthetic else ""),
+            " ".join(["Regional typology (localise.context)", *self.banner()]),
             f"  matrix: {self.matrix.spec.describe()}",
             f"  settings: {', '.join(f'{k}={v}' for k, v in self.settings.items())}",
             f"  regions: {self.matrix.n_regions}; clustering space: {self.settings['space']} "
@@ -307,10 +329,12 @@ class TypologyResult:
         ]
         return "\n".join(lines)
 
-    def to_latex(self) -> str:
+    def to_latex(self, *, caption: str | None = None) -> str:
         """Cluster profiles as LaTeX."""
-        table = self.profiles()
-        return table.to_latex(float_format="%.2f", caption=f"Cluster profiles ({self.method}, k={self.k})")
+        from localise.report import label
+
+        caption = label(caption or f"Cluster profiles ({self.method}, k={self.k})", self.synthetic)
+        return self.profiles().to_latex(float_format="%.2f", caption=caption)
 
 
 class RegionalTypology:
@@ -394,6 +418,41 @@ class RegionalTypology:
             raise InputError(f"k_range {self.k_range} leaves no k between 2 and {n - 1}")
         return ks
 
+    def _k_table(self, X: np.ndarray, ks: list[int], labels: dict[str, dict[int, np.ndarray]]) -> pd.DataFrame:
+        """Per k: silhouettes of both methods, Calinski-Harabasz of the primary one, ARI between them."""
+        rows = []
+        for k in ks:
+            rows.append(
+                {
+                    "k": k,
+                    "silhouette_ward": silhouette_score(X, labels["ward"][k]),
+                    "silhouette_kmeans": silhouette_score(X, labels["kmeans"][k]),
+                    f"calinski_harabasz_{self.method}": calinski_harabasz_score(X, labels[self.method][k]),
+                    "ari_ward_kmeans": adjusted_rand_score(labels["ward"][k], labels["kmeans"][k]),
+                }
+            )
+        return pd.DataFrame(rows).set_index("k")
+
+    def _with_gap(self, X: np.ndarray, ks: list[int], k_table: pd.DataFrame) -> tuple[pd.DataFrame, GapResult]:
+        """The gap statistic over k = 1 and ``ks``, its columns joined to ``k_table`` (with a row for k = 1)."""
+        gap_init = max(5, self.n_init // 10)  # fewer k-means starts on the reference sets (speed)
+        gap = gap_statistic(
+            X,
+            lambda data, kk: cluster_labels(data, kk, method=self.method, seed=self.seed, n_init=gap_init),
+            ks=[1, *ks],
+            n_refs=self.gap_refs,
+            reference=self.gap_reference,
+            seed=self.seed,
+        )
+        k_table = pd.concat([pd.DataFrame(index=pd.Index([1], name="k")), k_table])
+        k_table = k_table.join(gap.table[["gap", "s"]].rename(columns={"s": "gap_se"}))
+        k_table["gap_rule"] = [
+            bool(gap.table.loc[k, "gap"] >= gap.table.loc[k + 1, "gap"] - gap.table.loc[k + 1, "s"])
+            if k + 1 in gap.table.index else None
+            for k in k_table.index
+        ]
+        return k_table, gap
+
     def fit(self, matrix: ContextMatrix) -> TypologyResult:
         """Run PCA, k selection and both clusterings on ``matrix``."""
         ks = self._validate(matrix.n_regions)
@@ -408,37 +467,10 @@ class RegionalTypology:
             "ward": cluster_labels(X, ks, method="ward"),
             "kmeans": cluster_labels(X, ks, method="kmeans", seed=self.seed, n_init=self.n_init),
         }
-        rows = []
-        for k in ks:
-            rows.append(
-                {
-                    "k": k,
-                    "silhouette_ward": silhouette_score(X, labels["ward"][k]),
-                    "silhouette_kmeans": silhouette_score(X, labels["kmeans"][k]),
-                    f"calinski_harabasz_{self.method}": calinski_harabasz_score(X, labels[self.method][k]),
-                    "ari_ward_kmeans": adjusted_rand_score(labels["ward"][k], labels["kmeans"][k]),
-                }
-            )
-        k_table = pd.DataFrame(rows).set_index("k")
+        k_table = self._k_table(X, ks, labels)
+        gap: GapResult | None = None
         if self.gap_refs > 0:
-            gap_init = max(5, self.n_init // 10)  # fewer k-means starts on the reference sets (speed)
-            gap = gap_statistic(
-                X,
-                lambda data, kk: cluster_labels(data, kk, method=self.method, seed=self.seed, n_init=gap_init),
-                ks=[1, *ks],
-                n_refs=self.gap_refs,
-                reference=self.gap_reference,
-                seed=self.seed,
-            )
-            k_table = pd.concat([pd.DataFrame(index=pd.Index([1], name="k")), k_table])
-            k_table = k_table.join(gap.table[["gap", "s"]].rename(columns={"s": "gap_se"}))
-            k_table["gap_rule"] = [
-                bool(gap.table.loc[k, "gap"] >= gap.table.loc[k + 1, "gap"] - gap.table.loc[k + 1, "s"])
-                if k + 1 in gap.table.index else None
-                for k in k_table.index
-            ]
-        else:
-            gap = None
+            k_table, gap = self._with_gap(X, ks, k_table)
         if self.k is not None:
             k, source = int(self.k), "given"
         else:

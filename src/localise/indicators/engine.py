@@ -16,7 +16,8 @@ import pandas as pd
 
 from localise.errors import InputError
 from localise.indicators import methods
-from localise.indicators.framework import Framework, load_framework
+from localise.indicators.framework import Framework, FrameworkSettings
+from localise.results import Results
 
 __all__ = ["CompositeIndicator", "CompositeResults", "pivot_panel"]
 
@@ -75,7 +76,7 @@ def reference_year(panel: pd.DataFrame, indicators: list[str], *, sex: str = "T"
 
 
 @dataclass
-class CompositeIndicator:
+class CompositeIndicator(FrameworkSettings):
     """Settings of a composite indicator built on a :class:`Framework`.
 
     Parameters
@@ -112,17 +113,8 @@ class CompositeIndicator:
     targets: dict[str, float] | None = None
     seed: int = 0
 
-    @property
-    def _fw(self) -> Framework:
-        """The framework, loaded by ``__post_init__`` when given as a name or path."""
-        if not isinstance(self.framework, Framework):
-            raise TypeError(f"framework not loaded: {self.framework!r}")
-        return self.framework
-
     def __post_init__(self) -> None:
-        if not isinstance(self.framework, Framework):
-            self.framework = load_framework(self.framework)
-        fw = self._fw
+        fw = self._load_framework()
         if self.outliers not in {"none", "winsorise"}:
             raise InputError(f"outliers={self.outliers!r}: expected 'none' or 'winsorise'")
         if isinstance(self.weighting, str) and self.weighting not in {"framework", "equal", "pca"}:
@@ -205,26 +197,10 @@ class CompositeIndicator:
         return raw
 
     # ------------------------------------------------------------------ fit
-    def fit(self, data: pd.DataFrame, *, groups: pd.Series | None = None) -> CompositeResults:
-        """Compute the composite for every unit (row of ``data``).
-
-        Parameters
-        ----------
-        data
-            Units × indicator columns (named as the framework's ``column`` entries).
-        groups
-            Group of every unit (e.g. country), for ``group_mean`` imputation.
-        """
+    def _normalised(self, treated: pd.DataFrame, units: pd.Index) -> tuple[pd.DataFrame, pd.Series]:
+        """Normalised indicators (higher = better) and, per indicator, the values clipped at the goalposts."""
         fw = self._fw
-        raw = self.prepare(data, groups=groups)
-        leaf = fw.levels[0]
-        policy = self._missing(leaf).get("policy", "none")
-        imputed, imputed_mask = methods.impute(raw, policy, groups=groups, seed=self.seed)
-        outlier_report = None
-        treated = imputed
-        if self.outliers == "winsorise":
-            treated, outlier_report = methods.winsorise(imputed)
-        normalised = pd.DataFrame(index=raw.index, columns=fw.indicators, dtype=float)
+        normalised = pd.DataFrame(index=units, columns=fw.indicators, dtype=float)
         clipped = pd.Series(0, index=fw.indicators, dtype=int)
         for ind in fw.indicators:
             node = fw.nodes[ind]
@@ -235,7 +211,11 @@ class CompositeIndicator:
             )
             normalised[ind] = vals
             clipped[ind] = n_clip
-        # weights
+        return normalised, clipped
+
+    def _weights(self, normalised: pd.DataFrame) -> tuple[dict[str, pd.Series], dict[str, dict]]:
+        """Weights of the members of every level below the root, and the PCA details (``weighting="pca"``)."""
+        fw = self._fw
         weights: dict[str, pd.Series] = {}
         pca_info: dict[str, dict] = {}
         for level in fw.levels[:-1]:
@@ -250,15 +230,21 @@ class CompositeIndicator:
                     for k, v in self.weighting.items():
                         if k in w.index:
                             w[k] = v
-            if self.weighting == "pca" and level == leaf:
+            if self.weighting == "pca" and level == fw.levels[0]:
                 for parent in fw.members(fw.levels[1]):
                     kids = fw.children(parent)
                     pw, info = methods.pca_weights(normalised[kids])
                     w[kids] = pw.to_numpy()
                     pca_info[parent] = info
             weights[level] = w
-        # aggregation
-        scores: dict[str, pd.DataFrame] = {leaf: normalised}
+        return weights, pca_info
+
+    def _aggregated(
+        self, normalised: pd.DataFrame, weights: dict[str, pd.Series]
+    ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+        """Scores of every level (leaves: the normalised values) and the weight coverage of the aggregates."""
+        fw = self._fw
+        scores: dict[str, pd.DataFrame] = {fw.levels[0]: normalised}
         coverage: dict[str, pd.DataFrame] = {}
         current = normalised.to_numpy()[None, :, :]
         for depth, level in enumerate(fw.levels[1:], start=1):
@@ -268,9 +254,37 @@ class CompositeIndicator:
                 current, weights[below].to_numpy()[None, :], fw.membership(level), np.array([order]),
                 min_coverage=float(self._missing(level).get("min_coverage", 1.0)),
             )
-            scores[level] = pd.DataFrame(out[0], index=raw.index, columns=fw.members(level))
-            coverage[level] = pd.DataFrame(cov[0], index=raw.index, columns=fw.members(level))
+            scores[level] = pd.DataFrame(out[0], index=normalised.index, columns=fw.members(level))
+            coverage[level] = pd.DataFrame(cov[0], index=normalised.index, columns=fw.members(level))
             current = out
+        return scores, coverage
+
+    def fit(self, data: pd.DataFrame, *, groups: pd.Series | None = None) -> CompositeResults:
+        """Compute the composite for every unit (row of ``data``).
+
+        Parameters
+        ----------
+        data
+            Units × indicator columns (named as the framework's ``column`` entries).
+        groups
+            Group of every unit (e.g. country), for ``group_mean`` imputation.
+
+        Returns
+        -------
+        CompositeResults
+            Its frames carry the SYNTHETIC flag of ``data.attrs`` in their ``attrs``.
+        """
+        fw = self._fw
+        raw = self.prepare(data, groups=groups)
+        policy = self._missing(fw.levels[0]).get("policy", "none")
+        imputed, imputed_mask = methods.impute(raw, policy, groups=groups, seed=self.seed)
+        outlier_report = None
+        treated = imputed
+        if self.outliers == "winsorise":
+            treated, outlier_report = methods.winsorise(imputed)
+        normalised, clipped = self._normalised(treated, raw.index)
+        weights, pca_info = self._weights(normalised)
+        scores, coverage = self._aggregated(normalised, weights)
         ranks = {lv: s.rank(ascending=False, method="min") for lv, s in scores.items()}
         synthetic = bool(getattr(data, "attrs", {}).get("synthetic", False))
         return CompositeResults(
@@ -280,8 +294,8 @@ class CompositeIndicator:
         )
 
 
-@dataclass
-class CompositeResults:
+@dataclass(repr=False)
+class CompositeResults(Results):
     """Result of :meth:`CompositeIndicator.fit`.
 
     Attributes
@@ -302,6 +316,9 @@ class CompositeResults:
         Per-indicator outlier report (``None`` when outliers were not treated).
     pca_info
         Per component: explained variance ratios and retained factors (PCA weighting).
+    synthetic
+        Whether the data were generated; the frames above (and those the methods return)
+        carry it in ``attrs``.
     """
 
     framework: Framework
@@ -318,6 +335,12 @@ class CompositeResults:
     outliers: pd.DataFrame | None = None
     pca_info: dict[str, dict] = field(default_factory=dict)
     synthetic: bool = False
+
+    def __post_init__(self) -> None:
+        frames = [self.raw, self.treated, self.normalised, self.imputed, *self.scores.values(),
+                  *self.ranks.values(), *self.coverage.values()]
+        for frame in frames:
+            frame.attrs["synthetic"] = self.synthetic
 
     @property
     def index(self) -> pd.Series:
@@ -390,12 +413,16 @@ class CompositeResults:
                      "min_corr_with_parent": float(corr_parent.min()),
                      "mean_corr_with_parent": float(corr_parent.mean())}
                 )
-        return pd.DataFrame(rows).set_index(["level", "node"])
+        out = pd.DataFrame(rows).set_index(["level", "node"])
+        out.attrs["synthetic"] = self.synthetic
+        return out
 
     def correlations(self, level_a: str, level_b: str) -> pd.DataFrame:
         """Pearson correlations between the nodes of two levels (rows ``level_a``, columns ``level_b``)."""
         a, b = self.scores[level_a], self.scores[level_b]
-        return pd.DataFrame({cb: a.corrwith(b[cb]) for cb in b.columns})
+        out = pd.DataFrame({cb: a.corrwith(b[cb]) for cb in b.columns})
+        out.attrs["synthetic"] = self.synthetic
+        return out
 
     def summary(self) -> str:
         """Text summary: settings, data, imputations, clipping, outliers, top units."""
@@ -419,17 +446,15 @@ class CompositeResults:
         lines.append("-" * 60)
         top = self.index.sort_values(ascending=False).head(10)
         lines.append("Top units: " + ", ".join(f"{u} {v:.2f}" for u, v in top.items()))
-        if self.synthetic:
-            lines.append("[SYNTHETIC DATA]")
+        lines.extend(self.banner())
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def to_latex(self, levels: list[str] | None = None, *, float_format: str = "%.2f") -> str:
-        """LaTeX table of the aggregate scores (units × nodes)."""
+    def to_latex(
+        self, *, caption: str | None = None, levels: list[str] | None = None, float_format: str = "%.2f"
+    ) -> str:
+        """LaTeX table of the aggregate scores (units × nodes of ``levels``, default every aggregate level)."""
         from localise.report import label
 
-        caption = label(f"{self.framework.title}: scores", self)
+        caption = label(caption or f"{self.framework.title}: scores", self.synthetic)
         return self.wide(levels).to_latex(float_format=lambda v: float_format % v, caption=caption,
                                           label=f"tab:{self.framework.name}_scores")

@@ -37,7 +37,7 @@ import yaml
 
 from localise.errors import InputError
 
-__all__ = ["Node", "Framework", "load_framework", "available_frameworks", "FRAMEWORK_DIR"]
+__all__ = ["Node", "Framework", "FrameworkSettings", "load_framework", "available_frameworks", "FRAMEWORK_DIR"]
 
 #: Folder of the frameworks shipped with the package.
 FRAMEWORK_DIR = Path(__file__).resolve().parent / "frameworks"
@@ -100,17 +100,7 @@ class Framework:
     @classmethod
     def from_dict(cls, spec: dict[str, Any], *, origin: str = "<dict>") -> Framework:
         """Validate a framework specification (the parsed YAML) and build the framework."""
-        if not isinstance(spec, dict):
-            raise InputError(f"{origin}: a framework must be a mapping, got {type(spec).__name__}")
-        for key in ("name", "levels", "nodes", "indicators"):
-            if key not in spec:
-                raise InputError(f"{origin}: missing top-level key {key!r}")
-        levels = list(spec["levels"])
-        if len(levels) < 2 or len(set(levels)) != len(levels):
-            raise InputError(f"{origin}: 'levels' must list at least two distinct level names, leaves first")
-        default_norm = str(spec.get("normalisation", "minmax"))
-        if default_norm not in _NORMALISATIONS:
-            raise InputError(f"{origin}: normalisation {default_norm!r} is not one of {sorted(_NORMALISATIONS)}")
+        levels, default_norm = _check_top_level(spec, origin)
         nodes: dict[str, Node] = {}
 
         def add(node: Node, where: str) -> None:
@@ -119,93 +109,9 @@ class Framework:
             nodes[node.id] = node
 
         for i, raw in enumerate(spec["nodes"] or []):
-            where = f"nodes[{i}]"
-            if "id" not in raw or "level" not in raw:
-                raise InputError(f"{origin}: {where}: every node needs 'id' and 'level'")
-            if raw["level"] not in levels[1:]:
-                raise InputError(
-                    f"{origin}: {where} ({raw['id']}): level {raw['level']!r} is not an aggregate level of {levels[1:]}"
-                )
-            add(
-                Node(
-                    id=str(raw["id"]),
-                    name=str(raw.get("name", raw["id"])),
-                    level=str(raw["level"]),
-                    parent=None if raw.get("parent") is None else str(raw["parent"]),
-                    weight=_weight(raw.get("weight"), origin, where),
-                ),
-                where,
-            )
+            add(_aggregate_node(raw, f"nodes[{i}]", levels, origin), f"nodes[{i}]")
         for i, raw in enumerate(spec["indicators"] or []):
-            where = f"indicators[{i}]"
-            if "id" not in raw:
-                raise InputError(f"{origin}: {where}: every indicator needs an 'id'")
-            ident = str(raw["id"])
-            if "direction" not in raw or raw["direction"] is None:
-                raise InputError(
-                    f"{origin}: {where} ({ident}): 'direction' is missing; expected 'higher' or 'lower' (is better)"
-                )
-            direction = _DIRECTIONS.get(raw["direction"])
-            if direction is None:
-                raise InputError(
-                    f"{origin}: {where} ({ident}): direction {raw['direction']!r} is not 'higher' or 'lower'"
-                )
-            goalposts = None
-            if raw.get("goalposts") is not None:
-                gp = raw["goalposts"]
-                try:
-                    goalposts = (float(gp["best"]), float(gp["worst"]))
-                except (KeyError, TypeError, ValueError) as error:
-                    raise InputError(
-                        f"{origin}: {where} ({ident}): goalposts need numeric 'best' and 'worst'"
-                    ) from error
-                if goalposts[0] == goalposts[1]:
-                    raise InputError(f"{origin}: {where} ({ident}): goalposts best == worst ({goalposts[0]})")
-                if np.sign(goalposts[0] - goalposts[1]) != direction:
-                    raise InputError(
-                        f"{origin}: {where} ({ident}): goalposts best={goalposts[0]} worst={goalposts[1]} "
-                        f"contradict direction {raw['direction']!r}"
-                    )
-            norm = raw.get("normalisation")
-            if norm is not None and norm not in _NORMALISATIONS:
-                raise InputError(
-                    f"{origin}: {where} ({ident}): normalisation {norm!r} not in {sorted(_NORMALISATIONS)}"
-                )
-            add(
-                Node(
-                    id=ident,
-                    name=str(raw.get("name", ident)),
-                    level=levels[0],
-                    parent=None if raw.get("parent") is None else str(raw["parent"]),
-                    weight=_weight(raw.get("weight"), origin, where),
-                    column=str(raw.get("column", ident)),
-                    direction=direction,
-                    goalposts=goalposts,
-                    normalisation=norm,
-                    target=None if raw.get("target") is None else float(raw["target"]),
-                    source=None if raw.get("source") is None else str(raw["source"]),
-                ),
-                where,
-            )
-        aggregation = {str(k): dict(v) for k, v in (spec.get("aggregation") or {}).items()}
-        for level, agg in aggregation.items():
-            if level not in levels[1:]:
-                raise InputError(f"{origin}: aggregation.{level}: not an aggregate level of {levels[1:]}")
-            if agg.get("method", "arithmetic") not in _AGGREGATIONS:
-                raise InputError(
-                    f"{origin}: aggregation.{level}.method {agg.get('method')!r} not in {sorted(_AGGREGATIONS)}"
-                )
-        missing = {str(k): dict(v) for k, v in (spec.get("missing") or {}).items()}
-        for level, pol in missing.items():
-            if level not in levels:
-                raise InputError(f"{origin}: missing.{level}: not a level of {levels}")
-            if pol.get("policy", "none") not in _IMPUTATIONS:
-                raise InputError(
-                    f"{origin}: missing.{level}.policy {pol.get('policy')!r} not in {sorted(_IMPUTATIONS)}"
-                )
-            cov = pol.get("min_coverage", 0.0)
-            if not 0.0 <= float(cov) <= 1.0:
-                raise InputError(f"{origin}: missing.{level}.min_coverage must be within [0, 1], got {cov}")
+            add(_indicator_node(raw, f"indicators[{i}]", levels, origin), f"indicators[{i}]")
         framework = cls(
             name=str(spec["name"]),
             levels=levels,
@@ -213,8 +119,8 @@ class Framework:
             title=str(spec.get("title", spec["name"])),
             reference=str(spec.get("reference", "")),
             normalisation=default_norm,
-            aggregation=aggregation,
-            missing=missing,
+            aggregation=_aggregation_settings(spec, levels, origin),
+            missing=_missing_settings(spec, levels, origin),
             origin=origin,
         )
         framework._validate()
@@ -378,6 +284,142 @@ class Framework:
     def __repr__(self) -> str:
         counts = ", ".join(f"{len(self.members(lv))} {lv}" for lv in self.levels)
         return f"Framework({self.name!r}: {counts})"
+
+
+class FrameworkSettings:
+    """Base of the settings classes built on a framework given as a :class:`Framework`, a name or a path.
+
+    The dataclass deriving from it declares the ``framework`` field and calls
+    :meth:`_load_framework` first thing in its ``__post_init__``.
+    """
+
+    framework: Framework | str
+
+    @property
+    def _fw(self) -> Framework:
+        """The framework, loaded by ``__post_init__`` when given as a name or path."""
+        if not isinstance(self.framework, Framework):
+            raise TypeError(f"framework not loaded: {self.framework!r}")
+        return self.framework
+
+    def _load_framework(self) -> Framework:
+        """Replace a framework name or path by the loaded :class:`Framework`, and return it."""
+        if not isinstance(self.framework, Framework):
+            self.framework = load_framework(self.framework)
+        return self.framework
+
+
+def _check_top_level(spec: Any, origin: str) -> tuple[list[str], str]:
+    """The levels (leaves first) and the default normalisation of a framework specification."""
+    if not isinstance(spec, dict):
+        raise InputError(f"{origin}: a framework must be a mapping, got {type(spec).__name__}")
+    for key in ("name", "levels", "nodes", "indicators"):
+        if key not in spec:
+            raise InputError(f"{origin}: missing top-level key {key!r}")
+    levels = list(spec["levels"])
+    if len(levels) < 2 or len(set(levels)) != len(levels):
+        raise InputError(f"{origin}: 'levels' must list at least two distinct level names, leaves first")
+    default_norm = str(spec.get("normalisation", "minmax"))
+    if default_norm not in _NORMALISATIONS:
+        raise InputError(f"{origin}: normalisation {default_norm!r} is not one of {sorted(_NORMALISATIONS)}")
+    return levels, default_norm
+
+
+def _aggregate_node(raw: dict[str, Any], where: str, levels: list[str], origin: str) -> Node:
+    """An entry of ``nodes`` (an aggregate), checked."""
+    if "id" not in raw or "level" not in raw:
+        raise InputError(f"{origin}: {where}: every node needs 'id' and 'level'")
+    if raw["level"] not in levels[1:]:
+        raise InputError(
+            f"{origin}: {where} ({raw['id']}): level {raw['level']!r} is not an aggregate level of {levels[1:]}"
+        )
+    return Node(
+        id=str(raw["id"]),
+        name=str(raw.get("name", raw["id"])),
+        level=str(raw["level"]),
+        parent=None if raw.get("parent") is None else str(raw["parent"]),
+        weight=_weight(raw.get("weight"), origin, where),
+    )
+
+
+def _goalposts(raw: dict[str, Any], direction: int, where: str, origin: str) -> tuple[float, float] | None:
+    """The ``(best, worst)`` goalposts of an indicator entry, checked against its direction."""
+    if raw.get("goalposts") is None:
+        return None
+    ident = str(raw["id"])
+    gp = raw["goalposts"]
+    try:
+        goalposts = (float(gp["best"]), float(gp["worst"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputError(f"{origin}: {where} ({ident}): goalposts need numeric 'best' and 'worst'") from error
+    if goalposts[0] == goalposts[1]:
+        raise InputError(f"{origin}: {where} ({ident}): goalposts best == worst ({goalposts[0]})")
+    if np.sign(goalposts[0] - goalposts[1]) != direction:
+        raise InputError(
+            f"{origin}: {where} ({ident}): goalposts best={goalposts[0]} worst={goalposts[1]} "
+            f"contradict direction {raw['direction']!r}"
+        )
+    return goalposts
+
+
+def _indicator_node(raw: dict[str, Any], where: str, levels: list[str], origin: str) -> Node:
+    """An entry of ``indicators`` (a leaf), checked."""
+    if "id" not in raw:
+        raise InputError(f"{origin}: {where}: every indicator needs an 'id'")
+    ident = str(raw["id"])
+    if "direction" not in raw or raw["direction"] is None:
+        raise InputError(
+            f"{origin}: {where} ({ident}): 'direction' is missing; expected 'higher' or 'lower' (is better)"
+        )
+    direction = _DIRECTIONS.get(raw["direction"])
+    if direction is None:
+        raise InputError(f"{origin}: {where} ({ident}): direction {raw['direction']!r} is not 'higher' or 'lower'")
+    goalposts = _goalposts(raw, direction, where, origin)
+    norm = raw.get("normalisation")
+    if norm is not None and norm not in _NORMALISATIONS:
+        raise InputError(f"{origin}: {where} ({ident}): normalisation {norm!r} not in {sorted(_NORMALISATIONS)}")
+    return Node(
+        id=ident,
+        name=str(raw.get("name", ident)),
+        level=levels[0],
+        parent=None if raw.get("parent") is None else str(raw["parent"]),
+        weight=_weight(raw.get("weight"), origin, where),
+        column=str(raw.get("column", ident)),
+        direction=direction,
+        goalposts=goalposts,
+        normalisation=norm,
+        target=None if raw.get("target") is None else float(raw["target"]),
+        source=None if raw.get("source") is None else str(raw["source"]),
+    )
+
+
+def _aggregation_settings(spec: dict[str, Any], levels: list[str], origin: str) -> dict[str, dict[str, Any]]:
+    """The ``aggregation`` section, checked: aggregate levels and known methods only."""
+    aggregation = {str(k): dict(v) for k, v in (spec.get("aggregation") or {}).items()}
+    for level, agg in aggregation.items():
+        if level not in levels[1:]:
+            raise InputError(f"{origin}: aggregation.{level}: not an aggregate level of {levels[1:]}")
+        if agg.get("method", "arithmetic") not in _AGGREGATIONS:
+            raise InputError(
+                f"{origin}: aggregation.{level}.method {agg.get('method')!r} not in {sorted(_AGGREGATIONS)}"
+            )
+    return aggregation
+
+
+def _missing_settings(spec: dict[str, Any], levels: list[str], origin: str) -> dict[str, dict[str, Any]]:
+    """The ``missing`` section, checked: known levels and policies, coverage within [0, 1]."""
+    missing = {str(k): dict(v) for k, v in (spec.get("missing") or {}).items()}
+    for level, pol in missing.items():
+        if level not in levels:
+            raise InputError(f"{origin}: missing.{level}: not a level of {levels}")
+        if pol.get("policy", "none") not in _IMPUTATIONS:
+            raise InputError(
+                f"{origin}: missing.{level}.policy {pol.get('policy')!r} not in {sorted(_IMPUTATIONS)}"
+            )
+        cov = pol.get("min_coverage", 0.0)
+        if not 0.0 <= float(cov) <= 1.0:
+            raise InputError(f"{origin}: missing.{level}.min_coverage must be within [0, 1], got {cov}")
+    return missing
 
 
 def _weight(value: Any, origin: str, where: str) -> float | None:

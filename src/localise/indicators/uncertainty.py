@@ -48,7 +48,8 @@ import pandas as pd
 from localise.errors import InputError
 from localise.indicators import methods
 from localise.indicators.engine import CompositeIndicator
-from localise.indicators.framework import Framework, load_framework
+from localise.indicators.framework import Framework, FrameworkSettings
+from localise.results import Results
 
 __all__ = ["UncertaintyAnalysis", "UncertaintyResults", "evaluate_chunk"]
 
@@ -150,7 +151,7 @@ def evaluate_chunk(payload: dict[str, Any], design: np.ndarray) -> tuple[np.ndar
 
 # ---------------------------------------------------------------------------- settings
 @dataclass
-class UncertaintyAnalysis:
+class UncertaintyAnalysis(FrameworkSettings):
     """Monte Carlo uncertainty and Sobol sensitivity analysis of a framework's ranking.
 
     Parameters
@@ -197,17 +198,8 @@ class UncertaintyAnalysis:
     scheduler: str | None = None
     num_resamples: int = 100
 
-    @property
-    def _fw(self) -> Framework:
-        """The framework, loaded by ``__post_init__`` when given as a name or path."""
-        if not isinstance(self.framework, Framework):
-            raise TypeError(f"framework not loaded: {self.framework!r}")
-        return self.framework
-
     def __post_init__(self) -> None:
-        if not isinstance(self.framework, Framework):
-            self.framework = load_framework(self.framework)
-        fw = self._fw
+        fw = self._load_framework()
         if not 0 <= self.weight_range < 1:
             raise InputError(f"weight_range={self.weight_range}: expected a number in [0, 1)")
         if self.n_replications < 1 or self.chunk_size < 1:
@@ -380,7 +372,11 @@ def saltelli_design(problem: dict[str, Any], base_n: int, *, seed: int) -> np.nd
     from SALib.sample import sobol as sobol_sample
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SALib warns when N is not a power of 2
+        # scipy's Sobol sampler warns when base_n is not a power of 2; base_n follows n_replications instead
+        warnings.filterwarnings(
+            "ignore", message="The balance properties of Sobol' points require n to be a power of 2",
+            category=UserWarning,
+        )
         return sobol_sample.sample(problem, base_n, calc_second_order=False, scramble=True, seed=seed)
 
 
@@ -389,7 +385,10 @@ def sobol_table(problem: dict[str, Any], y: np.ndarray, *, num_resamples: int = 
     from SALib.analyze import sobol as sobol_analyze
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        # when no replication moves the ranking, y is constant: SALib divides by its zero standard
+        # deviation and the indices come out NaN, which the table shows
+        warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning)
+        warnings.filterwarnings("ignore", message="Constant values encountered", category=UserWarning)
         si = sobol_analyze.analyze(problem, np.asarray(y, dtype=float), calc_second_order=False,
                                    num_resamples=num_resamples, seed=seed)
     names = list(dict.fromkeys(problem.get("groups") or problem["names"]))
@@ -398,8 +397,8 @@ def sobol_table(problem: dict[str, Any], y: np.ndarray, *, num_resamples: int = 
 
 
 # ---------------------------------------------------------------------------- results
-@dataclass
-class UncertaintyResults:
+@dataclass(repr=False)
+class UncertaintyResults(Results):
     """Result of :meth:`UncertaintyAnalysis.run`.
 
     Attributes
@@ -414,6 +413,8 @@ class UncertaintyResults:
         First-order (S1) and total (ST) Sobol indices per factor with 95 % bootstrap half-widths.
     timings
         Seconds spent preparing, computing the replications and estimating the indices.
+    synthetic
+        Whether the data were generated; ``sobol`` and the frames the methods return carry it in ``attrs``.
     """
 
     settings: dict[str, Any]
@@ -427,6 +428,10 @@ class UncertaintyResults:
     timings: dict[str, float] = field(default_factory=dict)
     synthetic: bool = False
 
+    def __post_init__(self) -> None:
+        for frame in (self.design, self.sobol):
+            frame.attrs["synthetic"] = self.synthetic
+
     @property
     def n_replications(self) -> int:
         """Number of model evaluations."""
@@ -435,7 +440,8 @@ class UncertaintyResults:
     def rank_summary(self) -> pd.DataFrame:
         """Per unit: reference rank and score, median rank, 5th/95th percentile rank and width."""
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+            # a unit with no score in any replication has NaN percentiles, shown as such
+            warnings.filterwarnings("ignore", message="All-NaN slice encountered", category=RuntimeWarning)
             q = np.nanpercentile(self.ranks, [5, 50, 95], axis=0)
             sq = np.nanpercentile(self.scores, [5, 50, 95], axis=0)
         out = pd.DataFrame({
@@ -468,20 +474,15 @@ class UncertaintyResults:
         wide = rs.sort_values("rank_interval", ascending=False).head(5)
         lines.append("Widest 5-95% rank intervals: " + ", ".join(
             f"{u} [{r.rank_p05:.0f}-{r.rank_p95:.0f}]" for u, r in wide.iterrows()))
-        if self.synthetic:
-            lines.append("[SYNTHETIC DATA]")
+        lines.extend(self.banner())
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def to_latex(self) -> str:
+    def to_latex(self, *, caption: str | None = None) -> str:
         """LaTeX table of the Sobol indices."""
         from localise.report import label
 
-        return self.sobol.to_latex(float_format=lambda v: f"{v:.3f}",
-                                   caption=label("Sobol sensitivity indices on the average rank shift", self),
-                                   label="tab:sobol")
+        caption = label(caption or "Sobol sensitivity indices on the average rank shift", self.synthetic)
+        return self.sobol.to_latex(float_format=lambda v: f"{v:.3f}", caption=caption, label="tab:sobol")
 
     def plot_rank_intervals(self, ax: Any = None, *, top: int | None = None, labels: bool = True) -> Any:
         """Rank-shift plot: reference rank against median rank with 5–95 % intervals."""
