@@ -27,7 +27,7 @@ from localise.qca.truthtable import truth_table
 __all__ = ["robustness", "RobustnessResult"]
 
 
-@dataclass
+@dataclass(repr=False)
 class RobustnessResult(_TableResult):
     """One row per setting: solution, fit, cases covered and agreement with the baseline."""
 
@@ -83,9 +83,6 @@ class RobustnessResult(_TableResult):
         else:
             text += " The baseline solution holds in most settings."
         return text, numbers
-
-    def __str__(self) -> str:
-        return self.summary() + "\n" + self.table.to_string(index=False)
 
 
 def _calibrated(raw: pd.DataFrame, anchors: Mapping[str, Any], shift: float) -> pd.DataFrame:

@@ -19,6 +19,8 @@ import pandas as pd
 
 from localise.errors import InputError
 from localise.qca.expressions import condition_kinds, outcome_membership, parse_literal
+from localise.qca.fit import latex_table
+from localise.results import Results
 
 __all__ = ["TruthTable", "truth_table", "MAX_CONDITIONS", "COMPLETE_ROW_LIMIT"]
 
@@ -41,8 +43,8 @@ def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
     return [str(v) for v in value]
 
 
-@dataclass
-class TruthTable:
+@dataclass(repr=False)
+class TruthTable(Results):
     """A truth table: observed rows with OUT, n, incl, PRI and cases; remainders implicit.
 
     Attributes
@@ -179,9 +181,7 @@ class TruthTable:
         return frame
 
     def summary(self) -> str:
-        return str(self)
-
-    def __str__(self) -> str:
+        """The table as R prints it: settings, then one line per row (see :meth:`to_frame`)."""
         frame = self.to_frame()
         show_cases = self.settings.get("show_cases", True)
         lines = [
@@ -210,11 +210,9 @@ class TruthTable:
             lines.append(line)
         return "\n".join(lines)
 
-    __repr__ = __str__
-
-    def to_latex(self, *, caption: str | None = None, digits: int = 3) -> str:
-        frame = self.to_frame().reset_index()
-        return frame.to_latex(index=False, float_format=f"%.{digits}f", caption=caption, na_rep="-")
+    def to_latex(self, *, caption: str | None = None) -> str:
+        """:meth:`to_frame` (row numbers as a column) as LaTeX, numbers to 3 decimals, missing as ``-``."""
+        return latex_table(self.to_frame().reset_index(), caption=caption, synthetic=self.synthetic)
 
 
 #: R's QCA refuses multi-value conditions with more levels than this.
