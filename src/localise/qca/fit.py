@@ -15,7 +15,6 @@ import pandas as pd
 
 from localise.errors import InputError
 from localise.qca.expressions import (
-    Term,
     condition_kinds,
     format_term,
     outcome_membership,
@@ -226,8 +225,3 @@ def pof(
         table=frame, relation=relation, outcome=outcome, settings={"setms": setms if isinstance(setms, str) else None}
     )
 
-
-def term_memberships(
-    data: pd.DataFrame, terms: Sequence[Term], names: Sequence[str], mv: Mapping[str, bool]
-) -> dict[str, np.ndarray]:
-    return {name: term_membership(data, term, mv) for name, term in zip(names, terms, strict=True)}

@@ -35,7 +35,7 @@ import pandas as pd
 
 from localise.errors import InputError
 from localise.qca import _engine
-from localise.qca.expressions import Term, format_term, parse_literal, term_membership
+from localise.qca.expressions import Term, format_term, parse_term, term_membership
 from localise.qca.fit import format_fit_value, latex_table, model_fit_table
 from localise.qca.truthtable import TruthTable
 from localise.results import Results
@@ -129,7 +129,7 @@ class Solution(Results):
         multivalue = {c: tt.kinds[c] == "mv" for c in tt.conditions}
         out = np.zeros(len(tt.data))
         for term in terms:
-            out = np.maximum(out, term_membership(tt.data, _parse(term, tt), multivalue))
+            out = np.maximum(out, term_membership(tt.data, _parse_term(term, tt), multivalue))
         return out
 
     # ---------------------------------------------------------------- output
@@ -235,10 +235,7 @@ def _fit_text(fit: ModelFit, models: list[list[str]]) -> str:
     lines.append("-" * len(head))
     for name in model_names:
         _, solution_frame = fit.per_model[name]
-        model_fit = solution_frame.iloc[0]
-        lines.append(
-            f"{'':>{number_width}}  {name:>{term_width}}  " + _fit_columns(model_fit, ("inclS", "PRI", "covS"))
-        )
+        lines.append(_model_fit_line(name, solution_frame.iloc[0], number_width, term_width))
     return "\n".join(lines)
 
 
@@ -256,11 +253,13 @@ def _single_model_fit_text(fit: ModelFit) -> str:
             + f"  {row.cases}"
         )
     lines.append("-" * (len(head) - 7))
-    model_fit = solution.iloc[0]
-    lines.append(
-        f"{'':>{number_width}}  {model_fit['term']:>{term_width}}  " + _fit_columns(model_fit, ("inclS", "PRI", "covS"))
-    )
+    lines.append(_model_fit_line(solution["term"].iloc[0], solution.iloc[0], number_width, term_width))
     return "\n".join(lines)
+
+
+def _model_fit_line(name: str, model_fit: pd.Series, number_width: int, term_width: int) -> str:
+    """The line of a model's fit under its terms (no row number, no covU)."""
+    return f"{'':>{number_width}}  {name:>{term_width}}  " + _fit_columns(model_fit, ("inclS", "PRI", "covS"))
 
 
 def _fit_columns(row: Any, columns: Sequence[str]) -> str:
@@ -285,24 +284,9 @@ def _cube_names(cubes: np.ndarray, tt: TruthTable) -> list[str]:
     return [_cube_name(cube, tt) for cube in cubes]
 
 
-def _sort_key(cube: np.ndarray) -> tuple:
-    """R's order: complexity, then literals by condition position, ``~X`` before ``X``."""
-    lits = tuple((j, int(v)) for j, v in enumerate(cube) if v != _engine.FREE)
-    return (len(lits), lits)
-
-
-def _parse(term: str, tt: TruthTable) -> Term:
-    if term.strip() == "1":
-        return ()
-    lits = []
-    for part in term.split("*"):
-        name, value, neg = parse_literal(part)
-        if value is None:
-            value = 0 if neg else 1
-        elif neg:
-            value = 1 - value
-        lits.append((name, value))
-    return tuple(lits)
+def _parse_term(term: str, tt: TruthTable) -> Term:
+    """A term in R's notation (``A*~B``, ``X[2]``, ``1``) as (condition, value) pairs."""
+    return () if term.strip() == "1" else parse_term(term)
 
 
 @dataclass
@@ -324,49 +308,51 @@ class DirectionalExpectations:
 _DIR_SPLIT = re.compile(r"[,+;](?![^\[{]*[\]}])")
 
 
+def _condition_index(name: str, tt: TruthTable) -> int:
+    """Position of a condition named in ``dir_exp``."""
+    if name not in tt.conditions:
+        raise InputError(f"dir_exp: {name!r} is not a condition of the truth table (conditions: {tt.conditions})")
+    return tt.conditions.index(name)
+
+
 def _literal_values(text: str, tt: TruthTable) -> tuple[int, set[int]]:
     """Condition index and expected values of ``X``, ``~X``, ``X[v]`` or ``X[v1,v2]``."""
     text = text.strip()
     m = re.fullmatch(r"(~?)\s*([A-Za-z_.][A-Za-z0-9_.]*)\s*(?:[\[{]([0-9,\s]+)[\]}])?", text)
     if not m:
         raise InputError(f"dir_exp: cannot read the expectation {text!r}")
-    neg, name, values = m.groups()
-    if name not in tt.conditions:
-        raise InputError(f"dir_exp: {name!r} is not a condition of the truth table (conditions: {tt.conditions})")
-    j = tt.conditions.index(name)
-    L = tt.noflevels[j]
-    if values is None:
-        if L > 2:
+    negated, name, listed = m.groups()
+    j = _condition_index(name, tt)
+    n_levels = tt.noflevels[j]
+    if listed is None:
+        if n_levels > 2:
             raise InputError(f"dir_exp: {name!r} is multi-value; write the expected level(s) as {name}[v]")
-        vals = {0 if neg else 1}
+        values = {0 if negated else 1}
     else:
-        vals = {int(v) for v in values.split(",") if v.strip()}
-        if neg:
-            if L > 2 or len(vals) != 1:
+        values = {int(v) for v in listed.split(",") if v.strip()}
+        if negated:
+            if n_levels > 2 or len(values) != 1:
                 raise InputError(f"dir_exp: negated multi-value expectation {text!r} is ambiguous; write the level(s)")
-            vals = {1 - next(iter(vals))}
-    if any(not 0 <= v < L for v in vals):
-        raise InputError(f"dir_exp: value(s) {sorted(vals)} for {name!r} outside 0..{L - 1}")
-    return j, vals
+            values = {1 - next(iter(values))}
+    if any(not 0 <= v < n_levels for v in values):
+        raise InputError(f"dir_exp: value(s) {sorted(values)} for {name!r} outside 0..{n_levels - 1}")
+    return j, values
 
 
 def _parse_dir_exp(dir_exp: Any, tt: TruthTable) -> DirectionalExpectations:
     """Directional expectations: literals (``"DEV, ~URB, IND[2]"`` or a list), a mapping
     ``{"DEV": 1, "IND": [1, 2]}`` (``"-"`` = none) or conjunctions (``"DEV*~URB"``)."""
     out = DirectionalExpectations()
-    if dir_exp is None or (isinstance(dir_exp, str) and not dir_exp.strip()):
+    if _no_dir_exp(dir_exp):
         return out
     if isinstance(dir_exp, Mapping):
         for name, value in dir_exp.items():
             if isinstance(value, str) and value.strip() == "-":
-                if name not in tt.conditions:
-                    raise InputError(
-                        f"dir_exp: {name!r} is not a condition of the truth table (conditions: {tt.conditions})"
-                    )
+                _condition_index(name, tt)  # no expectation, but the condition must exist
                 continue
-            values = value if isinstance(value, (list, tuple, set)) else [value]
-            j, vals = _literal_values(f"{name}[{','.join(str(int(v)) for v in values)}]", tt)
-            out.single.setdefault(j, set()).update(vals)
+            levels = value if isinstance(value, (list, tuple, set)) else [value]
+            j, values = _literal_values(f"{name}[{','.join(str(int(v)) for v in levels)}]", tt)
+            out.single.setdefault(j, set()).update(values)
         return out
     parts = _DIR_SPLIT.split(dir_exp) if isinstance(dir_exp, str) else [str(p) for p in dir_exp]
     for part in (p.strip() for p in parts):
@@ -374,15 +360,12 @@ def _parse_dir_exp(dir_exp: Any, tt: TruthTable) -> DirectionalExpectations:
             continue
         blank = re.fullmatch(r"([A-Za-z_.][A-Za-z0-9_.]*)\s*[\[{]\s*-\s*[\]}]", part)
         if blank:  # "X[-]": no expectation for X
-            if blank.group(1) not in tt.conditions:
-                raise InputError(
-                    f"dir_exp: {blank.group(1)!r} is not a condition of the truth table (conditions: {tt.conditions})"
-                )
+            _condition_index(blank.group(1), tt)
             continue
         literals = [_literal_values(lit, tt) for lit in part.split("*")]
         if len(literals) == 1:
-            j, vals = literals[0]
-            out.single.setdefault(j, set()).update(vals)
+            j, values = literals[0]
+            out.single.setdefault(j, set()).update(values)
             continue
         # a conjunction; several values of one literal give one conjunction per value
         if len({j for j, _ in literals}) != len(literals):
@@ -396,7 +379,9 @@ def _no_dir_exp(dir_exp: Any) -> bool:
     return dir_exp is None or (isinstance(dir_exp, str) and not dir_exp.strip())
 
 
-def _easy_cubes(comp_cubes: np.ndarray, pars_cubes: np.ndarray, dirs: DirectionalExpectations) -> np.ndarray:
+def _easy_cubes(
+    conservative_cubes: np.ndarray, parsimonious_cubes: np.ndarray, expectations: DirectionalExpectations
+) -> np.ndarray:
     """Cubes holding the easy counterfactuals of one conservative and one parsimonious model.
 
     R's rule: for each conservative term and each parsimonious term that contains it,
@@ -406,22 +391,23 @@ def _easy_cubes(comp_cubes: np.ndarray, pars_cubes: np.ndarray, dirs: Directiona
     conservative term takes every expected value among them.
     """
     out = []
-    for comp in comp_cubes:
-        for pars in pars_cubes:
-            fixed = pars != _engine.FREE
-            if not np.array_equal(pars[fixed], comp[fixed]):
+    for conservative in conservative_cubes:
+        for parsimonious in parsimonious_cubes:
+            fixed = parsimonious != _engine.FREE
+            if not np.array_equal(parsimonious[fixed], conservative[fixed]):
                 continue
-            open_ = (comp != _engine.FREE) & ~fixed
-            res = comp.copy()
-            for j, values in dirs.single.items():
-                if open_[j] and int(comp[j]) not in values:
-                    res[j] = _engine.FREE
-            for joint in dirs.joint:
-                cols = [j for j in joint if open_[j]]
-                if any(int(comp[j]) != joint[j] for j in cols):
-                    res[cols] = _engine.FREE
-            out.append(res)
-    k = comp_cubes.shape[1] if comp_cubes.ndim == 2 else 0
+            # fixed by the conservative term only: the conditions an expectation may free
+            freeable = (conservative != _engine.FREE) & ~fixed
+            easy = conservative.copy()
+            for j, values in expectations.single.items():
+                if freeable[j] and int(conservative[j]) not in values:
+                    easy[j] = _engine.FREE
+            for joint in expectations.joint:
+                columns = [j for j in joint if freeable[j]]
+                if any(int(conservative[j]) != joint[j] for j in columns):
+                    easy[columns] = _engine.FREE
+            out.append(easy)
+    k = conservative_cubes.shape[1] if conservative_cubes.ndim == 2 else 0
     return np.asarray(out, dtype=np.int64).reshape(-1, k)
 
 
@@ -439,7 +425,7 @@ def _parse_rows(spec: Any, tt: TruthTable, argument: str) -> np.ndarray:
             rows.append(int(item))
             continue
         for term_text in str(item).split("+"):
-            term = _parse(term_text.strip(), tt)
+            term = _parse_term(term_text.strip(), tt)
             cube = np.full(len(tt.conditions), _engine.FREE, dtype=np.int64)
             for name, value in term:
                 if name not in tt.conditions:
@@ -468,16 +454,16 @@ def _cube_memberships(tt: TruthTable, cubes: np.ndarray) -> np.ndarray:
     X = tt.condition_values
     out = np.ones((cubes.shape[0], X.shape[0]))
     for j, cond in enumerate(tt.conditions):
-        vals = cubes[:, j]
-        rows = np.flatnonzero(vals != _engine.FREE)
-        if rows.size == 0:
+        values = cubes[:, j]
+        fixing = np.flatnonzero(values != _engine.FREE)  # the cubes with a literal on this condition
+        if fixing.size == 0:
             continue
         x = X[:, j]
         if tt.kinds[cond] == "mv":
-            lit = (x[None, :] == vals[rows, None]).astype(float)
+            literal = (x[None, :] == values[fixing, None]).astype(float)
         else:
-            lit = np.where(vals[rows, None] == 1, x[None, :], 1.0 - x[None, :])
-        out[rows] = np.minimum(out[rows], lit)
+            literal = np.where(values[fixing, None] == 1, x[None, :], 1.0 - x[None, :])
+        out[fixing] = np.minimum(out[fixing], literal)
     return out
 
 
@@ -532,19 +518,21 @@ class _Chart:
     models: list[list[int]]
 
     def covered(self, i: int) -> np.ndarray:
+        """Positions (among the positive rows) of the configurations implicant ``i`` covers."""
         return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
-    def dense(self, n_pos: int) -> np.ndarray:
-        out = np.zeros((self.cubes.shape[0], n_pos), dtype=bool)
+    def dense(self, n_positives: int) -> np.ndarray:
+        """Boolean chart: implicants x positive configurations."""
+        out = np.zeros((self.cubes.shape[0], n_positives), dtype=bool)
         rows = np.repeat(np.arange(self.cubes.shape[0]), np.diff(self.indptr))
         out[rows, self.indices] = True
         return out
 
 
-def _csr_from_dense(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    counts = cov.sum(axis=1)
+def _csr_from_dense(coverage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    counts = coverage.sum(axis=1)
     indptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
-    indices = np.nonzero(cov)[1].astype(np.int64)
+    indices = np.nonzero(coverage)[1].astype(np.int64)
     return indptr, indices
 
 
@@ -559,7 +547,11 @@ def _select_rows(
 
 
 def _solve(
-    cubes: np.ndarray, pos: np.ndarray, row_dom: bool, all_sol: bool, csr: tuple[np.ndarray, np.ndarray] | None = None
+    cubes: np.ndarray,
+    positives: np.ndarray,
+    row_dom: bool,
+    all_sol: bool,
+    csr: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> _Chart:
     """Sort implicants R-like, solve the chart, return all minimal models.
 
@@ -567,7 +559,7 @@ def _solve(
     expanded over the class members afterwards (exact; much smaller charts).
     """
     if csr is None:
-        indptr, indices = _csr_from_dense(_engine.covers(cubes, pos))
+        indptr, indices = _csr_from_dense(_engine.covers(cubes, positives))
     else:
         indptr, indices = csr
     lengths = np.diff(indptr)
@@ -576,13 +568,13 @@ def _solve(
     if row_dom:
         # R's row dominance: an implicant whose columns are a proper subset of another
         # implicant's columns leaves the chart; implicants of equal coverage all stay.
-        keep = ~_engine.strictly_dominated(indptr, indices, pos.shape[0])
+        keep = ~_engine.strictly_dominated(indptr, indices, positives.shape[0])
         if not keep.all():
             cubes, indptr, indices = _select_rows(cubes, indptr, indices, np.flatnonzero(keep))
     _, members = _engine.coverage_classes(indptr, indices)
     representatives = np.asarray([int(m[0]) for m in members], dtype=np.int64)
     _, class_indptr, class_indices = _select_rows(cubes, indptr, indices, representatives)
-    class_models = _engine.solve_chart(class_indptr, class_indices, pos.shape[0], all_sol=all_sol)
+    class_models = _engine.solve_chart(class_indptr, class_indices, positives.shape[0], all_sol=all_sol)
     models: list[tuple[int, ...]] = []
     for class_model in class_models:
         for combo in itertools.product(*[members[c].tolist() for c in class_model]):

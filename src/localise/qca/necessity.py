@@ -29,14 +29,20 @@ __all__ = ["necessity", "super_subset"]
 TOL = 1e-10
 
 
-def necessity(
-    data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None = None, *, negated: bool = True
-) -> FitResult:
-    """inclN, RoN and covN of each condition (and of its negation when ``negated``)."""
+def _condition_columns(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None) -> list[str]:
+    """The conditions (default: every column but the outcome's), which must not include the outcome."""
     out_name = parse_literal(outcome)[0]
     conds = list(conditions) if conditions is not None else [c for c in data.columns if c != out_name]
     if out_name in conds:
         raise InputError(f"conditions: the outcome {out_name!r} is also among the conditions")
+    return conds
+
+
+def necessity(
+    data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None = None, *, negated: bool = True
+) -> FitResult:
+    """inclN, RoN and covN of each condition (and of its negation when ``negated``)."""
+    conds = _condition_columns(data, outcome, conditions)
     kinds = condition_kinds(data, conds)
     exprs = []
     for c in conds:
@@ -173,10 +179,7 @@ def super_subset(
     """
     if relation not in ("necessity", "sufficiency"):
         raise InputError(f"relation: expected 'necessity' or 'sufficiency', got {relation!r}")
-    out_name = parse_literal(outcome)[0]
-    conds = list(conditions) if conditions is not None else [c for c in data.columns if c != out_name]
-    if out_name in conds:
-        raise InputError(f"conditions: the outcome {out_name!r} is also among the conditions")
+    conds = _condition_columns(data, outcome, conditions)
     kinds = condition_kinds(data, conds)
     mv = any(k == "mv" for k in kinds.values())
     _, y, _ = outcome_membership(data, outcome)

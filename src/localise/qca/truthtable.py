@@ -19,7 +19,7 @@ import pandas as pd
 
 from localise.errors import InputError
 from localise.qca.expressions import condition_kinds, outcome_membership, parse_literal
-from localise.qca.fit import latex_table
+from localise.qca.fit import format_fit_value, latex_table
 from localise.results import Results
 
 __all__ = ["TruthTable", "truth_table", "MAX_CONDITIONS", "COMPLETE_ROW_LIMIT"]
@@ -202,8 +202,7 @@ class TruthTable(Results):
         lines.append(head)
         for r, rec in frame.iterrows():
             vals = " ".join(f"{int(rec[c]):>{max(len(c), 1)}}" for c in self.conditions)
-            incl = "  -  " if pd.isna(rec["incl"]) else f"{rec['incl']:.3f}"
-            pri = "  -  " if pd.isna(rec["PRI"]) else f"{rec['PRI']:.3f}"
+            incl, pri = format_fit_value(rec["incl"]), format_fit_value(rec["PRI"])
             line = f"{r:>{rw}} {vals}     {rec['OUT']}  {int(rec['n']):>4}  {incl} {pri}"
             if show_cases:
                 line += f"  {rec['cases']}"
