@@ -15,11 +15,11 @@ implicants, from the chart too); see :mod:`localise.qca._engine` for the algorit
 ``docs/methods/qca_r_agreement.md`` for each rule and where R differs.
 
 The public function is spelled :func:`minimize`, as in R's ``QCA::minimize``, and has no
-``minimise`` alias: the name is the R function it reproduces (the reference cases, the
-``localise qca minimize`` command and the R agreement notes use R's names), while the
-prose, and this module's name, stay British. The module's name differing from the
-function's also keeps ``import localise.qca.minimise`` from replacing the function
-``localise.qca.minimize`` with a module on the package.
+``minimise`` alias: its name is that of the R function it reproduces, which the reference
+cases, the ``localise qca minimize`` command, the notebooks and the R agreement notes all
+use, while the prose, and this module's name, stay British. The module must not be named
+like the function anyway: a submodule ``localise.qca.minimize``, once imported, would
+replace the function of that name on the package.
 """
 
 from __future__ import annotations
