@@ -81,77 +81,76 @@ class _Cuts:
     pri: float
 
 
-def _conjunction_rows(
-    lits: list[_Literal],
-    by_cond: dict[int, list[int]],
-    y: np.ndarray,
-    relation: str,
-    cuts: _Cuts,
-    depth: int,
-    name: Callable[[Sequence[int], str], str],
-) -> list[dict[str, Any]]:
-    """Conjunctions passing the cut-offs, searched level by level (one more condition per level)."""
-    rows: list[dict[str, Any]] = []
-    passing_incl: list[frozenset[int]] = []
-    frontier: list[tuple[tuple[int, ...], np.ndarray]] = [((li,), lits[li][2]) for li in range(len(lits))]
-    level = 1
-    while frontier and level <= depth:
-        nxt = []
-        for combo, x in frontier:
-            if relation == "sufficiency":
-                if any(s <= set(combo) for s in passing_incl):
-                    continue
-                f = sufficiency_fit(x, y)
-                if f["inclS"] >= cuts.incl - TOL:
-                    passing_incl.append(frozenset(combo))
-                    if f["PRI"] >= cuts.pri - TOL and f["covS"] >= cuts.cov - TOL:
-                        rows.append({"term": name(combo, "*"), **f})
-                    continue
-                if f["covS"] < cuts.cov - TOL:
-                    continue  # extensions only lose coverage
-            else:
-                f = necessity_fit(x, y)
-                if f["inclN"] < cuts.incl - TOL:
-                    continue  # extensions only lose inclusion
-                if f["covN"] >= cuts.cov - TOL and f["RoN"] >= cuts.ron - TOL:
-                    rows.append({"term": name(combo, "*"), **f})
-            last_cond = lits[combo[-1]][0]
-            for j in range(last_cond + 1, len(by_cond)):
-                for li in by_cond[j]:
-                    nxt.append((combo + (li,), np.minimum(x, lits[li][2])))
-        frontier = nxt
-        level += 1
-    return rows
+@dataclass
+class _Search:
+    """What the superset/subset search works on: literals, outcome, cut-offs, depth and term names."""
 
+    lits: list[_Literal]
+    #: literals (positions in ``lits``) of each condition
+    by_cond: dict[int, list[int]]
+    y: np.ndarray
+    cuts: _Cuts
+    depth: int
+    #: name of a combination of literals, joined by ``*`` or ``+``
+    name: Callable[[Sequence[int], str], str]
 
-def _disjunction_rows(
-    lits: list[_Literal],
-    by_cond: dict[int, list[int]],
-    y: np.ndarray,
-    cuts: _Cuts,
-    depth: int,
-    name: Callable[[Sequence[int], str], str],
-) -> list[dict[str, Any]]:
-    """Necessary disjunctions of literals of different conditions, none containing a smaller necessary one."""
-    rows: list[dict[str, Any]] = []
-    necessary: list[frozenset[int]] = [
-        frozenset([li]) for li in range(len(lits)) if necessity_fit(lits[li][2], y)["inclN"] >= cuts.incl - TOL
-    ]
-    for size in range(2, depth + 1):
-        found_now = []
-        for cset in itertools.combinations(range(len(by_cond)), size):
-            for combo in itertools.product(*[by_cond[j] for j in cset]):
-                sc = frozenset(combo)
-                if any(s <= sc for s in necessary):
-                    continue
-                x = np.max(np.vstack([lits[i][2] for i in combo]), axis=0)
-                f = necessity_fit(x, y)
-                if f["inclN"] >= cuts.incl - TOL:
-                    found_now.append(sc)
+    def conjunction_rows(self, relation: str) -> list[dict[str, Any]]:
+        """Conjunctions passing the cut-offs, searched level by level (one more condition per level)."""
+        lits, y, cuts = self.lits, self.y, self.cuts
+        rows: list[dict[str, Any]] = []
+        passing_incl: list[frozenset[int]] = []
+        frontier: list[tuple[tuple[int, ...], np.ndarray]] = [((li,), lits[li][2]) for li in range(len(lits))]
+        level = 1
+        while frontier and level <= self.depth:
+            nxt = []
+            for combo, x in frontier:
+                if relation == "sufficiency":
+                    if any(s <= set(combo) for s in passing_incl):
+                        continue
+                    f = sufficiency_fit(x, y)
+                    if f["inclS"] >= cuts.incl - TOL:
+                        passing_incl.append(frozenset(combo))
+                        if f["PRI"] >= cuts.pri - TOL and f["covS"] >= cuts.cov - TOL:
+                            rows.append({"term": self.name(combo, "*"), **f})
+                        continue
+                    if f["covS"] < cuts.cov - TOL:
+                        continue  # extensions only lose coverage
+                else:
+                    f = necessity_fit(x, y)
+                    if f["inclN"] < cuts.incl - TOL:
+                        continue  # extensions only lose inclusion
                     if f["covN"] >= cuts.cov - TOL and f["RoN"] >= cuts.ron - TOL:
-                        rows.append({"term": name(combo, "+"), **f})
-        necessary += found_now
-    return rows
+                        rows.append({"term": self.name(combo, "*"), **f})
+                last_cond = lits[combo[-1]][0]
+                for j in range(last_cond + 1, len(self.by_cond)):
+                    for li in self.by_cond[j]:
+                        nxt.append((combo + (li,), np.minimum(x, lits[li][2])))
+            frontier = nxt
+            level += 1
+        return rows
+
+    def disjunction_rows(self) -> list[dict[str, Any]]:
+        """Necessary disjunctions of literals of different conditions, none containing a smaller necessary one."""
+        lits, y, cuts = self.lits, self.y, self.cuts
+        rows: list[dict[str, Any]] = []
+        necessary: list[frozenset[int]] = [
+            frozenset([li]) for li in range(len(lits)) if necessity_fit(lits[li][2], y)["inclN"] >= cuts.incl - TOL
+        ]
+        for size in range(2, self.depth + 1):
+            found_now = []
+            for cset in itertools.combinations(range(len(self.by_cond)), size):
+                for combo in itertools.product(*[self.by_cond[j] for j in cset]):
+                    sc = frozenset(combo)
+                    if any(s <= sc for s in necessary):
+                        continue
+                    x = np.max(np.vstack([lits[i][2] for i in combo]), axis=0)
+                    f = necessity_fit(x, y)
+                    if f["inclN"] >= cuts.incl - TOL:
+                        found_now.append(sc)
+                        if f["covN"] >= cuts.cov - TOL and f["RoN"] >= cuts.ron - TOL:
+                            rows.append({"term": self.name(combo, "+"), **f})
+            necessary += found_now
+        return rows
 
 
 def super_subset(
@@ -197,10 +196,10 @@ def super_subset(
             return format_term(tuple((conds[lits[i][0]], lits[i][1]) for i in combo), mv=mv)
         return " + ".join(format_term(((conds[lits[i][0]], lits[i][1]),), mv=mv) for i in combo)
 
-    cuts = _Cuts(incl=incl_cut, cov=cov_cut, ron=ron_cut, pri=pri_cut)
-    rows = _conjunction_rows(lits, by_cond, y, relation, cuts, depth, name)
+    search = _Search(lits, by_cond, y, _Cuts(incl=incl_cut, cov=cov_cut, ron=ron_cut, pri=pri_cut), depth, name)
+    rows = search.conjunction_rows(relation)
     if relation == "necessity":
-        rows += _disjunction_rows(lits, by_cond, y, cuts, depth, name)
+        rows += search.disjunction_rows()
     cols = ["term", "inclN", "RoN", "covN"] if relation == "necessity" else ["term", "inclS", "PRI", "covS"]
     frame = pd.DataFrame(rows, columns=cols)
     return FitResult(
