@@ -342,6 +342,23 @@ def test_results_objects_print_and_export():
     assert list(sol.pi_chart.columns) == sol.positive_rows
 
 
+def test_results_share_the_results_base():
+    import localise.qca
+    from localise.results import Results
+
+    df = _table_from_function(3, {0, 1, 2, 5, 6, 7}, {3, 4})
+    tt = truth_table(df, "Y")
+    results = [tt, minimize(tt), pof("A*B + ~C", "Y", df, relation="sufficiency"), necessity(df, "Y")]
+    for result in results:
+        assert isinstance(result, Results)
+        assert repr(result) == str(result) == result.summary()
+        assert result._repr_html_().startswith("<pre>")
+        latex = result.to_latex(caption="Table")
+        assert r"\caption{Table}" in latex and "tabular" in latex
+    # one public spelling: R's
+    assert "minimize" in localise.qca.__all__ and "minimise" not in localise.qca.__all__
+
+
 # ------------------------------------------------------------------ fit and necessity
 def test_pof_and_necessity_hand_values():
     df = pd.DataFrame({"A": [1.0, 0.6, 0.2], "Y": [0.8, 0.7, 0.1]}, index=list("abc"))

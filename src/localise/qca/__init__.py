@@ -26,7 +26,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "minimise": [
             "IntermediateSolution",
             "Solution",
-            "minimise",
             "minimize",
         ],
         "necessity": [

@@ -135,62 +135,77 @@ def primes_from_forbidden(
     # words of 64 positives per block, bounded so that one table stays below ~64 MB
     words = max(1, min(math.ceil(m / 64), (64 << 20) // (size * 8)))
     block = 64 * words
-    pow2 = (np.int64(1) << np.arange(k, dtype=np.int64))
-    pair_S: list[np.ndarray] = []
-    pair_p: list[np.ndarray] = []
+    subset_ids: list[np.ndarray] = []
+    positive_ids: list[np.ndarray] = []
     for start in range(0, m, block):
-        Pb = P[start : start + block]
-        b = Pb.shape[0]
-        inv = np.zeros((size, words), dtype=np.uint64)
-        fstep = max(1, int(8e6 // max(1, b * k)))
-        for t0 in range(0, F.shape[0], fstep):
-            Fc = F[t0 : t0 + fstep]
-            agree = ((Pb[:, None, :] == Fc[None, :, :]) * pow2).sum(axis=2)  # (b, f) masks
-            for w in range(words):
-                rows = agree[w * 64 : (w + 1) * 64]
-                if rows.size == 0:
-                    continue
-                bits = (np.uint64(1) << np.arange(rows.shape[0], dtype=np.uint64))
-                # deduplicate (mask, bit) pairs before the unbuffered OR
-                flat = rows.ravel()
-                bit = np.repeat(bits, rows.shape[1])
-                col = inv[:, w]
-                order = np.lexsort((bit, flat))
-                flat, bit = flat[order], bit[order]
-                keep = np.ones(flat.size, dtype=bool)
-                keep[1:] = (flat[1:] != flat[:-1]) | (bit[1:] != bit[:-1])
-                np.bitwise_or.at(col, flat[keep], bit[keep])
-                inv[:, w] = col
-        # downward closure: S is invalid for p if S is a subset of some agreement set
-        for j in range(k):
-            v = inv.reshape(size >> (j + 1), 2, 1 << j, words)
-            v[:, 0] |= v[:, 1]
-        valid = ~inv
-        del inv
-        # mask padding bits of the last word
-        for w in range(words):
-            nbits = min(max(b - 64 * w, 0), 64)
-            if nbits < 64:
-                valid[:, w] &= np.uint64((1 << nbits) - 1)
-        sub = np.zeros_like(valid)
-        for j in range(k):
-            vv = valid.reshape(size >> (j + 1), 2, 1 << j, words)
-            sv = sub.reshape(size >> (j + 1), 2, 1 << j, words)
-            sv[:, 1] |= vv[:, 0]
-        minimal = valid & ~sub
-        del valid, sub
+        minimal = _minimal_fixed_sets(P[start : start + block], F, words)
         nz = np.flatnonzero(minimal.any(axis=1))
         if nz.size == 0:
             continue
         bitsu8 = np.unpackbits(minimal[nz].view(np.uint8), axis=1, bitorder="little")  # (r, 64*words)
         rr, pp = np.nonzero(bitsu8)
-        pair_S.append(nz[rr].astype(np.int64))
-        pair_p.append(pp.astype(np.int64) + start)
-    if not pair_S:
+        subset_ids.append(nz[rr].astype(np.int64))
+        positive_ids.append(pp.astype(np.int64) + start)
+    if not subset_ids:
         return np.zeros((0, k), dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    S = np.concatenate(pair_S)
-    p = np.concatenate(pair_p)
-    del pair_S, pair_p
+    return _implicants_from_pairs(np.concatenate(subset_ids), np.concatenate(positive_ids), P, noflevels)
+
+
+def _minimal_fixed_sets(Pb: np.ndarray, F: np.ndarray, words: int) -> np.ndarray:
+    """For a block of positives: table (2^k subsets x words) with bit p set where subset S is minimal for p.
+
+    S (bit j = condition j fixed) is valid for positive p when no forbidden row agrees with p
+    on all of S, and minimal when no S minus one condition is valid.
+    """
+    b, k = Pb.shape
+    size = 1 << k
+    pow2 = np.int64(1) << np.arange(k, dtype=np.int64)
+    inv = np.zeros((size, words), dtype=np.uint64)
+    fstep = max(1, int(8e6 // max(1, b * k)))
+    for t0 in range(0, F.shape[0], fstep):
+        Fc = F[t0 : t0 + fstep]
+        agree = ((Pb[:, None, :] == Fc[None, :, :]) * pow2).sum(axis=2)  # (b, f) masks
+        for w in range(words):
+            _mark_agreements(inv[:, w], agree[w * 64 : (w + 1) * 64])
+    # downward closure: S is invalid for p if S is a subset of some agreement set
+    for j in range(k):
+        v = inv.reshape(size >> (j + 1), 2, 1 << j, words)
+        v[:, 0] |= v[:, 1]
+    valid = ~inv
+    del inv
+    # mask padding bits of the last word
+    for w in range(words):
+        nbits = min(max(b - 64 * w, 0), 64)
+        if nbits < 64:
+            valid[:, w] &= np.uint64((1 << nbits) - 1)
+    sub = np.zeros_like(valid)
+    for j in range(k):
+        vv = valid.reshape(size >> (j + 1), 2, 1 << j, words)
+        sv = sub.reshape(size >> (j + 1), 2, 1 << j, words)
+        sv[:, 1] |= vv[:, 0]
+    return valid & ~sub
+
+
+def _mark_agreements(column: np.ndarray, rows: np.ndarray) -> None:
+    """Set bit p of ``column[mask]`` for every agreement mask of positive p (row p of ``rows``), in place."""
+    if rows.size == 0:
+        return
+    bits = np.uint64(1) << np.arange(rows.shape[0], dtype=np.uint64)
+    # deduplicate (mask, bit) pairs before the unbuffered OR
+    flat = rows.ravel()
+    bit = np.repeat(bits, rows.shape[1])
+    order = np.lexsort((bit, flat))
+    flat, bit = flat[order], bit[order]
+    keep = np.ones(flat.size, dtype=bool)
+    keep[1:] = (flat[1:] != flat[:-1]) | (bit[1:] != bit[:-1])
+    np.bitwise_or.at(column, flat[keep], bit[keep])
+
+
+def _implicants_from_pairs(
+    S: np.ndarray, p: np.ndarray, P: np.ndarray, noflevels: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct cubes of the (fixed set S, positive p) pairs, with the positives each covers (CSR)."""
+    k = P.shape[1]
     levels = np.asarray(noflevels, dtype=np.int64)
     base = levels + 1
     if float(np.prod(base.astype(float))) < 2.0**62:
@@ -353,93 +368,106 @@ def solve_chart(
     n_pi = indptr.size - 1
     if n_cols == 0:
         return [()]
-    lengths = np.diff(indptr)
-    owner = np.repeat(np.arange(n_pi), lengths)
     active = np.ones(n_pi, dtype=bool)
     if row_dom:
         active &= ~strictly_dominated(indptr, indices, n_cols)
+    search = _CoverSearch(indptr, indices, n_cols, max_models)
     covered_any = np.zeros(n_cols, dtype=bool)
-    covered_any[indices[active[owner]]] = True
+    covered_any[indices[active[search.owner]]] = True
     if not covered_any.all():
         raise InputError("prime implicant chart: some positive configurations cannot be covered")
-    # column -> implicants (CSC)
-    order = np.argsort(indices, kind="stable")
-    col_owner = owner[order]
-    col_size = np.bincount(indices, minlength=n_cols)
-    col_ptr = np.r_[0, np.cumsum(col_size)]
-    starts = indptr[:-1]
-    nonempty = lengths > 0
-    results: list[tuple[int, ...]] = []
+    start_unc = np.ones(n_cols, dtype=bool)
+    if all_sol:
+        search.search(start_unc, [], active.copy(), None)
+        found = [cover for cover in set(search.results) if _irredundant(cover, indptr, indices, n_cols)]
+        return sorted(found, key=lambda c: (len(c), c))
+    for size in range(1, n_cols + 1):
+        search.search(start_unc, [], active.copy(), size)
+        if search.results:
+            break
+    return sorted(set(search.results))
 
-    def per_pi_counts(uncovered: np.ndarray) -> np.ndarray:
-        vals = uncovered[indices].astype(np.int64)
-        out = np.zeros(n_pi, dtype=np.int64)
+
+def _irredundant(cover: tuple[int, ...], indptr: np.ndarray, indices: np.ndarray, n_cols: int) -> bool:
+    """Every implicant of the cover covers some column alone."""
+    count = np.zeros(n_cols, dtype=np.int64)
+    for i in cover:
+        count[indices[indptr[i] : indptr[i + 1]]] += 1
+    return all(np.any(count[indices[indptr[i] : indptr[i + 1]]] == 1) for i in cover)
+
+
+class _CoverSearch:
+    """Depth-first search of the covers of a chart (see :func:`solve_chart`); covers go to ``results``."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, n_cols: int, max_models: int) -> None:
+        self.indptr, self.indices, self.n_cols, self.max_models = indptr, indices, n_cols, max_models
+        self.n_pi = indptr.size - 1
+        self.lengths = np.diff(indptr)
+        self.owner = np.repeat(np.arange(self.n_pi), self.lengths)
+        # column -> implicants (CSC)
+        self.col_owner = self.owner[np.argsort(indices, kind="stable")]
+        self.col_size = np.bincount(indices, minlength=n_cols)
+        self.col_ptr = np.r_[0, np.cumsum(self.col_size)]
+        self.starts = indptr[:-1]
+        self.nonempty = self.lengths > 0
+        self.results: list[tuple[int, ...]] = []
+
+    def per_pi_counts(self, uncovered: np.ndarray) -> np.ndarray:
+        """Uncovered columns of each implicant."""
+        vals = uncovered[self.indices].astype(np.int64)
+        out = np.zeros(self.n_pi, dtype=np.int64)
         if vals.size:
-            out[nonempty] = np.add.reduceat(vals, starts[nonempty])
+            out[self.nonempty] = np.add.reduceat(vals, self.starts[self.nonempty])
         return out
 
-    def search(uncovered: np.ndarray, chosen: list[int], allowed: np.ndarray, budget: int | None) -> None:
-        if len(results) > max_models:
+    def search(self, uncovered: np.ndarray, chosen: list[int], allowed: np.ndarray, budget: int | None) -> None:
+        """Covers of the ``uncovered`` columns by ``allowed`` implicants, at most ``budget`` more of them."""
+        if len(self.results) > self.max_models:
             raise InputError(
-                f"prime implicant chart: more than {max_models} models; restrict the search (e.g. row_dom=True)"
+                f"prime implicant chart: more than {self.max_models} models; restrict the search (e.g. row_dom=True)"
             )
         n_unc = int(uncovered.sum())
         if n_unc == 0:
-            results.append(tuple(sorted(chosen)))
+            self.results.append(tuple(sorted(chosen)))
             return
         if budget is not None and budget <= 0:
             return
         if budget == 1:
-            # a single implicant must cover every uncovered column: it is among the
-            # candidates of the uncovered column with the fewest implicants
-            unc_cols = np.flatnonzero(uncovered)
-            u = int(unc_cols[np.argmin(col_size[unc_cols])])
-            cand = col_owner[col_ptr[u] : col_ptr[u + 1]]
-            cand = cand[allowed[cand] & (lengths[cand] >= n_unc)]
-            if cand.size:
-                cl = lengths[cand]
-                gathered = np.repeat(indptr[cand] - np.r_[0, np.cumsum(cl)[:-1]], cl) + np.arange(int(cl.sum()))
-                hit = np.add.reduceat(uncovered[indices[gathered]].astype(np.int64), np.r_[0, np.cumsum(cl)[:-1]])
-                for i in cand[hit == n_unc].tolist():
-                    results.append(tuple(sorted(chosen + [int(i)])))
+            self.last_implicant(uncovered, chosen, allowed, n_unc)
             return
-        counts = per_pi_counts(uncovered)
+        counts = self.per_pi_counts(uncovered)
         counts[~allowed] = 0
         if budget is not None and counts.max() * budget < n_unc:
             return
         # column with the fewest allowed candidates
-        useful = allowed[owner] & uncovered[indices]
-        col_counts = np.bincount(indices[useful], minlength=n_cols)
+        useful = allowed[self.owner] & uncovered[self.indices]
+        col_counts = np.bincount(self.indices[useful], minlength=self.n_cols)
         unc_cols = np.flatnonzero(uncovered)
         cc = col_counts[unc_cols]
         if cc.min() == 0:
             return
         col = int(unc_cols[np.argmin(cc)])
-        cand = col_owner[col_ptr[col] : col_ptr[col + 1]]
+        cand = self.col_owner[self.col_ptr[col] : self.col_ptr[col + 1]]
         cand = cand[allowed[cand]]
         # most covering candidates first (finds covers early); order does not change the set
         cand = cand[np.argsort(-counts[cand], kind="stable")]
         allowed_here = allowed.copy()
         for i in cand.tolist():
             new_unc = uncovered.copy()
-            new_unc[indices[indptr[i] : indptr[i + 1]]] = False
-            search(new_unc, chosen + [i], allowed_here.copy(), None if budget is None else budget - 1)
+            new_unc[self.indices[self.indptr[i] : self.indptr[i + 1]]] = False
+            self.search(new_unc, chosen + [i], allowed_here.copy(), None if budget is None else budget - 1)
             allowed_here[i] = False
 
-    start_unc = np.ones(n_cols, dtype=bool)
-    if all_sol:
-        search(start_unc, [], active.copy(), None)
-        found = []
-        for cover in set(results):
-            cnt = np.zeros(n_cols, dtype=np.int64)
-            for i in cover:
-                cnt[indices[indptr[i] : indptr[i + 1]]] += 1
-            # irredundant: every implicant covers some column alone
-            if all(np.any(cnt[indices[indptr[i] : indptr[i + 1]]] == 1) for i in cover):
-                found.append(cover)
-        return sorted(found, key=lambda c: (len(c), c))
-    for size in range(1, n_cols + 1):
-        search(start_unc, [], active.copy(), size)
-        if results:
-            break
-    return sorted(set(results))
+    def last_implicant(self, uncovered: np.ndarray, chosen: list[int], allowed: np.ndarray, n_unc: int) -> None:
+        """Covers completed by one implicant: it must cover every uncovered column, so it is
+        among the candidates of the uncovered column with the fewest implicants."""
+        unc_cols = np.flatnonzero(uncovered)
+        u = int(unc_cols[np.argmin(self.col_size[unc_cols])])
+        cand = self.col_owner[self.col_ptr[u] : self.col_ptr[u + 1]]
+        cand = cand[allowed[cand] & (self.lengths[cand] >= n_unc)]
+        if cand.size:
+            cl = self.lengths[cand]
+            gathered = np.repeat(self.indptr[cand] - np.r_[0, np.cumsum(cl)[:-1]], cl) + np.arange(int(cl.sum()))
+            hit = np.add.reduceat(uncovered[self.indices[gathered]].astype(np.int64), np.r_[0, np.cumsum(cl)[:-1]])
+            for i in cand[hit == n_unc].tolist():
+                self.results.append(tuple(sorted(chosen + [int(i)])))

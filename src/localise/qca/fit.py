@@ -15,13 +15,13 @@ import pandas as pd
 
 from localise.errors import InputError
 from localise.qca.expressions import (
-    Term,
     condition_kinds,
     format_term,
     outcome_membership,
     parse_expression,
     term_membership,
 )
+from localise.results import Results
 
 __all__ = ["sufficiency_fit", "necessity_fit", "pof", "FitResult", "model_fit_table"]
 
@@ -103,7 +103,15 @@ def model_fit_table(
     return frame, total
 
 
-class _TableResult:
+def latex_table(frame: pd.DataFrame, *, caption: str | None, synthetic: bool) -> str:
+    """A QCA table as LaTeX: numbers to 3 decimals, missing as ``-``; the caption marked SYNTHETIC if need be."""
+    from localise.report import label
+
+    text = label(caption or "", synthetic).strip() or None
+    return frame.to_latex(index=False, float_format="%.3f", caption=text, na_rep="-")
+
+
+class _TableResult(Results):
     """``to_frame``/``to_latex`` for results whose content is the data frame ``self.table``."""
 
     table: pd.DataFrame
@@ -112,12 +120,12 @@ class _TableResult:
         """A copy of the result table."""
         return self.table.copy()
 
-    def to_latex(self, *, caption: str | None = None, digits: int = 3) -> str:
-        """The result table as LaTeX, numbers to ``digits`` decimals, missing as ``-``."""
-        return self.table.to_latex(index=False, float_format=f"%.{digits}f", caption=caption, na_rep="-")
+    def to_latex(self, *, caption: str | None = None) -> str:
+        """The result table as LaTeX, numbers to 3 decimals, missing as ``-``."""
+        return latex_table(self.table, caption=caption, synthetic=self.synthetic)
 
 
-@dataclass
+@dataclass(repr=False)
 class FitResult(_TableResult):
     """Parameters of fit of one or more sets (R ``pof``)."""
 
@@ -127,18 +135,15 @@ class FitResult(_TableResult):
     settings: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return str(self)
-
-    def __str__(self) -> str:
+        """The fit table as R prints it (columns without any value left out)."""
         cols = ["inclN", "RoN", "covN"] if self.relation == "necessity" else ["inclS", "PRI", "covS", "covU"]
         cols = [c for c in cols if c in self.table.columns and self.table[c].notna().any()]
         return _r_table(self.table, cols)
 
-    __repr__ = __str__
 
-
-def _fmt(v: Any) -> str:
-    return "  -  " if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.3f}"
+def format_fit_value(value: Any) -> str:
+    """A parameter of fit as R prints it: three decimals, ``-`` when missing."""
+    return "  -  " if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.3f}"
 
 
 def _r_table(table: pd.DataFrame, cols: Sequence[str]) -> str:
@@ -148,8 +153,10 @@ def _r_table(table: pd.DataFrame, cols: Sequence[str]) -> str:
     head = " " * (nw + 2 + width) + "".join(f"  {c:>5}" for c in cols)
     lines = [head, "-" * len(head)]
     for i, row in enumerate(table.itertuples(index=False), start=1):
-        rec = row._asdict()
-        lines.append(f"{i:>{nw}}  {str(rec['term']):>{width}}" + "".join(f"  {_fmt(rec[c]):>5}" for c in cols))
+        values = row._asdict()
+        lines.append(
+            f"{i:>{nw}}  {str(values['term']):>{width}}" + "".join(f"  {format_fit_value(values[c]):>5}" for c in cols)
+        )
     lines.append("-" * len(head))
     return "\n".join(lines)
 
@@ -218,8 +225,3 @@ def pof(
         table=frame, relation=relation, outcome=outcome, settings={"setms": setms if isinstance(setms, str) else None}
     )
 
-
-def term_memberships(
-    data: pd.DataFrame, terms: Sequence[Term], names: Sequence[str], mv: Mapping[str, bool]
-) -> dict[str, np.ndarray]:
-    return {name: term_membership(data, term, mv) for name, term in zip(names, terms, strict=True)}

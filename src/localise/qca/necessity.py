@@ -13,7 +13,9 @@ their conjunctions and disjunctions of literals. The search keeps
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,14 +29,20 @@ __all__ = ["necessity", "super_subset"]
 TOL = 1e-10
 
 
-def necessity(
-    data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None = None, *, negated: bool = True
-) -> FitResult:
-    """inclN, RoN and covN of each condition (and of its negation when ``negated``)."""
+def _condition_columns(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None) -> list[str]:
+    """The conditions (default: every column but the outcome's), which must not include the outcome."""
     out_name = parse_literal(outcome)[0]
     conds = list(conditions) if conditions is not None else [c for c in data.columns if c != out_name]
     if out_name in conds:
         raise InputError(f"conditions: the outcome {out_name!r} is also among the conditions")
+    return conds
+
+
+def necessity(
+    data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None = None, *, negated: bool = True
+) -> FitResult:
+    """inclN, RoN and covN of each condition (and of its negation when ``negated``)."""
+    conds = _condition_columns(data, outcome, conditions)
     kinds = condition_kinds(data, conds)
     exprs = []
     for c in conds:
@@ -46,8 +54,12 @@ def necessity(
     return pof(exprs, outcome, data, relation="necessity")
 
 
-def _literals(data: pd.DataFrame, conds: list[str], kinds: dict[str, str]):
-    lits = []  # (condition index, value, membership)
+#: A literal: (condition index, value, membership of every case).
+_Literal = tuple[int, int, np.ndarray]
+
+
+def _literals(data: pd.DataFrame, conds: list[str], kinds: dict[str, str]) -> list[_Literal]:
+    lits: list[_Literal] = []
     for j, c in enumerate(conds):
         x = data[c].to_numpy(dtype=float)
         if kinds[c] == "mv":
@@ -57,6 +69,88 @@ def _literals(data: pd.DataFrame, conds: list[str], kinds: dict[str, str]):
             lits.append((j, 1, x))
             lits.append((j, 0, 1 - x))
     return lits
+
+
+@dataclass(frozen=True)
+class _Cuts:
+    """The cut-offs of :func:`super_subset`."""
+
+    incl: float
+    cov: float
+    ron: float
+    pri: float
+
+
+@dataclass
+class _Search:
+    """What the superset/subset search works on: literals, outcome, cut-offs, depth and term names."""
+
+    lits: list[_Literal]
+    #: literals (positions in ``lits``) of each condition
+    by_cond: dict[int, list[int]]
+    y: np.ndarray
+    cuts: _Cuts
+    depth: int
+    #: name of a combination of literals, joined by ``*`` or ``+``
+    name: Callable[[Sequence[int], str], str]
+
+    def conjunction_rows(self, relation: str) -> list[dict[str, Any]]:
+        """Conjunctions passing the cut-offs, searched level by level (one more condition per level)."""
+        lits, y, cuts = self.lits, self.y, self.cuts
+        rows: list[dict[str, Any]] = []
+        passing_incl: list[frozenset[int]] = []
+        frontier: list[tuple[tuple[int, ...], np.ndarray]] = [((li,), lits[li][2]) for li in range(len(lits))]
+        level = 1
+        while frontier and level <= self.depth:
+            nxt = []
+            for combo, x in frontier:
+                if relation == "sufficiency":
+                    if any(s <= set(combo) for s in passing_incl):
+                        continue
+                    f = sufficiency_fit(x, y)
+                    if f["inclS"] >= cuts.incl - TOL:
+                        passing_incl.append(frozenset(combo))
+                        if f["PRI"] >= cuts.pri - TOL and f["covS"] >= cuts.cov - TOL:
+                            rows.append({"term": self.name(combo, "*"), **f})
+                        continue
+                    if f["covS"] < cuts.cov - TOL:
+                        continue  # extensions only lose coverage
+                else:
+                    f = necessity_fit(x, y)
+                    if f["inclN"] < cuts.incl - TOL:
+                        continue  # extensions only lose inclusion
+                    if f["covN"] >= cuts.cov - TOL and f["RoN"] >= cuts.ron - TOL:
+                        rows.append({"term": self.name(combo, "*"), **f})
+                last_cond = lits[combo[-1]][0]
+                for j in range(last_cond + 1, len(self.by_cond)):
+                    for li in self.by_cond[j]:
+                        nxt.append((combo + (li,), np.minimum(x, lits[li][2])))
+            frontier = nxt
+            level += 1
+        return rows
+
+    def disjunction_rows(self) -> list[dict[str, Any]]:
+        """Necessary disjunctions of literals of different conditions, none containing a smaller necessary one."""
+        lits, y, cuts = self.lits, self.y, self.cuts
+        rows: list[dict[str, Any]] = []
+        necessary: list[frozenset[int]] = [
+            frozenset([li]) for li in range(len(lits)) if necessity_fit(lits[li][2], y)["inclN"] >= cuts.incl - TOL
+        ]
+        for size in range(2, self.depth + 1):
+            found_now = []
+            for cset in itertools.combinations(range(len(self.by_cond)), size):
+                for combo in itertools.product(*[self.by_cond[j] for j in cset]):
+                    sc = frozenset(combo)
+                    if any(s <= sc for s in necessary):
+                        continue
+                    x = np.max(np.vstack([lits[i][2] for i in combo]), axis=0)
+                    f = necessity_fit(x, y)
+                    if f["inclN"] >= cuts.incl - TOL:
+                        found_now.append(sc)
+                        if f["covN"] >= cuts.cov - TOL and f["RoN"] >= cuts.ron - TOL:
+                            rows.append({"term": self.name(combo, "+"), **f})
+            necessary += found_now
+        return rows
 
 
 def super_subset(
@@ -84,10 +178,7 @@ def super_subset(
     """
     if relation not in ("necessity", "sufficiency"):
         raise InputError(f"relation: expected 'necessity' or 'sufficiency', got {relation!r}")
-    out_name = parse_literal(outcome)[0]
-    conds = list(conditions) if conditions is not None else [c for c in data.columns if c != out_name]
-    if out_name in conds:
-        raise InputError(f"conditions: the outcome {out_name!r} is also among the conditions")
+    conds = _condition_columns(data, outcome, conditions)
     kinds = condition_kinds(data, conds)
     mv = any(k == "mv" for k in kinds.values())
     _, y, _ = outcome_membership(data, outcome)
@@ -105,56 +196,10 @@ def super_subset(
             return format_term(tuple((conds[lits[i][0]], lits[i][1]) for i in combo), mv=mv)
         return " + ".join(format_term(((conds[lits[i][0]], lits[i][1]),), mv=mv) for i in combo)
 
-    rows = []
-    # conjunctions, level by level
-    passing_incl: list[frozenset[int]] = []
-    frontier: list[tuple[tuple[int, ...], np.ndarray]] = [((li,), lits[li][2]) for li in range(len(lits))]
-    level = 1
-    while frontier and level <= depth:
-        nxt = []
-        for combo, x in frontier:
-            if relation == "sufficiency":
-                if any(s <= set(combo) for s in passing_incl):
-                    continue
-                f = sufficiency_fit(x, y)
-                ok_incl = f["inclS"] >= incl_cut - TOL
-                if ok_incl:
-                    passing_incl.append(frozenset(combo))
-                    if f["PRI"] >= pri_cut - TOL and f["covS"] >= cov_cut - TOL:
-                        rows.append({"term": name(combo, "*"), **f})
-                    continue
-                if f["covS"] < cov_cut - TOL:
-                    continue  # extensions only lose coverage
-            else:
-                f = necessity_fit(x, y)
-                if f["inclN"] < incl_cut - TOL:
-                    continue  # extensions only lose inclusion
-                if f["covN"] >= cov_cut - TOL and f["RoN"] >= ron_cut - TOL:
-                    rows.append({"term": name(combo, "*"), **f})
-            last_cond = lits[combo[-1]][0]
-            for j in range(last_cond + 1, k):
-                for li in by_cond[j]:
-                    nxt.append((combo + (li,), np.minimum(x, lits[li][2])))
-        frontier = nxt
-        level += 1
+    search = _Search(lits, by_cond, y, _Cuts(incl=incl_cut, cov=cov_cut, ron=ron_cut, pri=pri_cut), depth, name)
+    rows = search.conjunction_rows(relation)
     if relation == "necessity":
-        necessary: list[frozenset[int]] = [
-            frozenset([li]) for li in range(len(lits)) if necessity_fit(lits[li][2], y)["inclN"] >= incl_cut - TOL
-        ]
-        for size in range(2, depth + 1):
-            found_now = []
-            for cset in itertools.combinations(range(k), size):
-                for combo in itertools.product(*[by_cond[j] for j in cset]):
-                    sc = frozenset(combo)
-                    if any(s <= sc for s in necessary):
-                        continue
-                    x = np.max(np.vstack([lits[i][2] for i in combo]), axis=0)
-                    f = necessity_fit(x, y)
-                    if f["inclN"] >= incl_cut - TOL:
-                        found_now.append(sc)
-                        if f["covN"] >= cov_cut - TOL and f["RoN"] >= ron_cut - TOL:
-                            rows.append({"term": name(combo, "+"), **f})
-            necessary += found_now
+        rows += search.disjunction_rows()
     cols = ["term", "inclN", "RoN", "covN"] if relation == "necessity" else ["term", "inclS", "PRI", "covS"]
     frame = pd.DataFrame(rows, columns=cols)
     return FitResult(

@@ -147,133 +147,150 @@ def _setms(spec: str, data: pd.DataFrame, outcome: str):
 
 def run_case(case: dict[str, Any], reference_dir: Path | None = None) -> dict[str, Any]:
     """Compute a reference case with this engine; outputs in the reference schema."""
-    from localise.qca.calibrate import calibrate
-    from localise.qca.fit import pof
-    from localise.qca.minimise import minimize
-    from localise.qca.necessity import super_subset
-
     reference_dir = reference_dir or paths.qca_reference_dir()
     kind = case.get("kind")
     inputs = dict(case.get("inputs") or {})
     _check_params(kind, inputs)  # type: ignore[arg-type]  # a missing kind is reported there
     data = _data(case, reference_dir)
-    if kind == "calibrate":
-        opts = {k: inputs[k] for k in ("type", "method", "logistic", "idm", "ecdf", "below", "above") if k in inputs}
-        th = inputs.get("thresholds")
-        if "x" not in inputs:
-            if not isinstance(th, dict) or not all(isinstance(v, dict) for v in th.values()):
-                raise UnsupportedCase("x: missing, and thresholds is not a per-column mapping")
-            return {
-                col: calibrate(data[col].to_numpy(float), thresholds=t, warn_half=False, **opts).tolist()
-                for col, t in th.items()
-            }
-        col = str(inputs["x"]).split("$")[-1]
-        if col not in data.columns:
-            raise UnsupportedCase(f"x: cannot find column {inputs['x']!r}")
-        return {"values": calibrate(data[col].to_numpy(float), thresholds=th, warn_half=False, **opts).tolist()}
-    if kind == "truthTable":
-        tt = _tt_from(case, data, inputs, sort_by=inputs.get("sort.by"), complete=bool(inputs.get("complete", False)))
-        full = tt.to_frame(complete=True, sort_by=None)
-        printed = tt.to_frame()
-        rows = []
-        for r, rec in full.iterrows():
-            rows.append(
-                {
-                    "row": int(r),
-                    "config": {c: int(rec[c]) for c in tt.conditions},
-                    "OUT": rec["OUT"],
-                    "n": int(rec["n"]),
-                    "incl": None if pd.isna(rec["incl"]) else float(rec["incl"]),
-                    "PRI": None if pd.isna(rec["PRI"]) else float(rec["PRI"]),
-                    "cases": [c for c in rec["cases"].split(",") if c],
-                }
-            )
+    runners = {
+        "calibrate": _run_calibrate,
+        "truthTable": _run_truth_table,
+        "minimize": _run_minimize,
+        "superSubset": _run_super_subset,
+        "pof": _run_pof,
+    }
+    if kind not in runners:  # pragma: no cover - _check_params knows the same kinds
+        raise UnsupportedCase(f"kind: {kind!r} is not supported")
+    return runners[kind](case, data, inputs)
+
+
+def _run_calibrate(case: dict[str, Any], data: pd.DataFrame, inputs: dict[str, Any]) -> dict[str, Any]:
+    from localise.qca.calibrate import calibrate
+
+    opts = {k: inputs[k] for k in ("type", "method", "logistic", "idm", "ecdf", "below", "above") if k in inputs}
+    th = inputs.get("thresholds")
+    if "x" not in inputs:
+        if not isinstance(th, dict) or not all(isinstance(v, dict) for v in th.values()):
+            raise UnsupportedCase("x: missing, and thresholds is not a per-column mapping")
         return {
-            "conditions": tt.conditions,
-            "outcome": tt.outcome,
-            "noflevels": tt.noflevels,
-            "n_rows_total": tt.n_rows_total,
-            "rows": rows,
-            "printed_row_order": [int(r) for r in printed.index],
-            "positive_rows": tt.positive_rows,
-            "negative_rows": tt.negative_rows,
-            "contradiction_rows": tt.contradiction_rows,
-            "remainder_rows_count": tt.remainder_rows_count,
+            col: calibrate(data[col].to_numpy(float), thresholds=t, warn_half=False, **opts).tolist()
+            for col, t in th.items()
         }
-    if kind == "minimize":
-        tt = _tt_from(case, data, inputs)
-        sol = minimize(
-            tt,
-            include=inputs.get("include", ""),
-            dir_exp=inputs.get("dir.exp"),
-            exclude=inputs.get("exclude"),
-            row_dom=bool(inputs.get("row.dom", False)),
-            all_sol=bool(inputs.get("all.sol", False)),
+    col = str(inputs["x"]).split("$")[-1]
+    if col not in data.columns:
+        raise UnsupportedCase(f"x: cannot find column {inputs['x']!r}")
+    return {"values": calibrate(data[col].to_numpy(float), thresholds=th, warn_half=False, **opts).tolist()}
+
+
+def _run_truth_table(case: dict[str, Any], data: pd.DataFrame, inputs: dict[str, Any]) -> dict[str, Any]:
+    tt = _tt_from(case, data, inputs, sort_by=inputs.get("sort.by"), complete=bool(inputs.get("complete", False)))
+    full = tt.to_frame(complete=True, sort_by=None)
+    printed = tt.to_frame()
+    rows = []
+    for r, rec in full.iterrows():
+        rows.append(
+            {
+                "row": int(r),
+                "config": {c: int(rec[c]) for c in tt.conditions},
+                "OUT": rec["OUT"],
+                "n": int(rec["n"]),
+                "incl": None if pd.isna(rec["incl"]) else float(rec["incl"]),
+                "PRI": None if pd.isna(rec["PRI"]) else float(rec["PRI"]),
+                "cases": [c for c in rec["cases"].split(",") if c],
+            }
         )
-        expected_solution = inputs.get("solution")
-        if expected_solution is not None and expected_solution != sol.solution_type:
-            raise UnsupportedCase(
-                f"solution: case asks for {expected_solution!r}, the parameters give {sol.solution_type!r}"
-            )
-        chart = sol.pi_chart
-        out = {
-            "n_models": len(sol.models),
-            "models": [
-                {"name": f"M{i}", "terms": m, "expression": " + ".join(m)} for i, m in enumerate(sol.models, start=1)
-            ],
-            "essential": sol.essential,
-            "prime_implicants": sol.prime_implicants,
-            "PIchart": {
-                "columns": [int(c) for c in chart.columns],
-                "covers": {pi: [int(c) for c in chart.columns[chart.loc[pi].to_numpy()]] for pi in chart.index},
-            },
-            "initials": sol.initials,
-            "negatives": sol.negatives,
-            "fit": _fit_out(sol.fit),
-            "simplifying_assumptions": sol.simplifying_assumptions,
-        }
-        if sol.intermediate:
-            out["intermediate"] = [
-                {
-                    "name": it.name,
-                    "conservative_terms": it.conservative_terms,
-                    "parsimonious_terms": it.parsimonious_terms,
-                    "n_models": len(it.models),
-                    "models": [
-                        {"name": f"M{i}", "terms": m, "expression": " + ".join(m)}
-                        for i, m in enumerate(it.models, start=1)
-                    ],
-                    "essential": it.essential,
-                    "prime_implicants": it.prime_implicants,
-                    "easy_counterfactuals": it.easy_counterfactuals,
-                    "difficult_counterfactuals": it.difficult_counterfactuals,
-                    "fit": _fit_out(it.fit),
-                }
-                for it in sol.intermediate
-            ]
-        return out
-    if kind == "superSubset":
-        res = super_subset(
-            data,
-            inputs["outcome"],
-            inputs.get("conditions"),
-            relation=inputs.get("relation", "necessity"),
-            incl_cut=inputs.get("incl.cut", 1),
-            cov_cut=inputs.get("cov.cut", 0),
-            ron_cut=inputs.get("ron.cut", 0),
-            pri_cut=inputs.get("pri.cut", 0),
-            depth=inputs.get("depth"),
+    return {
+        "conditions": tt.conditions,
+        "outcome": tt.outcome,
+        "noflevels": tt.noflevels,
+        "n_rows_total": tt.n_rows_total,
+        "rows": rows,
+        "printed_row_order": [int(r) for r in printed.index],
+        "positive_rows": tt.positive_rows,
+        "negative_rows": tt.negative_rows,
+        "contradiction_rows": tt.contradiction_rows,
+        "remainder_rows_count": tt.remainder_rows_count,
+    }
+
+
+def _models_out(models: list[list[str]]) -> list[dict[str, Any]]:
+    return [{"name": f"M{i}", "terms": m, "expression": " + ".join(m)} for i, m in enumerate(models, start=1)]
+
+
+def _run_minimize(case: dict[str, Any], data: pd.DataFrame, inputs: dict[str, Any]) -> dict[str, Any]:
+    from localise.qca.minimise import minimize
+
+    tt = _tt_from(case, data, inputs)
+    sol = minimize(
+        tt,
+        include=inputs.get("include", ""),
+        dir_exp=inputs.get("dir.exp"),
+        exclude=inputs.get("exclude"),
+        row_dom=bool(inputs.get("row.dom", False)),
+        all_sol=bool(inputs.get("all.sol", False)),
+    )
+    expected_solution = inputs.get("solution")
+    if expected_solution is not None and expected_solution != sol.solution_type:
+        raise UnsupportedCase(
+            f"solution: case asks for {expected_solution!r}, the parameters give {sol.solution_type!r}"
         )
-        return {"terms": _fit_records(res.table)}
-    if kind == "pof":
-        res = pof(
-            _setms(inputs["setms"], data, inputs["outcome"]),
-            inputs["outcome"],
-            data,
-            relation=inputs.get("relation", "necessity"),
-        )
-        return {"terms": _fit_records(res.table)}
-    raise UnsupportedCase(f"kind: {kind!r} is not supported")  # pragma: no cover
+    chart = sol.pi_chart
+    out = {
+        "n_models": len(sol.models),
+        "models": _models_out(sol.models),
+        "essential": sol.essential,
+        "prime_implicants": sol.prime_implicants,
+        "PIchart": {
+            "columns": [int(c) for c in chart.columns],
+            "covers": {pi: [int(c) for c in chart.columns[chart.loc[pi].to_numpy()]] for pi in chart.index},
+        },
+        "initials": sol.initials,
+        "negatives": sol.negatives,
+        "fit": _fit_out(sol.fit),
+        "simplifying_assumptions": sol.simplifying_assumptions,
+    }
+    if sol.intermediate:
+        out["intermediate"] = [
+            {
+                "name": it.name,
+                "conservative_terms": it.conservative_terms,
+                "parsimonious_terms": it.parsimonious_terms,
+                "n_models": len(it.models),
+                "models": _models_out(it.models),
+                "essential": it.essential,
+                "prime_implicants": it.prime_implicants,
+                "easy_counterfactuals": it.easy_counterfactuals,
+                "difficult_counterfactuals": it.difficult_counterfactuals,
+                "fit": _fit_out(it.fit),
+            }
+            for it in sol.intermediate
+        ]
+    return out
+
+
+def _run_super_subset(case: dict[str, Any], data: pd.DataFrame, inputs: dict[str, Any]) -> dict[str, Any]:
+    from localise.qca.necessity import super_subset
+
+    res = super_subset(
+        data,
+        inputs["outcome"],
+        inputs.get("conditions"),
+        relation=inputs.get("relation", "necessity"),
+        incl_cut=inputs.get("incl.cut", 1),
+        cov_cut=inputs.get("cov.cut", 0),
+        ron_cut=inputs.get("ron.cut", 0),
+        pri_cut=inputs.get("pri.cut", 0),
+        depth=inputs.get("depth"),
+    )
+    return {"terms": _fit_records(res.table)}
+
+
+def _run_pof(case: dict[str, Any], data: pd.DataFrame, inputs: dict[str, Any]) -> dict[str, Any]:
+    from localise.qca.fit import pof
+
+    setms = _setms(inputs["setms"], data, inputs["outcome"])
+    res = pof(setms, inputs["outcome"], data, relation=inputs.get("relation", "necessity"))
+    return {"terms": _fit_records(res.table)}
 
 
 # ---------------------------------------------------------------- comparison
@@ -294,7 +311,7 @@ def _num_equal(a: Any, b: Any, atol: float) -> bool:
 
 
 class _Diff:
-    def __init__(self):
+    def __init__(self) -> None:
         self.messages: list[str] = []
 
     def add(self, where: str, msg: str) -> None:
@@ -401,22 +418,31 @@ def _cmp_minimize(diff: _Diff, exp: dict, got: dict, atol: float) -> None:
     if ecov != gcov:
         diff.add("PIchart.covers", f"{gc['covers']} != expected {ec['covers']}")
     _cmp_fit(diff, "fit", exp["fit"], got["fit"], exp["models"], got["models"], atol)
+    _cmp_simplifying_assumptions(diff, exp, got)
+    _cmp_intermediate(diff, exp.get("intermediate") or [], got.get("intermediate") or [], atol)
+
+
+def _cmp_simplifying_assumptions(diff: _Diff, exp: dict, got: dict) -> None:
+    """Remainders used by each of R's models, matched to ours by the model's terms."""
     esa = exp.get("simplifying_assumptions")
-    if esa:
-        gsa = got.get("simplifying_assumptions") or {}
-        e_by = {m["name"]: frozenset(norm_term(t) for t in m["terms"]) for m in exp["models"]}
-        g_by = {frozenset(norm_term(t) for t in m["terms"]): m["name"] for m in got["models"]}
-        for name, rows in esa.items():
-            gname = g_by.get(e_by[name]) if name in e_by else None
-            if gname is None or sorted(gsa.get(gname, [])) != sorted(rows):
-                diff.add(f"simplifying_assumptions[{name}]", f"{gsa.get(gname)} != expected {rows}")
-    eint = exp.get("intermediate") or []
-    gint = got.get("intermediate") or []
+    if not esa:
+        return
+    gsa = got.get("simplifying_assumptions") or {}
+    e_by = {m["name"]: frozenset(norm_term(t) for t in m["terms"]) for m in exp["models"]}
+    g_by = {frozenset(norm_term(t) for t in m["terms"]): m["name"] for m in got["models"]}
+    for name, rows in esa.items():
+        gname = g_by.get(e_by[name]) if name in e_by else None
+        if gname is None or sorted(gsa.get(gname, [])) != sorted(rows):
+            diff.add(f"simplifying_assumptions[{name}]", f"{gsa.get(gname)} != expected {rows}")
+
+
+def _cmp_intermediate(diff: _Diff, eint: list[dict], gint: list[dict], atol: float) -> None:
+    """Intermediate solutions, matched by their conservative and parsimonious terms."""
     if len(eint) != len(gint):
         diff.add("intermediate", f"{len(gint)} entries != expected {len(eint)}")
         return
 
-    def ikey(entry):
+    def ikey(entry: dict) -> tuple[frozenset, frozenset]:
         return (
             frozenset(norm_term(t) for t in entry["conservative_terms"]),
             frozenset(norm_term(t) for t in entry["parsimonious_terms"]),

@@ -22,12 +22,12 @@ from localise.errors import InputError
 from localise.qca.calibrate import calibrate, parse_thresholds
 from localise.qca.fit import _TableResult
 from localise.qca.minimise import minimize
-from localise.qca.truthtable import truth_table
+from localise.qca.truthtable import TruthTable, truth_table
 
 __all__ = ["robustness", "RobustnessResult"]
 
 
-@dataclass
+@dataclass(repr=False)
 class RobustnessResult(_TableResult):
     """One row per setting: solution, fit, cases covered and agreement with the baseline."""
 
@@ -84,9 +84,6 @@ class RobustnessResult(_TableResult):
             text += " The baseline solution holds in most settings."
         return text, numbers
 
-    def __str__(self) -> str:
-        return self.summary() + "\n" + self.table.to_string(index=False)
-
 
 def _calibrated(raw: pd.DataFrame, anchors: Mapping[str, Any], shift: float) -> pd.DataFrame:
     out = raw.copy()
@@ -140,32 +137,18 @@ def robustness(
         raise InputError("incl_cuts, n_cuts, anchor_shifts: each needs at least one value")
     base_shift = 0.0 if 0.0 in anchor_shifts else anchor_shifts[0]
     rows = []
-    cache: dict[float, pd.DataFrame] = {}
-    for shift, ic, nc in itertools.product(anchor_shifts, incl_cuts, n_cuts):
-        rec: dict[str, Any] = {"anchor_shift": shift, "incl_cut": ic, "n_cut": nc}
+    calibrated: dict[float, pd.DataFrame] = {}
+    for shift, incl_cut, n_cut in itertools.product(anchor_shifts, incl_cuts, n_cuts):
+        record: dict[str, Any] = {"anchor_shift": shift, "incl_cut": incl_cut, "n_cut": n_cut}
         try:
-            if shift not in cache:
-                cache[shift] = _calibrated(data, anchors, shift) if anchors else data
-            d = cache[shift]
-            tt = truth_table(d, outcome, list(conditions), incl_cut=ic, n_cut=nc, pri_cut=pri_cut)
-            sol = minimize(tt, include=include, dir_exp=dir_exp, simplifying_assumptions=dir_exp is not None)
-            models = sol.intermediate[0].models if sol.intermediate else sol.models
-            fit = sol.intermediate[0].fit if sol.intermediate else sol.fit
-            sfr = fit.solution if not fit.multiple_models else fit.per_model["M1"][1]
-            assert sfr is not None  # a single model has its solution frame
-            memb = sol.membership(0, intermediate=0 if sol.intermediate else None)
-            covered = sorted(d.index[(memb > 0.5) & (tt.y > 0.5)].astype(str))
-            rec.update(
-                solution=" | ".join(" + ".join(sorted(m)) for m in models),
-                n_models=len(models),
-                inclS=float(sfr["inclS"].iloc[0]),
-                covS=float(sfr["covS"].iloc[0]),
-                positive_rows=len(tt.positive_rows),
-                cases_covered=",".join(covered),
-                error=None,
+            if shift not in calibrated:
+                calibrated[shift] = _calibrated(data, anchors, shift) if anchors else data
+            tt = truth_table(
+                calibrated[shift], outcome, list(conditions), incl_cut=incl_cut, n_cut=n_cut, pri_cut=pri_cut
             )
+            record.update(_solution_record(tt, include, dir_exp), error=None)
         except InputError as error:
-            rec.update(
+            record.update(
                 solution=None,
                 n_models=0,
                 inclS=np.nan,
@@ -174,7 +157,7 @@ def robustness(
                 cases_covered="",
                 error=str(error),
             )
-        rows.append(rec)
+        rows.append(record)
     table = pd.DataFrame(rows)
     base_ic = incl_cuts[0] if baseline_incl_cut is None else baseline_incl_cut
     if base_ic not in incl_cuts:
@@ -182,15 +165,7 @@ def robustness(
     base = table[
         (table["anchor_shift"] == base_shift) & (table["incl_cut"] == base_ic) & (table["n_cut"] == n_cuts[0])
     ].iloc[0]
-    table["same_solution"] = table["solution"] == base["solution"]
-    base_cases = set(filter(None, str(base["cases_covered"]).split(",")))
-
-    def jaccard(s: str) -> float:
-        other = set(filter(None, str(s).split(",")))
-        union = base_cases | other
-        return len(base_cases & other) / len(union) if union else 1.0
-
-    table["cases_jaccard"] = table["cases_covered"].map(jaccard)
+    _compare_with_baseline(table, base)
     return RobustnessResult(
         table=table,
         baseline=base.to_dict(),
@@ -202,3 +177,35 @@ def robustness(
             "dir_exp": dir_exp,
         },
     )
+
+
+def _solution_record(tt: TruthTable, include: str, dir_exp: Any) -> dict[str, Any]:
+    """Solution (the first intermediate one with ``dir_exp``), its fit and the cases it covers in the outcome."""
+    sol = minimize(tt, include=include, dir_exp=dir_exp, simplifying_assumptions=dir_exp is not None)
+    models = sol.intermediate[0].models if sol.intermediate else sol.models
+    fit = sol.intermediate[0].fit if sol.intermediate else sol.fit
+    solution_fit = fit.solution if not fit.multiple_models else fit.per_model["M1"][1]
+    assert solution_fit is not None  # a single model has its solution frame
+    membership = sol.membership(0, intermediate=0 if sol.intermediate else None)
+    covered = sorted(tt.data.index[(membership > 0.5) & (tt.y > 0.5)].astype(str))
+    return {
+        "solution": " | ".join(" + ".join(sorted(m)) for m in models),
+        "n_models": len(models),
+        "inclS": float(solution_fit["inclS"].iloc[0]),
+        "covS": float(solution_fit["covS"].iloc[0]),
+        "positive_rows": len(tt.positive_rows),
+        "cases_covered": ",".join(covered),
+    }
+
+
+def _compare_with_baseline(table: pd.DataFrame, base: pd.Series) -> None:
+    """Add ``same_solution`` and ``cases_jaccard`` (overlap of the covered cases) relative to ``base``."""
+    table["same_solution"] = table["solution"] == base["solution"]
+    base_cases = set(filter(None, str(base["cases_covered"]).split(",")))
+
+    def jaccard(s: str) -> float:
+        other = set(filter(None, str(s).split(",")))
+        union = base_cases | other
+        return len(base_cases & other) / len(union) if union else 1.0
+
+    table["cases_jaccard"] = table["cases_covered"].map(jaccard)

@@ -19,6 +19,8 @@ import pandas as pd
 
 from localise.errors import InputError
 from localise.qca.expressions import condition_kinds, outcome_membership, parse_literal
+from localise.qca.fit import format_fit_value, latex_table
+from localise.results import Results
 
 __all__ = ["TruthTable", "truth_table", "MAX_CONDITIONS", "COMPLETE_ROW_LIMIT"]
 
@@ -41,8 +43,8 @@ def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
     return [str(v) for v in value]
 
 
-@dataclass
-class TruthTable:
+@dataclass(repr=False)
+class TruthTable(Results):
     """A truth table: observed rows with OUT, n, incl, PRI and cases; remainders implicit.
 
     Attributes
@@ -179,9 +181,7 @@ class TruthTable:
         return frame
 
     def summary(self) -> str:
-        return str(self)
-
-    def __str__(self) -> str:
+        """The table as R prints it: settings, then one line per row (see :meth:`to_frame`)."""
         frame = self.to_frame()
         show_cases = self.settings.get("show_cases", True)
         lines = [
@@ -202,19 +202,16 @@ class TruthTable:
         lines.append(head)
         for r, rec in frame.iterrows():
             vals = " ".join(f"{int(rec[c]):>{max(len(c), 1)}}" for c in self.conditions)
-            incl = "  -  " if pd.isna(rec["incl"]) else f"{rec['incl']:.3f}"
-            pri = "  -  " if pd.isna(rec["PRI"]) else f"{rec['PRI']:.3f}"
+            incl, pri = format_fit_value(rec["incl"]), format_fit_value(rec["PRI"])
             line = f"{r:>{rw}} {vals}     {rec['OUT']}  {int(rec['n']):>4}  {incl} {pri}"
             if show_cases:
                 line += f"  {rec['cases']}"
             lines.append(line)
         return "\n".join(lines)
 
-    __repr__ = __str__
-
-    def to_latex(self, *, caption: str | None = None, digits: int = 3) -> str:
-        frame = self.to_frame().reset_index()
-        return frame.to_latex(index=False, float_format=f"%.{digits}f", caption=caption, na_rep="-")
+    def to_latex(self, *, caption: str | None = None) -> str:
+        """:meth:`to_frame` (row numbers as a column) as LaTeX, numbers to 3 decimals, missing as ``-``."""
+        return latex_table(self.to_frame().reset_index(), caption=caption, synthetic=self.synthetic)
 
 
 #: R's QCA refuses multi-value conditions with more levels than this.
@@ -289,51 +286,16 @@ def truth_table(
     Observed rows with fewer than ``n_cut`` cases are remainders: like R, the printed
     table leaves them out unless ``complete=True``.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
-    if len(data) == 0:
-        raise InputError("data: no cases")
-    out_name = parse_literal(outcome)[0] if isinstance(outcome, str) else None
-    if out_name is None:
-        raise InputError(f"outcome: expected a column name, got {outcome!r}")
-    conds = _as_list(conditions)
-    if conds is None:
-        conds = [c for c in data.columns if c != out_name]
-    if not conds:
-        raise InputError("conditions: at least one condition is needed")
-    if out_name in conds:
-        raise InputError(f"conditions: the outcome {out_name!r} is also among the conditions")
-    if len(set(conds)) != len(conds):
-        raise InputError(f"conditions: duplicated names in {conds}")
-    if len(conds) > MAX_CONDITIONS:
-        raise InputError(f"conditions: {len(conds)} conditions exceed the limit of {MAX_CONDITIONS} (memory)")
-    cuts = [float(c) for c in np.atleast_1d(incl_cut)]
-    if len(cuts) not in (1, 2) or any(not 0 <= c <= 1 for c in cuts) or (len(cuts) == 2 and cuts[1] > cuts[0]):
-        raise InputError(f"incl_cut: expected one or two values in [0, 1] (second <= first), got {incl_cut}")
-    if not 0 <= pri_cut <= 1:
-        raise InputError(f"pri_cut: expected a value in [0, 1], got {pri_cut}")
-    if int(n_cut) != n_cut or n_cut < 1:
-        raise InputError(f"n_cut: expected a positive integer, got {n_cut}")
-    missing_labels = pd.isna(data.index)
-    if missing_labels.any():
-        raise InputError(
-            f"data: case label missing in row(s) {list(np.flatnonzero(missing_labels)[:5] + 1)}; "
-            "read case names as strings (labels such as 'NA' are names, see datasets.read_case_table)"
-        )
+    out_name, conds = _read_layout(data, outcome, conditions)
+    cuts = _read_cuts(incl_cut, n_cut, pri_cut)
+    _check_case_labels(data)
     _, y, _ = outcome_membership(data, outcome)
     kinds = condition_kinds(data, conds)
     X = data[conds].to_numpy(dtype=float)
     _check_levels(X, conds, kinds)
     noflevels = [int(X[:, j].max()) + 1 if kinds[c] == "mv" else 2 for j, c in enumerate(conds)]
     fuzzy = np.array([kinds[c] == "fuzzy" for c in conds])
-    half = np.isclose(X[:, fuzzy], 0.5, atol=1e-12, rtol=0)
-    if half.any():
-        i, j = np.argwhere(half)[0]
-        raise InputError(
-            f"data: case {data.index[i]!r} has membership 0.5 in condition {np.array(conds)[fuzzy][j]!r}; "
-            "such a case belongs to no truth-table row (recalibrate)"
-        )
-    config = np.where(fuzzy[None, :], (X > 0.5).astype(np.int64), X.astype(np.int64))
+    config = _crisp_configurations(data, X, conds, fuzzy)
     table = TruthTable(
         data=data[conds + [out_name]].copy(),
         conditions=conds,
@@ -354,23 +316,104 @@ def truth_table(
     )
     rows = table.row_numbers(config)
     table.case_rows = rows
-    uniq, first, counts = np.unique(rows, return_index=True, return_counts=True)
-    uconf = config[first]
-    # Sums over ALL cases of min(row membership, Y) etc.
-    s_x = np.zeros(uniq.size)
-    s_xy = np.zeros(uniq.size)
-    s_xyn = np.zeros(uniq.size)
+    row_numbers, first_case, counts = np.unique(rows, return_index=True, return_counts=True)
+    row_configs = config[first_case]
+    incl, pri = _row_inclusion(X, fuzzy, y, rows, row_numbers, row_configs)
+    out = _out_codes(incl, pri, counts, cuts, pri_cut, n_cut)
+    names = np.asarray(data.index.astype(str))
+    order = np.argsort(rows, kind="stable")
+    cases = np.split(names[order], np.cumsum(counts)[:-1])
+    observed = pd.DataFrame(row_configs, columns=conds, index=pd.Index(row_numbers, name="row"))
+    observed["OUT"] = out
+    observed["n"] = counts
+    observed["incl"] = incl
+    observed["PRI"] = pri
+    observed["cases"] = [list(c) for c in cases]
+    table.observed = observed
+    return table
+
+
+def _read_layout(
+    data: pd.DataFrame, outcome: str, conditions: Sequence[str] | str | None
+) -> tuple[str, list[str]]:
+    """The outcome's column and the condition columns, checked."""
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    if len(data) == 0:
+        raise InputError("data: no cases")
+    out_name = parse_literal(outcome)[0] if isinstance(outcome, str) else None
+    if out_name is None:
+        raise InputError(f"outcome: expected a column name, got {outcome!r}")
+    conds = _as_list(conditions)
+    if conds is None:
+        conds = [c for c in data.columns if c != out_name]
+    if not conds:
+        raise InputError("conditions: at least one condition is needed")
+    if out_name in conds:
+        raise InputError(f"conditions: the outcome {out_name!r} is also among the conditions")
+    if len(set(conds)) != len(conds):
+        raise InputError(f"conditions: duplicated names in {conds}")
+    if len(conds) > MAX_CONDITIONS:
+        raise InputError(f"conditions: {len(conds)} conditions exceed the limit of {MAX_CONDITIONS} (memory)")
+    return out_name, conds
+
+
+def _check_case_labels(data: pd.DataFrame) -> None:
+    missing_labels = pd.isna(data.index)
+    if missing_labels.any():
+        raise InputError(
+            f"data: case label missing in row(s) {list(np.flatnonzero(missing_labels)[:5] + 1)}; "
+            "read case names as strings (labels such as 'NA' are names, see datasets.read_case_table)"
+        )
+
+
+def _read_cuts(incl_cut: float | Sequence[float], n_cut: int, pri_cut: float) -> list[float]:
+    """The inclusion cut-off(s) as a list, after checking all three cut-offs."""
+    cuts = [float(c) for c in np.atleast_1d(incl_cut)]
+    if len(cuts) not in (1, 2) or any(not 0 <= c <= 1 for c in cuts) or (len(cuts) == 2 and cuts[1] > cuts[0]):
+        raise InputError(f"incl_cut: expected one or two values in [0, 1] (second <= first), got {incl_cut}")
+    if not 0 <= pri_cut <= 1:
+        raise InputError(f"pri_cut: expected a value in [0, 1], got {pri_cut}")
+    if int(n_cut) != n_cut or n_cut < 1:
+        raise InputError(f"n_cut: expected a positive integer, got {n_cut}")
+    return cuts
+
+
+def _crisp_configurations(data: pd.DataFrame, X: np.ndarray, conds: list[str], fuzzy: np.ndarray) -> np.ndarray:
+    """Each case's configuration: fuzzy memberships above 0.5 are 1; 0.5 itself is refused."""
+    half = np.isclose(X[:, fuzzy], 0.5, atol=1e-12, rtol=0)
+    if half.any():
+        i, j = np.argwhere(half)[0]
+        raise InputError(
+            f"data: case {data.index[i]!r} has membership 0.5 in condition {np.array(conds)[fuzzy][j]!r}; "
+            "such a case belongs to no truth-table row (recalibrate)"
+        )
+    return np.where(fuzzy[None, :], (X > 0.5).astype(np.int64), X.astype(np.int64))
+
+
+def _row_inclusion(
+    X: np.ndarray,
+    fuzzy: np.ndarray,
+    y: np.ndarray,
+    case_rows: np.ndarray,
+    row_numbers: np.ndarray,
+    row_configs: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inclusion and PRI of each observed row, from sums over ALL cases of min(row membership, Y) etc."""
+    s_x = np.zeros(row_numbers.size)
+    s_xy = np.zeros(row_numbers.size)
+    s_xyn = np.zeros(row_numbers.size)
     ny = np.minimum(y, 1 - y)
     if not fuzzy.any():
-        pos = np.searchsorted(uniq, rows)
+        pos = np.searchsorted(row_numbers, case_rows)
         np.add.at(s_x, pos, 1.0)
         np.add.at(s_xy, pos, y)
         np.add.at(s_xyn, pos, ny)
     else:
         Xc = X.copy()
         step = max(1, int(2e6 // max(1, X.size)))
-        for start in range(0, uniq.size, step):
-            conf = uconf[start : start + step]  # (r, k)
+        for start in range(0, row_numbers.size, step):
+            conf = row_configs[start : start + step]  # (r, k)
             # membership of every case in each row: min over conditions
             memb = np.where(
                 fuzzy[None, None, :],
@@ -383,7 +426,14 @@ def truth_table(
     with np.errstate(invalid="ignore", divide="ignore"):
         incl = s_xy / s_x
         pri = (s_xy - s_xyn) / (s_x - s_xyn)
-    out = np.full(uniq.size, "0", dtype=object)
+    return incl, pri
+
+
+def _out_codes(
+    incl: np.ndarray, pri: np.ndarray, counts: np.ndarray, cuts: list[float], pri_cut: float, n_cut: int
+) -> np.ndarray:
+    """OUT of each observed row: "1", "C" (between two inclusion cut-offs), "0", or "?" below ``n_cut`` cases."""
+    out = np.full(incl.size, "0", dtype=object)
     tol = CUT_TOLERANCE
     is1 = (incl >= cuts[0] - tol) & (pri >= pri_cut - tol)
     out[is1] = "1"
@@ -395,14 +445,4 @@ def truth_table(
             f"n_cut: no configuration has at least {n_cut} cases (the most populated has {counts.max()}); "
             "R's truthTable() refuses this too ('There are no configurations, using these cutoff values')"
         )
-    names = np.asarray(data.index.astype(str))
-    order = np.argsort(rows, kind="stable")
-    split = np.split(names[order], np.cumsum(counts)[:-1])
-    observed = pd.DataFrame(uconf, columns=conds, index=pd.Index(uniq, name="row"))
-    observed["OUT"] = out
-    observed["n"] = counts
-    observed["incl"] = incl
-    observed["PRI"] = pri
-    observed["cases"] = [list(s) for s in split]
-    table.observed = observed
-    return table
+    return out
