@@ -32,10 +32,10 @@ at a higher level (the country's reform year ``G``); relative time ``k = t - G``
 Why hand-written: ``pyfixest`` (0.60) has a saturated event study but would add
 several dependencies (formulaic, narwhals, maketables, a compiled core) to a
 project that already has ``linearmodels``; ``differences`` and ``csdid`` are
-small one-author packages. The saturated regression is a plain
-:class:`linearmodels.PanelOLS` fit, so standard errors share the flavour of
-:mod:`localise.models.panel`, and the wild cluster bootstrap runs on the same
-design.
+small one-author packages. The saturated regression is fitted by
+:func:`localise.models.panel.fit_panel_ols`, the :class:`linearmodels.PanelOLS` fit of
+the panel regressions, so standard errors share their flavour, and the wild cluster
+bootstrap (:func:`localise.models.wildboot.twoway_wild_bootstrap`) runs on the same design.
 
 The overall ATT is the observation-weighted average of the post-treatment
 effects ``k = 0 .. lags`` (for ``twfe`` the last bin includes later periods).
