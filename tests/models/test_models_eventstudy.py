@@ -19,6 +19,7 @@ import pytest
 from localise.errors import InputError
 from localise.models import EventStudy, prepare_panel, treatment_years
 from localise.models.simulate import simulate_regional_panel
+from localise.results import Results
 
 
 def test_sun_abraham_cells_equal_two_by_two_did():
@@ -102,6 +103,7 @@ def test_randomization_inference_matches_brute_force_refits():
     res = EventStudy("y", treatment_year=ty, leads=3, lags=3, ri_reps=999).fit(df)
     ri = res.randomization
     assert ri.enumerated and ri.n_assignments == 20 and ri.reps == 19
+    assert isinstance(ri, Results) and repr(ri) == str(ri) == ri.summary()
     assert ri.estimate == pytest.approx(res.att["estimate"], abs=1e-9)
     countries = [f"C{i:02d}" for i in range(5)]
     refits = []

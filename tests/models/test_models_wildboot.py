@@ -16,6 +16,7 @@ from localise.errors import InputError
 from localise.models import PanelRegression, wild_cluster_bootstrap
 from localise.models.simulate import simulate_regional_panel
 from localise.models.wildboot import absorb_twoway, draw_weights
+from localise.results import Results
 
 
 def _clustered_data(rng, G=16, n_g=12, beta=0.0):
@@ -62,6 +63,8 @@ def test_ci_inversion_and_agreement_with_cr1():
     assert (res.ci_high - res.ci_low) == pytest.approx(width_t, rel=0.2)
     assert "unreliable with few treated clusters" in res.summary()
     assert res.to_frame()["note"].iloc[0].startswith("Clustered inference is unreliable")
+    # the views of the results base come from summary()
+    assert isinstance(res, Results) and repr(res) == str(res) == res.summary()
 
 
 def test_bootstrap_se_equals_panel_cr1_and_is_deterministic():

@@ -75,13 +75,7 @@ def rai_events(
         One row per country with a qualifying change (columns :data:`EVENT_COLUMNS`),
         sorted by country; ``attrs["rule"]`` states the rule.
     """
-    for column in ("country", "year", measure):
-        if column not in gov.columns:
-            raise InputError(f"rai_events: column {column!r} not in the governance table")
-    if not np.isfinite(min_change) or min_change <= 0:
-        raise InputError(f"rai_events: min_change={min_change!r}; expected a positive number of RAI points")
-    if direction not in ("increase", "decrease", "any"):
-        raise InputError(f"rai_events: direction={direction!r}; expected 'increase', 'decrease' or 'any'")
+    _check_rule(gov, measure, min_change, direction)
     frame = gov[["country", "year", measure]].dropna()
     if countries is not None:
         frame = frame[frame["country"].isin(list(countries))]
@@ -106,6 +100,22 @@ def rai_events(
         + (f" from {since}" if since is not None else "")
     )
     events = frame.loc[hit].assign(before=previous[hit], change=change[hit]).groupby("country", as_index=False).first()
+    return _events_table(events, measure, rule)
+
+
+def _check_rule(gov: pd.DataFrame, measure: str, min_change: float, direction: str) -> None:
+    """Raise InputError for a missing column or an invalid rule."""
+    for column in ("country", "year", measure):
+        if column not in gov.columns:
+            raise InputError(f"rai_events: column {column!r} not in the governance table")
+    if not np.isfinite(min_change) or min_change <= 0:
+        raise InputError(f"rai_events: min_change={min_change!r}; expected a positive number of RAI points")
+    if direction not in ("increase", "decrease", "any"):
+        raise InputError(f"rai_events: direction={direction!r}; expected 'increase', 'decrease' or 'any'")
+
+
+def _events_table(events: pd.DataFrame, measure: str, rule: str) -> pd.DataFrame:
+    """The qualifying changes (one row per country) in the shape of the grid's reforms table."""
     out = pd.DataFrame(
         {
             "country": events["country"].astype(str),

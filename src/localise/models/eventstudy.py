@@ -32,10 +32,10 @@ at a higher level (the country's reform year ``G``); relative time ``k = t - G``
 Why hand-written: ``pyfixest`` (0.60) has a saturated event study but would add
 several dependencies (formulaic, narwhals, maketables, a compiled core) to a
 project that already has ``linearmodels``; ``differences`` and ``csdid`` are
-small one-author packages. The saturated regression is a plain
-:class:`linearmodels.PanelOLS` fit, so standard errors share the flavour of
-:mod:`localise.models.panel`, and the wild cluster bootstrap runs on the same
-design.
+small one-author packages. The saturated regression is fitted by
+:func:`localise.models.panel.fit_panel_ols`, the :class:`linearmodels.PanelOLS` fit of
+the panel regressions, so standard errors share their flavour, and the wild cluster
+bootstrap (:func:`localise.models.wildboot.twoway_wild_bootstrap`) runs on the same design.
 
 The overall ATT is the observation-weighted average of the post-treatment
 effects ``k = 0 .. lags`` (for ``twfe`` the last bin includes later periods).
@@ -61,8 +61,9 @@ import pandas as pd
 from scipy import stats
 
 from localise.errors import InputError
+from localise.models.panel import cluster_codes, fit_panel_ols
 from localise.models.randinf import RandomizationResult, att_weights, event_columns, randomization_inference
-from localise.models.wildboot import FEW_CLUSTERS_WARNING, WildBootResult, absorb_twoway, wild_cluster_bootstrap
+from localise.models.wildboot import FEW_CLUSTERS_WARNING, WildBootResult, twoway_wild_bootstrap
 from localise.results import Results
 
 __all__ = ["EventStudy", "EventStudyResults", "treatment_years"]
@@ -225,10 +226,6 @@ class EventStudyResults(Results):
         analytic one.
         """
         d = self.design
-        frame: pd.DataFrame = d["frame"]
-        cols: list[str] = d["columns"]
-        X = absorb_twoway(frame, [self.y, *cols], entity=d["entity"], time=d["time"])
-        yv = X.pop(self.y)
         if target == "att":
             w = d["att_weights"]
             term = "ATT"
@@ -238,20 +235,10 @@ class EventStudyResults(Results):
                 raise InputError(f"wild_bootstrap: k={k} is not an estimated event time ({sorted(d['k_weights'])})")
             w = d["k_weights"][k]
             term = f"k={k}"
-        a = np.array([w.get(c, 0.0) for c in X.columns])
-        return wild_cluster_bootstrap(
-            yv,
-            X,
-            frame[self.cluster],
-            contrast=a,
-            null=null,
-            reps=reps,
-            weights=weights,
-            seed=seed,
-            level=level,
-            n_treated_clusters=self.n_treated_clusters,
-            term=term,
-            k_small_sample=len(cols),
+        return twoway_wild_bootstrap(
+            d["frame"], self.y, d["columns"], entity=d["entity"], time=d["time"], cluster=self.cluster, contrast=w,
+            null=null, reps=reps, weights=weights, seed=seed, level=level,
+            n_treated_clusters=self.n_treated_clusters, term=term,
         )
 
     def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
@@ -348,8 +335,64 @@ class EventStudy:
 
     def fit(self, panel: pd.DataFrame) -> EventStudyResults:
         """Fit on a wide panel (one row per entity × period, e.g. from :func:`prepare_panel`)."""
-        from linearmodels import PanelOLS
+        frame, notes, control_group = self._estimation_sample(panel)
+        treated = frame["_G"].notna()
+        cohorts = {
+            str(int(c)): int(n) for c, n in frame.loc[treated].groupby("_G")[self.treat_col].nunique().items()
+        }
+        cols, matrix, k_weights, cell_obs = event_columns(
+            frame["_G"].to_numpy(dtype="float64"), frame["_k"].to_numpy(dtype="float64"),
+            estimator=self.estimator, leads=self.leads, lags=self.lags,
+        )
+        frame = pd.concat([frame, pd.DataFrame(matrix, columns=cols, index=frame.index)], axis=1)
+        if not cols:
+            raise InputError("EventStudy: no event-time cell is observed in the window")
+        regressors = [*cols, *self.x]
+        res, n_clusters = self._regression(frame, regressors)
+        df = n_clusters - 1
+        coefs = _event_time_table(res.params, res.cov, k_weights, cell_obs, df=df, level=self.level)
+        # overall ATT: observation-weighted mean over post cells k = 0..lags
+        att_w = att_weights(k_weights, cell_obs)
+        att = _cluster_att(
+            res.params, res.cov, att_w, n_obs=sum(cell_obs[k] for k in k_weights if k >= 0), df=df,
+            level=self.level, inference=f"cluster-robust (CR1, {self.cluster}), t({df})",
+        )
+        randomization = self._randomization(frame, att, notes)
+        out_frame = frame.drop(columns=cols)
+        out_frame.attrs.update(panel.attrs)
+        return EventStudyResults(
+            estimator=self.estimator,
+            y=self.y,
+            x=self.x,
+            leads=self.leads,
+            lags=self.lags,
+            coefs=coefs,
+            att=att,
+            pretrend=_pretrend_test(res.params, res.cov, k_weights, df),
+            cohorts=cohorts,
+            control_group=control_group,
+            n_clusters=n_clusters,
+            n_treated_clusters=int(frame.loc[treated, self.cluster].nunique()),
+            nobs=int(res.nobs),
+            n_entities=int(frame[self.entity].nunique()),
+            cluster=self.cluster,
+            notes=notes,
+            data=out_frame.rename(columns={"_G": "treatment_year", "_k": "event_time"}),
+            raw=res,
+            design={
+                "frame": frame,
+                "columns": regressors,
+                "entity": self.entity,
+                "time": self.time,
+                "att_weights": att_w,
+                "k_weights": k_weights,
+            },
+            synthetic=bool(panel.attrs.get("synthetic", False)),
+            randomization=randomization,
+        )
 
+    def _estimation_sample(self, panel: pd.DataFrame) -> tuple[pd.DataFrame, list[str], str]:
+        """Rows of the fit with treatment year ``_G`` (NaN for controls) and event time ``_k``; notes; controls."""
         needed = list(dict.fromkeys([self.entity, self.time, self.treat_col, self.cluster, self.y, *self.x]))
         absent = [c for c in needed if c not in panel.columns]
         if absent:
@@ -387,139 +430,111 @@ class EventStudy:
                 g = g.loc[keep].reset_index(drop=True).where(lambda s: s != g_last)
             else:
                 control_group = "not-yet-treated only (no never-treated units)"
-        rel = frame[self.time] - g
         frame["_G"] = g
-        frame["_k"] = rel
-        treated_clusters = frame.loc[g.notna(), self.cluster].nunique()
-        cohorts = {
-            str(int(c)): int(n) for c, n in frame.loc[g.notna()].groupby("_G")[self.treat_col].nunique().items()
-        }
-        cols, matrix, k_weights, cell_obs = event_columns(
-            frame["_G"].to_numpy(dtype="float64"), frame["_k"].to_numpy(dtype="float64"),
-            estimator=self.estimator, leads=self.leads, lags=self.lags,
-        )
-        frame = pd.concat([frame, pd.DataFrame(matrix, columns=cols, index=frame.index)], axis=1)
-        if not cols:
-            raise InputError("EventStudy: no event-time cell is observed in the window")
-        regressors = [*cols, *self.x]
+        frame["_k"] = frame[self.time] - g
+        return frame, notes, control_group
+
+    def _regression(self, frame: pd.DataFrame, regressors: list[str]) -> tuple[Any, int]:
+        """Two-way FE fit of the event design with CR1 errors by cluster (:func:`fit_panel_ols`); result and G."""
         indexed = frame.set_index([self.entity, self.time])
-        clusters = pd.Series(pd.factorize(frame[self.cluster].to_numpy())[0], index=indexed.index, name="c")
-        n_clusters = int(clusters.nunique())
+        clusters = cluster_codes(frame[self.cluster], indexed.index)
         try:
-            res = PanelOLS(indexed[self.y], indexed[regressors], entity_effects=True, time_effects=True).fit(
-                cov_type="clustered",
-                clusters=clusters.to_frame(),
-                debiased=True,
-                group_debias=True,
-                auto_df=False,
-                count_effects=False,
-            )
+            res = fit_panel_ols(indexed[self.y], indexed[regressors], effects="twoway", clusters=clusters)
         except ValueError as exc:
             raise InputError(
                 f"EventStudy: the {self.estimator} design is not identified ({exc}); with no never-treated "
                 "units use estimator='sun_abraham' (last-treated controls) or widen the bins"
             ) from exc
-        b = res.params
-        V = res.cov
-        df = n_clusters - 1
-        crit = stats.t.ppf(0.5 + self.level / 2, df)
-        rows = []
-        for k in sorted(k_weights):
-            w = pd.Series(k_weights[k]).reindex(b.index, fill_value=0.0)
-            est = float(w @ b)
-            se = float(np.sqrt(w @ V @ w))
-            rows.append((k, est, se, cell_obs[k]))
-        coefs = pd.DataFrame(rows, columns=["k", "estimate", "std_error", "n_obs"])
-        coefs["t"] = coefs["estimate"] / coefs["std_error"]
-        coefs["p_value"] = 2 * stats.t.sf(np.abs(coefs["t"]), df)
-        coefs["ci_low"] = coefs["estimate"] - crit * coefs["std_error"]
-        coefs["ci_high"] = coefs["estimate"] + crit * coefs["std_error"]
-        # overall ATT: observation-weighted mean over post cells k = 0..lags
-        att_w = att_weights(k_weights, cell_obs)
-        total_post = sum(cell_obs[k] for k in k_weights if k >= 0)
-        wa = pd.Series(att_w).reindex(b.index, fill_value=0.0)
-        att_est = float(wa @ b)
-        att_se = float(np.sqrt(wa @ V @ wa))
-        att = {
-            "estimate": att_est,
-            "std_error": att_se,
-            "p_value": float(2 * stats.t.sf(abs(att_est / att_se), df)),
-            "ci_low": att_est - crit * att_se,
-            "ci_high": att_est + crit * att_se,
-            "level": self.level,
-            "n_obs": total_post,
-            "inference": f"cluster-robust (CR1, {self.cluster}), t({df})",
-        }
-        randomization = None
-        if self.inference == "randomization":
-            try:
-                randomization = randomization_inference(
-                    frame, y=self.y, x=self.x, entity=self.entity, time=self.time, treat_col=self.treat_col,
-                    estimator=self.estimator, leads=self.leads, lags=self.lags, reps=self.ri_reps,
-                    seed=self.seed, level=self.level,
-                )
-            except InputError as exc:
-                notes.append(f"randomization inference impossible ({exc}); ATT interval is cluster-robust")
-        if randomization is not None:
-            att.update(
-                {
-                    "p_value_cluster": att["p_value"],
-                    "ci_low_cluster": att["ci_low"],
-                    "ci_high_cluster": att["ci_high"],
-                    "p_value": randomization.pvalue,
-                    "ci_low": randomization.ci_low,
-                    "ci_high": randomization.ci_high,
-                    "inference": (
-                        f"randomization inference over {self.treat_col} treatment dates "
-                        f"({randomization.reps} assignments of {randomization.n_assignments})"
-                    ),
-                }
+        return res, int(clusters.nunique())
+
+    def _randomization(self, frame: pd.DataFrame, att: dict[str, Any], notes: list[str]) -> RandomizationResult | None:
+        """Randomization inference of the ATT when asked for; it then gives ``att`` its interval and p-value."""
+        if self.inference != "randomization":
+            return None
+        try:
+            randomization = randomization_inference(
+                frame, y=self.y, x=self.x, entity=self.entity, time=self.time, treat_col=self.treat_col,
+                estimator=self.estimator, leads=self.leads, lags=self.lags, reps=self.ri_reps,
+                seed=self.seed, level=self.level,
             )
-        lead_ks = [k for k in sorted(k_weights) if k <= -2]
-        pretrend: dict[str, float] = {"q": 0}
-        if lead_ks:
-            W = np.vstack([pd.Series(k_weights[k]).reindex(b.index, fill_value=0.0).to_numpy() for k in lead_ks])
-            gam = W @ b.to_numpy()
-            Vg = W @ V.to_numpy() @ W.T
-            wald = float(gam @ np.linalg.pinv(Vg) @ gam)
-            q = len(lead_ks)
-            pretrend = {
-                "q": q,
-                "wald": wald,
-                "p_chi2": float(stats.chi2.sf(wald, q)),
-                "F": wald / q,
-                "df_denom": df,
-                "p_F": float(stats.f.sf(wald / q, q, df)) if df > 0 else np.nan,
+        except InputError as exc:
+            notes.append(f"randomization inference impossible ({exc}); ATT interval is cluster-robust")
+            return None
+        att.update(
+            {
+                "p_value_cluster": att["p_value"],
+                "ci_low_cluster": att["ci_low"],
+                "ci_high_cluster": att["ci_high"],
+                "p_value": randomization.pvalue,
+                "ci_low": randomization.ci_low,
+                "ci_high": randomization.ci_high,
+                "inference": (
+                    f"randomization inference over {self.treat_col} treatment dates "
+                    f"({randomization.reps} assignments of {randomization.n_assignments})"
+                ),
             }
-        out_frame = frame.drop(columns=cols)
-        out_frame.attrs.update(panel.attrs)
-        return EventStudyResults(
-            estimator=self.estimator,
-            y=self.y,
-            x=self.x,
-            leads=self.leads,
-            lags=self.lags,
-            coefs=coefs,
-            att=att,
-            pretrend=pretrend,
-            cohorts=cohorts,
-            control_group=control_group,
-            n_clusters=n_clusters,
-            n_treated_clusters=int(treated_clusters),
-            nobs=int(res.nobs),
-            n_entities=int(frame[self.entity].nunique()),
-            cluster=self.cluster,
-            notes=notes,
-            data=out_frame.rename(columns={"_G": "treatment_year", "_k": "event_time"}),
-            raw=res,
-            design={
-                "frame": frame,
-                "columns": regressors,
-                "entity": self.entity,
-                "time": self.time,
-                "att_weights": att_w,
-                "k_weights": k_weights,
-            },
-            synthetic=bool(panel.attrs.get("synthetic", False)),
-            randomization=randomization,
         )
+        return randomization
+
+
+def _on_params(weights: Mapping[str, float], params: pd.Series) -> pd.Series:
+    """Weights of named coefficients as a vector aligned with ``params`` (0 for the others)."""
+    return pd.Series(weights).reindex(params.index, fill_value=0.0)
+
+
+def _event_time_table(
+    b: pd.Series, V: pd.DataFrame, k_weights: dict[int, dict[str, float]], cell_obs: dict[int, float], *,
+    df: int, level: float,
+) -> pd.DataFrame:
+    """Event-time effects ``gamma_k = w_k' b`` with CR1 standard errors and ``t(df)`` intervals."""
+    crit = stats.t.ppf(0.5 + level / 2, df)
+    rows = []
+    for k in sorted(k_weights):
+        w = _on_params(k_weights[k], b)
+        rows.append((k, float(w @ b), float(np.sqrt(w @ V @ w)), cell_obs[k]))
+    coefs = pd.DataFrame(rows, columns=["k", "estimate", "std_error", "n_obs"])
+    coefs["t"] = coefs["estimate"] / coefs["std_error"]
+    coefs["p_value"] = 2 * stats.t.sf(np.abs(coefs["t"]), df)
+    coefs["ci_low"] = coefs["estimate"] - crit * coefs["std_error"]
+    coefs["ci_high"] = coefs["estimate"] + crit * coefs["std_error"]
+    return coefs
+
+
+def _cluster_att(
+    b: pd.Series, V: pd.DataFrame, weights: dict[str, float], *, n_obs: float, df: int, level: float, inference: str
+) -> dict[str, Any]:
+    """The overall ATT ``w' b`` with its CR1 standard error, ``t(df)`` p-value and interval."""
+    crit = stats.t.ppf(0.5 + level / 2, df)
+    wa = _on_params(weights, b)
+    att_est = float(wa @ b)
+    att_se = float(np.sqrt(wa @ V @ wa))
+    return {
+        "estimate": att_est,
+        "std_error": att_se,
+        "p_value": float(2 * stats.t.sf(abs(att_est / att_se), df)),
+        "ci_low": att_est - crit * att_se,
+        "ci_high": att_est + crit * att_se,
+        "level": level,
+        "n_obs": n_obs,
+        "inference": inference,
+    }
+
+
+def _pretrend_test(b: pd.Series, V: pd.DataFrame, k_weights: dict[int, dict[str, float]], df: int) -> dict[str, float]:
+    """Joint Wald test that the leads ``k <= -2`` are zero: chi2(q) and F(q, df)."""
+    lead_ks = [k for k in sorted(k_weights) if k <= -2]
+    if not lead_ks:
+        return {"q": 0}
+    W = np.vstack([_on_params(k_weights[k], b).to_numpy() for k in lead_ks])
+    gam = W @ b.to_numpy()
+    Vg = W @ V.to_numpy() @ W.T
+    wald = float(gam @ np.linalg.pinv(Vg) @ gam)
+    q = len(lead_ks)
+    return {
+        "q": q,
+        "wald": wald,
+        "p_chi2": float(stats.chi2.sf(wald, q)),
+        "F": wald / q,
+        "df_denom": df,
+        "p_F": float(stats.f.sf(wald / q, q, df)) if df > 0 else np.nan,
+    }

@@ -242,21 +242,7 @@ class MultilevelModel:
             data = prepare_panel(
                 data, y=self.y, x=self.x, entity=self.entity, time=self.time, sex=sex, keep=[self.country]
             )
-        needed = [self.entity, self.country, self.time, self.y, *self.x]
-        absent = [c for c in needed if c not in data.columns]
-        if absent:
-            raise InputError(f"MultilevelModel: column(s) {absent} not in the data")
-        frame = data[needed].dropna().reset_index(drop=True)
-        frame.attrs.update(data.attrs)
-        nested = frame.groupby(self.entity)[self.country].nunique()
-        if (nested > 1).any():
-            raise InputError(
-                f"MultilevelModel: regions {list(nested.index[nested > 1][:5])} appear in more than one "
-                "country; regions must be nested in countries"
-            )
-        n_countries = frame[self.country].nunique()
-        if n_countries < 2:
-            raise InputError("MultilevelModel: need at least two countries")
+        frame = self._frame(data)
         centre = None
         rhs = ["1", *self.x]
         if self.time_trend:
@@ -274,87 +260,118 @@ class MultilevelModel:
             re_formula=re_formula,
             vc_formula={"region": f"0 + C({self.entity})"},
         )
-        attempts: list[dict[str, Any]] = []
-        caught: list[str] = []
-        result = None
-        chosen = self.methods[-1]
-        for method in self.methods:
-            with warnings.catch_warnings(record=True) as record:
-                warnings.simplefilter("always")
-                try:
-                    res = model.fit(
-                        reml=True, method=method, maxiter=self.maxiter, **OPTIMISER_OPTIONS.get(method, {})
-                    )
-                except (np.linalg.LinAlgError, ValueError) as exc:  # optimiser failure: record it
-                    attempts.append({"method": method, "converged": False, "error": str(exc)})
-                    continue
-            messages = sorted({f"{w.category.__name__}: {w.message}" for w in record})
-            attempts.append(
-                {"method": method, "converged": bool(res.converged), "llf": float(res.llf), "warnings": messages}
-            )
-            result, chosen, caught = res, method, messages
-            if res.converged:
-                break
-        if result is not None and result.converged and self.polish:
-            with warnings.catch_warnings(record=True) as record:
-                warnings.simplefilter("always")
-                try:
-                    res = model.fit(reml=True, method="bfgs", maxiter=self.maxiter,
-                                    start_params=result.params_object, gtol=POLISH_GTOL)
-                except (np.linalg.LinAlgError, ValueError) as exc:
-                    attempts.append({"method": "bfgs (polish)", "converged": False, "error": str(exc)})
-                    res = None
-            if res is not None:
-                messages = sorted({f"{w.category.__name__}: {w.message}" for w in record})
-                better = bool(res.converged) and float(res.llf) >= float(result.llf) - 1e-10
-                attempts.append({"method": "bfgs (polish)", "converged": bool(res.converged), "llf": float(res.llf),
-                                 "warnings": messages, "kept": better})
-                if better:
-                    result, chosen, caught = res, f"{chosen} + bfgs polish", messages
-        if result is None:
-            raise InputError(
-                f"MultilevelModel: every optimiser failed for {self.y}: "
-                + "; ".join(f"{a['method']}: {a.get('error')}" for a in attempts)
-            )
-        scale = float(result.scale)
-        cov_re = np.asarray(result.cov_re)
-        var_country = float(cov_re[0, 0])
-        var_slope = float(cov_re[1, 1]) if self.random_slope else None
-        cov_is = float(cov_re[0, 1]) if self.random_slope else None
-        var_region = float(np.asarray(result.vcomp)[0])
-        total = var_country + var_region + scale
-        boundary = min(var_country, var_region, *([var_slope] if var_slope is not None else [])) <= 1e-6 * total
-        if any("boundary" in m for m in caught):
-            boundary = True
+        result, chosen, caught, attempts = self._optimise(model)
         fe_names = list(result.fe_params.index)
-        params = pd.Series(np.asarray(result.fe_params), index=fe_names)
-        ses = pd.Series(np.asarray(result.bse_fe), index=fe_names)
         return MultilevelResults(
             y=self.y,
             formula=formula,
             re_formula=re_formula,
             random_slope=self.random_slope,
-            var_country=var_country,
-            var_region=var_region,
-            var_resid=scale,
-            var_slope=var_slope,
-            cov_intercept_slope=cov_is,
-            params=params,
-            std_errors=ses,
+            **_variance_components(result, random_slope=self.random_slope, warned=caught),
+            params=pd.Series(np.asarray(result.fe_params), index=fe_names),
+            std_errors=pd.Series(np.asarray(result.bse_fe), index=fe_names),
             converged=bool(result.converged),
             method=chosen,
             attempts=attempts,
             warnings=caught,
-            boundary=bool(boundary),
             llf=float(result.llf),
             nobs=int(result.nobs),
-            n_countries=int(n_countries),
+            n_countries=int(frame[self.country].nunique()),
             n_regions=int(frame[self.entity].nunique()),
             time_centre=centre,
             data=frame,
             raw=result,
             synthetic=bool(data.attrs.get("synthetic", False)),
         )
+
+    def _frame(self, data: pd.DataFrame) -> pd.DataFrame:
+        """Complete cases of the model's columns, checked: regions nested in countries, two countries at least."""
+        needed = [self.entity, self.country, self.time, self.y, *self.x]
+        absent = [c for c in needed if c not in data.columns]
+        if absent:
+            raise InputError(f"MultilevelModel: column(s) {absent} not in the data")
+        frame = data[needed].dropna().reset_index(drop=True)
+        frame.attrs.update(data.attrs)
+        nested = frame.groupby(self.entity)[self.country].nunique()
+        if (nested > 1).any():
+            raise InputError(
+                f"MultilevelModel: regions {list(nested.index[nested > 1][:5])} appear in more than one "
+                "country; regions must be nested in countries"
+            )
+        if frame[self.country].nunique() < 2:
+            raise InputError("MultilevelModel: need at least two countries")
+        return frame
+
+    def _optimise(self, model: Any) -> tuple[Any, str, list[str], list[dict[str, Any]]]:
+        """REML fit by the first optimiser of :attr:`methods` that converges, then the polish step.
+
+        Returns the kept fit, the optimiser(s) that made it, its warnings and every attempt.
+        """
+        attempts: list[dict[str, Any]] = []
+        caught: list[str] = []
+        result = None
+        chosen = self.methods[-1]
+        for method in self.methods:
+            res, messages, error = _recorded_fit(
+                model, method=method, maxiter=self.maxiter, **OPTIMISER_OPTIONS.get(method, {})
+            )
+            if res is None:
+                attempts.append({"method": method, "converged": False, "error": error})
+                continue
+            attempts.append(
+                {"method": method, "converged": bool(res.converged), "llf": float(res.llf), "warnings": messages}
+            )
+            result, chosen, caught = res, method, messages
+            if res.converged:
+                break
+        if result is None:
+            raise InputError(
+                f"MultilevelModel: every optimiser failed for {self.y}: "
+                + "; ".join(f"{a['method']}: {a.get('error')}" for a in attempts)
+            )
+        if result.converged and self.polish:
+            res, messages, error = _recorded_fit(
+                model, method="bfgs", maxiter=self.maxiter, start_params=result.params_object, gtol=POLISH_GTOL
+            )
+            if res is None:
+                attempts.append({"method": "bfgs (polish)", "converged": False, "error": error})
+            else:
+                better = bool(res.converged) and float(res.llf) >= float(result.llf) - 1e-10
+                attempts.append({"method": "bfgs (polish)", "converged": bool(res.converged), "llf": float(res.llf),
+                                 "warnings": messages, "kept": better})
+                if better:
+                    result, chosen, caught = res, f"{chosen} + bfgs polish", messages
+        return result, chosen, caught, attempts
+
+
+def _recorded_fit(model: Any, **fit_kwargs: Any) -> tuple[Any, list[str], str | None]:
+    """One REML fit and the warnings it raised; on an optimiser failure ``None``, no warnings and the error."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        try:
+            res = model.fit(reml=True, **fit_kwargs)
+        except (np.linalg.LinAlgError, ValueError) as exc:  # optimiser failure: recorded by the caller
+            return None, [], str(exc)
+    return res, sorted({f"{w.category.__name__}: {w.message}" for w in record}), None
+
+
+def _variance_components(result: Any, *, random_slope: bool, warned: list[str]) -> dict[str, Any]:
+    """Variance parameters of a fit and whether one sits at the boundary (near 0, or statsmodels says so)."""
+    scale = float(result.scale)
+    cov_re = np.asarray(result.cov_re)
+    var_country = float(cov_re[0, 0])
+    var_slope = float(cov_re[1, 1]) if random_slope else None
+    var_region = float(np.asarray(result.vcomp)[0])
+    total = var_country + var_region + scale
+    boundary = min(var_country, var_region, *([var_slope] if var_slope is not None else [])) <= 1e-6 * total
+    return {
+        "var_country": var_country,
+        "var_region": var_region,
+        "var_resid": scale,
+        "var_slope": var_slope,
+        "cov_intercept_slope": float(cov_re[0, 1]) if random_slope else None,
+        "boundary": bool(boundary or any("boundary" in m for m in warned)),
+    }
 
 
 def variance_decomposition(

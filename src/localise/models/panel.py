@@ -43,7 +43,7 @@ from localise.warnings import FewClustersWarning
 if TYPE_CHECKING:
     from localise.models.wildboot import WildBootResult
 
-__all__ = ["prepare_panel", "PanelRegression", "PanelResults", "Effects"]
+__all__ = ["prepare_panel", "PanelRegression", "PanelResults", "Effects", "fit_panel_ols", "cluster_codes"]
 
 Effects = Literal["pooled", "entity", "twoway"]
 
@@ -182,6 +182,56 @@ def prepare_panel(
     return wide
 
 
+def cluster_codes(groups: Any, index: pd.Index) -> pd.Series:
+    """Integer cluster codes (in order of first appearance) of ``groups``, on ``index``."""
+    return pd.Series(pd.factorize(np.asarray(groups))[0], index=index, name="cluster")
+
+
+def fit_panel_ols(
+    dependent: pd.Series,
+    exog: pd.DataFrame,
+    *,
+    effects: Effects = "twoway",
+    cov_type: str = "clustered",
+    clusters: pd.Series | None = None,
+    small_sample: bool = True,
+) -> Any:
+    """The package's one :class:`linearmodels.PanelOLS` fit (panel models and event studies).
+
+    Parameters
+    ----------
+    dependent, exog
+        Outcome and regressors indexed by ``(entity, time)``.
+    effects
+        ``"pooled"``, ``"entity"`` or ``"twoway"``: which fixed effects are absorbed.
+    cov_type
+        ``"clustered"``, ``"robust"`` or ``"unadjusted"``.
+    clusters
+        Integer cluster codes on the index of ``dependent`` (:func:`cluster_codes`); needed when clustered.
+    small_sample
+        The Stata/plm ``"sss"`` correction G/(G-1)(N-1)/(N-K), K counting the slopes only (module docstring).
+
+    Returns
+    -------
+    linearmodels.panel.results.PanelEffectsResults
+    """
+    from linearmodels import PanelOLS
+
+    model = PanelOLS(
+        dependent,
+        exog,
+        entity_effects=effects in ("entity", "twoway"),
+        time_effects=effects == "twoway",
+        check_rank=True,
+    )
+    cov_kwargs: dict[str, Any] = {}
+    if cov_type == "clustered":
+        if clusters is None:
+            raise InputError("fit_panel_ols: cov_type='clustered' needs clusters")
+        cov_kwargs = {"clusters": clusters.to_frame(), "group_debias": small_sample}
+    return model.fit(cov_type=cov_type, debiased=small_sample, auto_df=False, count_effects=False, **cov_kwargs)
+
+
 @dataclass(repr=False)
 class PanelResults(Results):
     """Results of :class:`PanelRegression`; ``raw`` is the linearmodels result."""
@@ -289,7 +339,7 @@ class PanelResults(Results):
         -------
         WildBootResult
         """
-        from localise.models.wildboot import absorb_twoway, wild_cluster_bootstrap
+        from localise.models.wildboot import twoway_wild_bootstrap
 
         if self.effects != "twoway":
             raise InputError(f"{self.model_name}: wild_bootstrap needs effects='twoway' (got {self.effects!r})")
@@ -298,11 +348,9 @@ class PanelResults(Results):
         term = self.x[0] if term is None else term
         if term not in self.x:
             raise InputError(f"{self.model_name}: term={term!r} is not a regressor; expected one of {self.x}")
-        design = absorb_twoway(self.data, [self.y, *self.x], entity=self.entity, time=self.time)
-        outcome = design.pop(self.y)
-        return wild_cluster_bootstrap(
-            outcome, design, self.data[self.cluster], contrast=term, null=null, reps=reps, weights=weights,
-            seed=seed, level=level, k_small_sample=len(self.x),
+        return twoway_wild_bootstrap(
+            self.data, self.y, self.x, entity=self.entity, time=self.time, cluster=self.cluster, contrast=term,
+            null=null, reps=reps, weights=weights, seed=seed, level=level,
         )
 
 
@@ -358,22 +406,7 @@ class PanelRegression:
 
     def fit(self, panel: pd.DataFrame, *, sample: str = "") -> PanelResults:
         """Fit on ``panel`` (wide, one row per entity × time; long data is prepared first)."""
-        from linearmodels import PanelOLS
-
-        if all(c in panel.columns for c in _LONG_COLUMNS):
-            keep = [] if self.cluster == "entity" else [self.cluster]
-            panel = prepare_panel(
-                panel,
-                y=self.y,
-                x=self.x,
-                entity=self.entity,
-                time=self.time,
-                keep=list(dict.fromkeys(["country", *keep])),
-            )
-        _check_keys(panel, [self.entity, self.time], f"{self.name}")
-        absent = [v for v in [self.y, *self.x] if v not in panel.columns]
-        if absent:
-            raise InputError(f"{self.name}: column(s) {absent} not in the panel")
+        panel = self._wide(panel)
         data = panel.dropna(subset=[self.y, *self.x]).sort_values([self.entity, self.time])
         if data.empty:
             raise InputError(f"{self.name}: no complete observations for {[self.y, *self.x]}")
@@ -381,46 +414,10 @@ class PanelRegression:
         exog = indexed[self.x].copy()
         if self.effects == "pooled" or not self.x:
             exog.insert(0, "const", 1.0)
-        model = PanelOLS(
-            indexed[self.y],
-            exog,
-            entity_effects=self.effects in ("entity", "twoway"),
-            time_effects=self.effects == "twoway",
-            check_rank=True,
-        )
-        cov_kwargs: dict[str, Any] = {}
-        n_clusters: int | None = None
-        cluster_label: str | None = None
-        if self.cov_type == "clustered":
-            if self.cluster == "entity":
-                groups = indexed.index.get_level_values(0)
-                cluster_label = self.entity
-            else:
-                if self.cluster not in indexed.columns:
-                    raise InputError(
-                        f"{self.name}: cluster column {self.cluster!r} not in the panel "
-                        f"(columns: {list(indexed.columns)})"
-                    )
-                groups = indexed[self.cluster]
-                if groups.isna().any():
-                    raise InputError(f"{self.name}: cluster column {self.cluster!r} has missing values")
-                cluster_label = self.cluster
-            codes = pd.Series(pd.factorize(np.asarray(groups))[0], index=indexed.index, name="cluster")
-            n_clusters = int(codes.nunique())
-            if n_clusters < FEW_CLUSTERS:
-                warnings.warn(
-                    f"{self.name}: only {n_clusters} clusters ({cluster_label}); cluster-robust inference is "
-                    "unreliable, report a wild cluster bootstrap (localise.models.wildboot)",
-                    FewClustersWarning,
-                    stacklevel=2,
-                )
-            cov_kwargs = {"clusters": codes.to_frame(), "group_debias": self.small_sample}
-        res = model.fit(
-            cov_type=self.cov_type,
-            debiased=self.small_sample,
-            auto_df=False,
-            count_effects=False,
-            **cov_kwargs,
+        codes, cluster_label = self._clusters(indexed) if self.cov_type == "clustered" else (None, None)
+        res = fit_panel_ols(
+            indexed[self.y], exog, effects=self.effects, cov_type=self.cov_type, clusters=codes,
+            small_sample=self.small_sample,
         )
         entities = indexed.index.get_level_values(0)
         times = indexed.index.get_level_values(1)
@@ -439,7 +436,7 @@ class PanelRegression:
             nobs=int(res.nobs),
             n_entities=int(entities.nunique()),
             n_periods=int(times.nunique()),
-            n_clusters=n_clusters,
+            n_clusters=None if codes is None else int(codes.nunique()),
             cluster=cluster_label,
             cov_type=self.cov_type,
             small_sample=self.small_sample,
@@ -451,3 +448,48 @@ class PanelRegression:
             entity=self.entity,
             time=self.time,
         )
+
+    def _wide(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """The panel in wide form (long data prepared first), with its keys and variables checked."""
+        if all(c in panel.columns for c in _LONG_COLUMNS):
+            keep = [] if self.cluster == "entity" else [self.cluster]
+            panel = prepare_panel(
+                panel,
+                y=self.y,
+                x=self.x,
+                entity=self.entity,
+                time=self.time,
+                keep=list(dict.fromkeys(["country", *keep])),
+            )
+        _check_keys(panel, [self.entity, self.time], f"{self.name}")
+        absent = [v for v in [self.y, *self.x] if v not in panel.columns]
+        if absent:
+            raise InputError(f"{self.name}: column(s) {absent} not in the panel")
+        return panel
+
+    def _clusters(self, indexed: pd.DataFrame) -> tuple[pd.Series, str]:
+        """Cluster codes on the rows of ``indexed`` and the cluster column's name; warns with few clusters."""
+        if self.cluster == "entity":
+            groups = indexed.index.get_level_values(0)
+            cluster_label = self.entity
+        else:
+            if self.cluster not in indexed.columns:
+                raise InputError(
+                    f"{self.name}: cluster column {self.cluster!r} not in the panel "
+                    f"(columns: {list(indexed.columns)})"
+                )
+            groups = indexed[self.cluster]
+            if groups.isna().any():
+                raise InputError(f"{self.name}: cluster column {self.cluster!r} has missing values")
+            cluster_label = self.cluster
+        codes = cluster_codes(groups, indexed.index)
+        n_clusters = int(codes.nunique())
+        if n_clusters < FEW_CLUSTERS:
+            warnings.warn(
+                f"{self.name}: only {n_clusters} clusters ({cluster_label}); cluster-robust inference is "
+                "unreliable, report a wild cluster bootstrap (localise.models.wildboot)",
+                FewClustersWarning,
+                stacklevel=3,  # the caller of fit
+            )
+        return codes, cluster_label
+

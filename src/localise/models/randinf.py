@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,12 +43,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from localise.errors import InputError
+from localise.results import Results
 
 __all__ = ["RandomizationResult", "randomization_inference", "event_columns", "att_weights"]
 
 
-@dataclass
-class RandomizationResult:
+@dataclass(repr=False)
+class RandomizationResult(Results):
     """Randomization-inference p-value and confidence interval of the ATT."""
 
     estimate: float
@@ -238,6 +239,53 @@ def randomization_inference(
     """
     if reps < 19:
         raise InputError(f"randomization_inference: reps={reps}; need at least 19 for a 5% test")
+    partial_out = _fixed_effects_partialler(frame, x=x, entity=entity, time=time)
+    t = frame[time].to_numpy()
+    unit_codes, g_unit = _cluster_dates(frame, treat_col)
+    g_rows = frame["_G"].to_numpy(dtype="float64")
+    d0 = (~np.isnan(g_rows) & (t - g_rows >= 0)).astype("float64")
+    Y = partial_out(np.column_stack([frame[y].to_numpy(dtype="float64"), d0]))
+
+    def estimate(g_by_unit: np.ndarray) -> np.ndarray:
+        g = g_by_unit[unit_codes]
+        names, Z, kw, obs = event_columns(g, t - g, estimator=estimator, leads=leads, lags=lags)
+        w = att_weights(kw, obs)
+        if not w:
+            return np.array([np.nan, np.nan])
+        Zr = partial_out(Z)
+        coef = np.linalg.lstsq(Zr.T @ Zr, Zr.T @ Y, rcond=None)[0]
+        wv = np.array([w.get(c, 0.0) for c in names])
+        return wv @ coef
+
+    a0, c0 = estimate(g_unit)
+    assignments, n_assign, enumerated = _assignments(g_unit, reps, seed)
+    draws = _usable_draws(np.array([estimate(p) for p in assignments]), a0, c0, enumerated=enumerated)
+    lo, hi = _inverted_interval(a0, c0, draws, alpha=1.0 - level, grid_points=grid_points)
+    result = RandomizationResult(
+        estimate=float(a0 / c0),
+        pvalue=float(_pvalues(a0, c0, draws, np.array([0.0]))[0]),
+        ci_low=lo,
+        ci_high=hi,
+        level=level,
+        reps=int(draws.shape[0]),
+        n_assignments=n_assign,
+        enumerated=enumerated,
+        n_units=len(g_unit),
+        n_treated_units=int((~np.isnan(g_unit)).sum()),
+        seed=seed,
+        draws=draws,
+    )
+    result._c0 = float(c0)
+    return result
+
+
+def _fixed_effects_partialler(
+    frame: pd.DataFrame, *, x: Sequence[str], entity: str, time: str
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``M -> M`` with unit means, then covariates and period dummies, partialled out (Frisch-Waugh-Lovell).
+
+    The fixed regressors are demeaned and pseudo-inverted once, so every re-assignment costs one projection.
+    """
     ent = pd.factorize(frame[entity].to_numpy())[0]
     n, n_ent = len(frame), int(ent.max()) + 1
     counts = np.bincount(ent, minlength=n_ent).astype("float64")
@@ -249,13 +297,20 @@ def randomization_inference(
     t = frame[time].to_numpy()
     periods = np.sort(np.unique(t))
     base = [frame[c].to_numpy(dtype="float64") for c in x] + [(t == p).astype("float64") for p in periods[1:]]
-    B = demean(np.column_stack(base)) if base else np.empty((n, 0))
-    # Frisch-Waugh-Lovell: partial the fixed regressors (covariates, period dummies) out once
-    B_pinv = np.linalg.pinv(B) if B.shape[1] else np.empty((0, n))
+    if not base:
+        return demean
+    B = demean(np.column_stack(base))
+    B_pinv = np.linalg.pinv(B)
 
-    def residualise(M: np.ndarray) -> np.ndarray:
-        return M - B @ (B_pinv @ M) if B.shape[1] else M
+    def partial_out(M: np.ndarray) -> np.ndarray:
+        D = demean(M)
+        return D - B @ (B_pinv @ D)
 
+    return partial_out
+
+
+def _cluster_dates(frame: pd.DataFrame, treat_col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster code of every row and the treatment year ``_G`` of every cluster (NaN = never treated)."""
     unit_codes, units = pd.factorize(frame[treat_col].astype(str).to_numpy())
     g_rows = frame["_G"].to_numpy(dtype="float64")
     g_unit = np.array([g_rows[unit_codes == u][0] for u in range(len(units))])
@@ -264,38 +319,38 @@ def randomization_inference(
             "randomization_inference: needs both treated and never-treated clusters of "
             f"'{treat_col}' in the estimation sample"
         )
-    d0 = (~np.isnan(g_rows) & (t - g_rows >= 0)).astype("float64")
-    Y = residualise(demean(np.column_stack([frame[y].to_numpy(dtype="float64"), d0])))
+    return unit_codes, g_unit
 
-    def estimate(g_by_unit: np.ndarray) -> np.ndarray:
-        g = g_by_unit[unit_codes]
-        names, Z, kw, obs = event_columns(g, t - g, estimator=estimator, leads=leads, lags=lags)
-        w = att_weights(kw, obs)
-        if not w:
-            return np.array([np.nan, np.nan])
-        Zr = residualise(demean(Z))
-        coef = np.linalg.lstsq(Zr.T @ Zr, Zr.T @ Y, rcond=None)[0]
-        wv = np.array([w.get(c, 0.0) for c in names])
-        return wv @ coef
 
-    a0, c0 = estimate(g_unit)
-    n_assign = _n_assignments([-1.0 if np.isnan(v) else v for v in g_unit])
+def _assignments(g_unit: np.ndarray, reps: int, seed: int) -> tuple[list[np.ndarray], int, bool]:
+    """Re-assignments of the cluster dates: all distinct ones when at most ``reps``, else ``reps`` random ones.
+
+    Returns the assignments, the number of distinct assignments and whether they were enumerated.
+    """
+    labels = [-1.0 if np.isnan(v) else v for v in g_unit]
+    n_assign = _n_assignments(labels)
     if n_assign <= reps:
-        assignments = [np.array(p) for p in _distinct_permutations([-1.0 if np.isnan(v) else v for v in g_unit])]
-        assignments = [np.where(p == -1.0, np.nan, p) for p in assignments]
-        enumerated = True
-    else:
-        rng = np.random.default_rng(seed)
-        assignments = [rng.permutation(g_unit) for _ in range(reps)]
-        enumerated = False
-    draws = np.array([estimate(p) for p in assignments])
+        assignments = [np.array(p) for p in _distinct_permutations(labels)]
+        return [np.where(p == -1.0, np.nan, p) for p in assignments], n_assign, True
+    rng = np.random.default_rng(seed)
+    return [rng.permutation(g_unit) for _ in range(reps)], n_assign, False
+
+
+def _usable_draws(draws: np.ndarray, a0: float, c0: float, *, enumerated: bool) -> np.ndarray:
+    """The re-assignments' estimates without those that had no post-treatment cell (NaN) and, when
+    every assignment was enumerated, without one copy of the observed one (counted through the +1)."""
     draws = draws[~np.isnan(draws).any(axis=1)]
-    if enumerated:  # the observed assignment is among them: count it once, through the +1
+    if enumerated:
         same = np.isclose(draws[:, 0], a0) & np.isclose(draws[:, 1], c0)
         if same.any():
             draws = np.delete(draws, np.flatnonzero(same)[0], axis=0)
-    alpha = 1.0 - level
-    p0 = float(_pvalues(a0, c0, draws, np.array([0.0]))[0])
+    return draws
+
+
+def _inverted_interval(
+    a0: float, c0: float, draws: np.ndarray, *, alpha: float, grid_points: int
+) -> tuple[float, float]:
+    """Confidence set by test inversion: the ``r`` whose p-value exceeds ``alpha`` on a grid widened until it fits."""
     spread = float(np.std(draws[:, 0])) + abs(a0) + 1e-9
     half = 4.0 * spread
     while True:
@@ -307,19 +362,4 @@ def randomization_inference(
     lo, hi = (float(accepted[0]), float(accepted[-1])) if accepted.size else (np.nan, np.nan)
     if accepted.size and (accepted[0] <= grid[0] or accepted[-1] >= grid[-1]):
         lo, hi = (-np.inf if accepted[0] <= grid[0] else lo), (np.inf if accepted[-1] >= grid[-1] else hi)
-    result = RandomizationResult(
-        estimate=float(a0 / c0),
-        pvalue=p0,
-        ci_low=lo,
-        ci_high=hi,
-        level=level,
-        reps=int(draws.shape[0]),
-        n_assignments=n_assign,
-        enumerated=enumerated,
-        n_units=len(units),
-        n_treated_units=int((~np.isnan(g_unit)).sum()),
-        seed=seed,
-        draws=draws,
-    )
-    result._c0 = float(c0)
-    return result
+    return lo, hi

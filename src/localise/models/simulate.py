@@ -53,9 +53,7 @@ def simulate_regional_panel(
     countries = [f"C{i:02d}" for i in range(n_countries)]
     first, last = years
     if treatment_year is None:
-        span = last - first
-        cohorts = [first + span // 3, first + span // 2, first + 2 * span // 3]
-        treatment_year = {c: cohorts[i % 3] for i, c in enumerate(countries[: n_countries // 2])}
+        treatment_year = _staggered_cohorts(countries, years)
     year_values = np.arange(first, last + 1)
     lam = np.cumsum(rng.normal(0.0, 0.3, len(year_values)))
     rows = []
@@ -88,13 +86,15 @@ def simulate_regional_panel(
     out.attrs["synthetic"] = True
     out.attrs["source_note"] = "SYNTHETIC panel from localise.models.simulate (seeded)"
     out.attrs["planted"] = {
-        "effect": effect,
-        "dynamic": dynamic,
-        "treatment_year": dict(treatment_year),
-        "sd_country": sd_country,
-        "sd_region": sd_region,
-        "sd_noise": sd_noise,
-        "beta_x": beta_x,
-        "seed": seed,
+        "effect": effect, "dynamic": dynamic, "treatment_year": dict(treatment_year), "sd_country": sd_country,
+        "sd_region": sd_region, "sd_noise": sd_noise, "beta_x": beta_x, "seed": seed,
     }
     return out
+
+
+def _staggered_cohorts(countries: list[str], years: tuple[int, int]) -> dict[str, int]:
+    """Default reform years: the first half of the countries, in three cohorts at 1/3, 1/2 and 2/3 of the span."""
+    first, last = years
+    span = last - first
+    cohorts = [first + span // 3, first + span // 2, first + 2 * span // 3]
+    return {c: cohorts[i % 3] for i, c in enumerate(countries[: len(countries) // 2])}

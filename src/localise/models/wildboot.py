@@ -36,19 +36,21 @@ result always says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
+from localise.results import Results
 
 __all__ = [
     "WildBootResult",
     "wild_cluster_bootstrap",
     "absorb_twoway",
+    "twoway_wild_bootstrap",
     "draw_weights",
     "FEW_CLUSTERS_WARNING",
 ]
@@ -75,8 +77,8 @@ def draw_weights(
     raise InputError(f"weights={kind!r}; expected 'webb' or 'rademacher'")
 
 
-@dataclass
-class WildBootResult:
+@dataclass(repr=False)
+class WildBootResult(Results):
     """Result of :func:`wild_cluster_bootstrap`."""
 
     term: str
@@ -152,6 +154,40 @@ def absorb_twoway(
     return frame - means
 
 
+
+def twoway_wild_bootstrap(
+    frame: pd.DataFrame,
+    y: str,
+    regressors: Sequence[str],
+    *,
+    entity: str,
+    time: str,
+    cluster: str,
+    contrast: str | Mapping[str, float],
+    **options: Any,
+) -> WildBootResult:
+    """Wild cluster bootstrap of a contrast of a two-way fixed-effects regression.
+
+    Entity and time effects are absorbed (:func:`absorb_twoway`) and the CR1 factor counts only
+    ``regressors``, so the standard error equals the one of the two-way fit
+    (:func:`localise.models.panel.fit_panel_ols`).
+
+    Parameters
+    ----------
+    frame
+        Estimation sample with ``entity``, ``time``, ``cluster``, ``y`` and ``regressors``.
+    contrast
+        A regressor's name, or weights of named regressors (the others get 0).
+    **options
+        Passed to :func:`wild_cluster_bootstrap` (``null``, ``reps``, ``weights``, ``seed``, ``level``, ...).
+    """
+    design = absorb_twoway(frame, [y, *regressors], entity=entity, time=time)
+    outcome = design.pop(y)
+    vector = contrast if isinstance(contrast, str) else np.array([contrast.get(c, 0.0) for c in design.columns])
+    return wild_cluster_bootstrap(
+        outcome, design, frame[cluster], contrast=vector, k_small_sample=len(regressors), **options
+    )
+
 def _cluster_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
     """Sum rows of ``values`` (n × m) within clusters → (G × m)."""
     out = np.zeros((n_groups, values.shape[1]))
@@ -212,16 +248,7 @@ def wild_cluster_bootstrap(
     ya = np.asarray(y, dtype="float64").ravel()
     if Xa.ndim != 2 or Xa.shape[0] != ya.shape[0]:
         raise InputError(f"wild_cluster_bootstrap: X has shape {Xa.shape}, y has {ya.shape[0]} rows")
-    if isinstance(contrast, str):
-        if names is None or contrast not in names:
-            raise InputError(f"wild_cluster_bootstrap: contrast {contrast!r} is not a column of X")
-        a = np.zeros(Xa.shape[1])
-        a[names.index(contrast)] = 1.0
-        term = term or contrast
-    else:
-        a = np.asarray(contrast, dtype="float64").ravel()
-        if a.shape[0] != Xa.shape[1]:
-            raise InputError(f"wild_cluster_bootstrap: contrast has {a.shape[0]} entries, X has {Xa.shape[1]} columns")
+    a, term = _contrast_vector(contrast, names, Xa.shape[1], term)
     if not np.isfinite(Xa).all() or not np.isfinite(ya).all():
         raise InputError("wild_cluster_bootstrap: X and y must be finite (drop missing rows first)")
     if reps < 19:
@@ -230,54 +257,20 @@ def wild_cluster_bootstrap(
     G = len(uniques)
     if G < 2:
         raise InputError("wild_cluster_bootstrap: need at least two clusters")
-    n, k = Xa.shape
-    XtX = Xa.T @ Xa
-    if np.linalg.matrix_rank(XtX) < k:
-        raise InputError("wild_cluster_bootstrap: design matrix is rank deficient")
-    XtXi = np.linalg.inv(XtX)
-    b = XtXi @ (Xa.T @ ya)
-    q = XtXi @ a
-    aqa = float(a @ q)
-    f = G / (G - 1) * (n - 1) / (n - (k if k_small_sample is None else k_small_sample))
-    Xq = Xa @ q  # row contributions of q'X_g'
-    # M[g] = q' X_g' X_g (G x k), fixed across null values
-    M = _cluster_sums(Xq[:, None] * Xa, codes, G)
-    u = ya - Xa @ b
-    score = _cluster_sums((Xq * u)[:, None], codes, G).ravel()
-    se = float(np.sqrt(f * np.sum(score**2)))
-    estimate = float(a @ b)
-    V = draw_weights(G, reps, kind=weights, seed=seed)
-
-    def t_and_boot(r: float) -> tuple[float, np.ndarray]:
-        beta_r = b - q * (estimate - r) / aqa
-        ur = ya - Xa @ beta_r
-        A = _cluster_sums((Xq * ur)[:, None], codes, G).ravel()
-        C = XtXi @ _cluster_sums(Xa * ur[:, None], codes, G).T  # k x G
-        S = (np.diag(A) - M @ C) @ V  # G x B cluster scores
-        num = A @ V
-        den = np.sqrt(f * np.sum(S**2, axis=0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tb = np.where(den > 0, num / den, 0.0)
-        return (estimate - r) / se, tb
-
-    def pvalue(r: float) -> float:
-        t, tb = t_and_boot(r)
-        return float(np.mean(np.abs(tb) >= abs(t)))
-
-    t0, _ = t_and_boot(null)
-    p0 = pvalue(null)
+    test = _RestrictedWildTest(Xa, ya, a, codes, G, k_small_sample=k_small_sample)
+    test.draw(reps, weights=weights, seed=seed)
+    t0, _ = test.t_and_boot(null)
     lo = hi = np.nan
-    alpha = 1.0 - level
     if ci:
-        lo = _invert(pvalue, estimate, se, alpha, direction=-1)
-        hi = _invert(pvalue, estimate, se, alpha, direction=+1)
+        lo = _invert(test.pvalue, test.estimate, test.se, 1.0 - level, direction=-1)
+        hi = _invert(test.pvalue, test.estimate, test.se, 1.0 - level, direction=+1)
     return WildBootResult(
         term=term or "contrast",
-        estimate=estimate,
+        estimate=test.estimate,
         null=float(null),
-        std_error=se,
+        std_error=test.se,
         t_stat=float(t0),
-        pvalue=p0,
+        pvalue=test.pvalue(null),
         ci_low=lo,
         ci_high=hi,
         level=level,
@@ -287,6 +280,73 @@ def wild_cluster_bootstrap(
         weights=weights,
         seed=seed,
     )
+
+
+def _contrast_vector(
+    contrast: np.ndarray | Sequence[float] | str, names: list[str] | None, k: int, term: str | None
+) -> tuple[np.ndarray, str | None]:
+    """The contrast ``a`` as a vector over the ``k`` columns of X, and the term's label."""
+    if isinstance(contrast, str):
+        if names is None or contrast not in names:
+            raise InputError(f"wild_cluster_bootstrap: contrast {contrast!r} is not a column of X")
+        a = np.zeros(k)
+        a[names.index(contrast)] = 1.0
+        return a, term or contrast
+    a = np.asarray(contrast, dtype="float64").ravel()
+    if a.shape[0] != k:
+        raise InputError(f"wild_cluster_bootstrap: contrast has {a.shape[0]} entries, X has {k} columns")
+    return a, term
+
+
+class _RestrictedWildTest:
+    """The CR1 t-statistic of ``a'beta = r`` and its restricted wild bootstrap draws (module docstring, steps 1-3)."""
+
+    def __init__(
+        self, X: np.ndarray, y: np.ndarray, a: np.ndarray, codes: np.ndarray, n_clusters: int, *,
+        k_small_sample: int | None,
+    ) -> None:
+        n, k = X.shape
+        XtX = X.T @ X
+        if np.linalg.matrix_rank(XtX) < k:
+            raise InputError("wild_cluster_bootstrap: design matrix is rank deficient")
+        self.X, self.y, self.codes, self.G = X, y, codes, n_clusters
+        self.XtXi = np.linalg.inv(XtX)
+        self.b = self.XtXi @ (X.T @ y)
+        self.q = self.XtXi @ a
+        self.aqa = float(a @ self.q)
+        G = n_clusters
+        self.f = G / (G - 1) * (n - 1) / (n - (k if k_small_sample is None else k_small_sample))
+        self.Xq = X @ self.q  # row contributions of q'X_g'
+        # M[g] = q' X_g' X_g (G x k), fixed across null values
+        self.M = _cluster_sums(self.Xq[:, None] * X, codes, G)
+        u = y - X @ self.b
+        score = _cluster_sums((self.Xq * u)[:, None], codes, G).ravel()
+        self.se = float(np.sqrt(self.f * np.sum(score**2)))
+        self.estimate = float(a @ self.b)
+        self.V = np.empty((G, 0))
+
+    def draw(self, reps: int, *, weights: Literal["webb", "rademacher"], seed: int) -> None:
+        """Draw the cluster weights once; every null value is tested with the same draws."""
+        self.V = draw_weights(self.G, reps, kind=weights, seed=seed)
+
+    def t_and_boot(self, r: float) -> tuple[float, np.ndarray]:
+        """The observed t-statistic under ``H0: a'beta = r`` and its bootstrap draws."""
+        X, codes, G = self.X, self.codes, self.G
+        beta_r = self.b - self.q * (self.estimate - r) / self.aqa
+        ur = self.y - X @ beta_r
+        A = _cluster_sums((self.Xq * ur)[:, None], codes, G).ravel()
+        C = self.XtXi @ _cluster_sums(X * ur[:, None], codes, G).T  # k x G
+        S = (np.diag(A) - self.M @ C) @ self.V  # G x B cluster scores
+        num = A @ self.V
+        den = np.sqrt(self.f * np.sum(S**2, axis=0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tb = np.where(den > 0, num / den, 0.0)
+        return (self.estimate - r) / self.se, tb
+
+    def pvalue(self, r: float) -> float:
+        """Symmetric bootstrap p-value of ``H0: a'beta = r``."""
+        t, tb = self.t_and_boot(r)
+        return float(np.mean(np.abs(tb) >= abs(t)))
 
 
 def _invert(pvalue, estimate: float, se: float, alpha: float, *, direction: int) -> float:
