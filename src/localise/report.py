@@ -8,8 +8,6 @@ unset (a notebook opened by hand) outputs go to ``reports/interactive/``.
 Which data files a notebook read, and whether they are SYNTHETIC, is the business of
 :mod:`localise.provenance`; the save functions here use it to put a visible SYNTHETIC
 mark on titles, captions and file names whenever generated data were used.
-``record_input``, ``is_synthetic`` and ``label`` are still importable from here for
-code written before the split; new code imports them from :mod:`localise.provenance`.
 """
 
 from __future__ import annotations
@@ -24,17 +22,12 @@ import pandas as pd
 
 from localise import paths
 from localise.atomic import atomic_path, atomic_write_text
-from localise.provenance import SYNTHETIC_MARK, is_synthetic, label, record_input
+from localise.provenance import SYNTHETIC_MARK, is_synthetic, label
 
 __all__ = [
-    "SYNTHETIC_MARK",
     "output_dir",
     "save_figure",
     "save_table",
-    # Provenance, re-exported for callers not yet moved to localise.provenance.
-    "record_input",
-    "is_synthetic",
-    "label",
 ]
 
 

@@ -44,7 +44,7 @@ class Results:
 
     def to_latex(self, *, caption: str | None = None) -> str:
         """LaTeX table of :meth:`to_frame`, with ``caption`` marked SYNTHETIC when the data were generated."""
-        from localise.report import label
+        from localise.provenance import label
 
         text = label(caption or "", self.synthetic).strip() or None
         return self.to_frame().to_latex(index=False, caption=text, float_format="%.4g")

@@ -120,10 +120,10 @@ def test_national_framework_counts_codes_in_force():
 
 
 def test_report_marks_synthetic_matrix(fitted):
-    from localise import report
+    from localise import provenance
 
     _, matrix, _, _ = fitted
-    assert report.label("Title", matrix) == "Title [SYNTHETIC DATA]"
+    assert provenance.label("Title", matrix) == "Title [SYNTHETIC DATA]"
 
 
 def test_saved_typology_is_read_not_refitted(fitted, tmp_path):

@@ -277,9 +277,9 @@ def read_eige_mirror_csv(path: str | os.PathLike[str], *, record: bool = True) -
     out["domain"] = _normalise_domain(out["domain"])
     out.attrs.update(synthetic=False, source_note=f"EIGE Gender Equality Index 2022 release ({path.name})")
     if record:
-        from localise import report
+        from localise import provenance
 
-        report.record_input(path, synthetic=False)
+        provenance.record_input(path, synthetic=False)
     return out
 
 

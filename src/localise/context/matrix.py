@@ -332,7 +332,7 @@ class ContextMatrix(Results):
 
     def to_latex(self, *, caption: str | None = None) -> str:
         """Descriptive statistics of the treated indicators of the analysed regions as LaTeX."""
-        from localise.report import label
+        from localise.provenance import label
 
         table = self.treated.loc[self.z.index].describe().T[["count", "mean", "std", "min", "max"]]
         caption = label(caption or "Regional context indicators (analysed NUTS 2 regions)", self.synthetic)

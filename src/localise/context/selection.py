@@ -97,7 +97,7 @@ class CaseSelection(Results):
 
     def to_latex(self, *, caption: str | None = None) -> str:
         """Proposed cases as LaTeX, captioned with the localise label."""
-        from localise.report import label
+        from localise.provenance import label
 
         table = self.proposed()[["country", "geo", "cluster", "distance", "criterion"]]
         caption = label(caption or f"Case selection per country ({self.label})", self.synthetic)
@@ -260,7 +260,7 @@ class StabilityResult(Results):
 
     def to_latex(self, *, caption: str | None = None) -> str:
         """Variant table as LaTeX."""
-        from localise.report import label
+        from localise.provenance import label
 
         caption = label(caption or f"Stability of the case selection ({PROPOSED_LABEL})", self.synthetic)
         return self.table.to_latex(index=False, float_format="%.2f", caption=caption)

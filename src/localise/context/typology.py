@@ -111,7 +111,7 @@ class PCAResult(Results):
 
     def to_latex(self, *, caption: str | None = None) -> str:
         """Loadings of the retained components with eigenvalues and explained variance."""
-        from localise.report import label
+        from localise.provenance import label
 
         table = self.loadings.iloc[:, : self.n_retained].copy()
         extra = pd.DataFrame(
@@ -331,7 +331,7 @@ class TypologyResult(Results):
 
     def to_latex(self, *, caption: str | None = None) -> str:
         """Cluster profiles as LaTeX."""
-        from localise.report import label
+        from localise.provenance import label
 
         caption = label(caption or f"Cluster profiles ({self.method}, k={self.k})", self.synthetic)
         return self.profiles().to_latex(float_format="%.2f", caption=caption)

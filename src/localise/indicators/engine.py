@@ -453,7 +453,7 @@ class CompositeResults(Results):
         self, *, caption: str | None = None, levels: list[str] | None = None, float_format: str = "%.2f"
     ) -> str:
         """LaTeX table of the aggregate scores (units × nodes of ``levels``, default every aggregate level)."""
-        from localise.report import label
+        from localise.provenance import label
 
         caption = label(caption or f"{self.framework.title}: scores", self.synthetic)
         return self.wide(levels).to_latex(float_format=lambda v: float_format % v, caption=caption,

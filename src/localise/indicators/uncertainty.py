@@ -479,7 +479,7 @@ class UncertaintyResults(Results):
 
     def to_latex(self, *, caption: str | None = None) -> str:
         """LaTeX table of the Sobol indices."""
-        from localise.report import label
+        from localise.provenance import label
 
         caption = label(caption or "Sobol sensitivity indices on the average rank shift", self.synthetic)
         return self.sobol.to_latex(float_format=lambda v: f"{v:.3f}", caption=caption, label="tab:sobol")

@@ -123,7 +123,7 @@ class RegressionTable:
     def caption(self) -> str | None:
         if self.title is None:
             return None
-        from localise.report import label
+        from localise.provenance import label
 
         return label(self.title, self.synthetic)
 

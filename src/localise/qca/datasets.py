@@ -58,9 +58,9 @@ def load_dataset(name: str, *, reference_dir: Path | None = None, record: bool =
     frame.attrs["synthetic"] = False
     frame.attrs["source_note"] = f"{name} as bundled with R QCA 3.23 (see the reference README for the publication)"
     if record:
-        from localise import report
+        from localise import provenance
 
-        report.record_input(path, synthetic=False, role="qca-dataset")
+        provenance.record_input(path, synthetic=False, role="qca-dataset")
     return frame
 
 

@@ -105,7 +105,7 @@ def model_fit_table(
 
 def latex_table(frame: pd.DataFrame, *, caption: str | None, synthetic: bool) -> str:
     """A QCA table as LaTeX: numbers to 3 decimals, missing as ``-``; the caption marked SYNTHETIC if need be."""
-    from localise.report import label
+    from localise.provenance import label
 
     text = label(caption or "", synthetic).strip() or None
     return frame.to_latex(index=False, float_format="%.3f", caption=text, na_rep="-")

@@ -16,7 +16,7 @@ input file it read still has the checksum recorded then. The cache key
   change upstream invalidates its dependents.
 
 Input checksums are only known once a notebook has run (it records what it reads with
-:func:`localise.report.record_input`); they are checked at lookup time
+:func:`localise.provenance.record_input`); they are checked at lookup time
 (:func:`find_reusable`) and folded into the result key that dependents see.
 
 Reused files (executed notebook, HTML, output folder) are hard-linked, or copied where
