@@ -16,9 +16,9 @@ What keeps a warm kernel equivalent to a cold one:
   :func:`localise.suite.kernel.adopt` in a silent execution that adds no execution count
   and no name to the notebook's namespace;
 * it is used only by the thread that started it, for a notebook with the same working
-  folder and the same other environment, whose code imports matplotlib (every suite
-  notebook does; the preload sets up inline figures as that import would); otherwise it
-  is shut down and the notebook gets a cold kernel;
+  folder and the same other environment, whose code cells mention matplotlib (every
+  suite notebook imports it; the preload sets up inline figures as that import would);
+  otherwise it is shut down and the notebook gets a cold kernel;
 * a warm kernel that fails to answer or to adopt is shut down and a cold kernel is
   started instead, with the usual retry; one never used is shut down when its process
   exits (:mod:`multiprocessing` finalizer, which also runs in pool workers) or when the
@@ -27,6 +27,7 @@ What keeps a warm kernel equivalent to a cold one:
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -162,9 +163,15 @@ def discard_spare() -> None:
 def _imports_matplotlib(notebook: Path) -> bool:
     """True when the notebook's code mentions matplotlib, whose import the preload has done."""
     try:
-        return "matplotlib" in Path(notebook).read_text(encoding="utf-8")
-    except OSError:
+        document = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return False
+    for cell in document.get("cells", []):
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else source
+        if cell.get("cell_type") == "code" and "matplotlib" in text:
+            return True
+    return False
 
 
 async def _adopt(warm: WarmKernel, adopted: dict[str, str], timeout: float) -> None:
