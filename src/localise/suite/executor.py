@@ -282,22 +282,29 @@ def execute(task: Task) -> Record:
     }
     started = time.perf_counter()
     record["started"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    record["attempts"] = _run_notebook(task, files, environment, record)
+    record["attempts"], exiting = _run_notebook(task, files, environment, record)
+    record["kernel_log"] = []  # read below, once the kernel has exited
+    try:
+        if files.notebook.is_file() and task.get("html", True):
+            try:
+                _to_html(files.notebook, files.html)
+            except Exception as error:  # noqa: BLE001 - HTML is a convenience, not the result
+                record["html_error"] = f"{type(error).__name__}: {error}"
+    finally:
+        if exiting is not None:  # a warm kernel exits while the HTML is rendered
+            sys.modules["localise.suite.warm"].release(exiting)
     record["kernel_log"] = _read_kernel_log(files.kernel_log)
-    if files.notebook.is_file() and task.get("html", True):
-        try:
-            _to_html(files.notebook, files.html)
-        except Exception as error:  # noqa: BLE001 - HTML is a convenience, not the result
-            record["html_error"] = f"{type(error).__name__}: {error}"
     record["duration_s"] = round(time.perf_counter() - started, 3)
     record["inputs"] = _read_inputs(files.inputs_log)
     return record
 
 
-def _run_notebook(task: Task, files: _Files, environment: dict[str, str], record: Record) -> int:
-    """Execute the notebook with papermill into ``files.notebook``; fill ``record``; return the attempts.
+def _run_notebook(task: Task, files: _Files, environment: dict[str, str],
+                  record: Record) -> tuple[int, WarmKernel | None]:
+    """Execute the notebook with papermill into ``files.notebook``; fill ``record``.
 
-    Any failure is recorded in ``record``, never raised.
+    Returns the attempts and the warm kernel used, if any, asked to shut down (see
+    :func:`localise.suite.warm.release`). Any failure is recorded in ``record``, never raised.
     """
     from localise.suite import warm
 
@@ -331,11 +338,11 @@ def _run_notebook(task: Task, files: _Files, environment: dict[str, str], record
         record["error"] = execution_error(type(error).__name__, error, _short_traceback(traceback.format_exc()))
     finally:
         if warm_kernel is not None:
-            warm.release(warm_kernel)
+            warm.begin_release(warm_kernel)
         _drop_kernel(kernel)
         if executed_source != source:
             executed_source.unlink(missing_ok=True)
-    return attempts
+    return attempts, warm_kernel
 
 
 def _papermill(source: Path, partial: Path, kernel: str, task: Task, warm_kernel: WarmKernel | None) -> Record:

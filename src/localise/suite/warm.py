@@ -42,7 +42,10 @@ from jupyter_core.utils import run_sync
 from localise.suite.executor import _drop_kernel, _engine_options, _kernels_folder, ensure_kernel
 from localise.suite.kernel import LOG_VARIABLE, PRELOAD_VARIABLE
 
-__all__ = ["PRELOAD_MODULES", "ADOPTED_VARIABLES", "WarmKernel", "prepare", "claim", "release", "discard_spare"]
+__all__ = [
+    "PRELOAD_MODULES", "ADOPTED_VARIABLES", "WarmKernel", "prepare", "claim", "begin_release", "release",
+    "discard_spare",
+]
 
 #: Modules a warm kernel imports before it answers, in the order the notebooks import them.
 PRELOAD_MODULES = ("matplotlib.pyplot", "localise.report", "localise.data")
@@ -82,6 +85,7 @@ class WarmKernel:
     """The kernel's own log until :func:`claim` moves it to the notebook's."""
     thread: int = field(default_factory=threading.get_ident)
     started: float = field(default_factory=time.perf_counter)
+    shutdown_requested: bool = False
 
 
 _spare: WarmKernel | None = None
@@ -147,8 +151,27 @@ def claim(cwd: str | os.PathLike[str], environment: dict[str, str], notebook: Pa
     return warm
 
 
+def begin_release(warm: WarmKernel) -> None:
+    """Ask a kernel that has executed its notebook to shut down, without waiting for it to exit.
+
+    It exits while the executor renders the HTML; :func:`release` then waits for it.
+    """
+    try:
+        warm.manager.stop_restarter()
+        run_sync(warm.manager.request_shutdown)()
+        warm.shutdown_requested = True
+    except Exception:  # noqa: BLE001 - release() shuts it down the usual way
+        pass
+
+
 def release(warm: WarmKernel) -> None:
-    """Shut down a kernel that has executed its notebook, as nbclient shuts down its own (gracefully)."""
+    """Shut down a kernel that has executed its notebook, gracefully as nbclient does its own; wait until it exits."""
+    if warm.shutdown_requested:
+        try:  # as jupyter_client after a shutdown request: wait, then terminate, then kill
+            run_sync(warm.manager.finish_shutdown)()
+            run_sync(warm.manager.cleanup_resources)()
+        except Exception:  # noqa: BLE001 - _stop below kills what is left
+            pass
     _stop(warm, now=False)
 
 
