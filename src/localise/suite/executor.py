@@ -336,6 +336,11 @@ def _run_notebook(task: Task, files: _Files, environment: dict[str, str],
     except Exception as error:  # noqa: BLE001 - every failure is recorded, never hides others
         record["status"] = "failed"
         record["error"] = execution_error(type(error).__name__, error, _short_traceback(traceback.format_exc()))
+    except BaseException:  # Ctrl-C or a stopped worker: the warm kernel goes at once, with the execution
+        if warm_kernel is not None:
+            warm.discard(warm_kernel)
+            warm_kernel = None
+        raise
     finally:
         if warm_kernel is not None:
             warm.begin_release(warm_kernel)

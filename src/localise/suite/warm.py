@@ -44,7 +44,7 @@ from localise.suite.kernel import LOG_VARIABLE, PRELOAD_VARIABLE
 
 __all__ = [
     "PRELOAD_MODULES", "ADOPTED_VARIABLES", "WarmKernel", "prepare", "claim", "begin_release", "release",
-    "discard_spare",
+    "discard", "discard_spare",
 ]
 
 #: Modules a warm kernel imports before it answers, in the order the notebooks import them.
@@ -173,6 +173,11 @@ def release(warm: WarmKernel) -> None:
         except Exception:  # noqa: BLE001 - _stop below kills what is left
             pass
     _stop(warm, now=False)
+
+
+def discard(warm: WarmKernel) -> None:
+    """Shut a warm kernel down at once (interrupted execution); remove what it leaves."""
+    _stop(warm, now=True)
 
 
 def discard_spare() -> None:
