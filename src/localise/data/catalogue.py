@@ -45,7 +45,7 @@ class Dataset:
 def load_catalogue() -> dict[str, Any]:
     """Return the parsed ``catalogue.yml`` (cached)."""
     text = resources.files("localise.data").joinpath("catalogue.yml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: about 7 times faster
 
 
 def indicator_ids() -> list[str]:

@@ -32,13 +32,14 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from localise import paths
 from localise.atomic import sha256_file
+from localise.suite.records import Record
 
 __all__ = [
     "code_fingerprint",
@@ -130,7 +131,7 @@ def execution_key(
                     "upstream": upstream})
 
 
-def result_key(record: dict[str, Any]) -> str:
+def result_key(record: Mapping[str, Any]) -> str:
     """Key of a finished execution as its dependents see it: its cache key and the inputs it read."""
     # paths as the manifest writes them: a record fresh from a worker holds absolute paths,
     # one read back from an earlier manifest holds project-relative ones
@@ -242,7 +243,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def materialise(reusable: Reusable, run_dir: Path) -> dict[str, Any]:
+def materialise(reusable: Reusable, run_dir: Path) -> Record:
     """Link (or copy) the earlier execution's files into ``run_dir``; return its record for this run.
 
     The record keeps ``status: ok``, gains ``cached: true`` and ``cached_from`` (the run
@@ -252,8 +253,8 @@ def materialise(reusable: Reusable, run_dir: Path) -> dict[str, Any]:
     old = reusable.record
     for entry in old.get("outputs", []):
         _link_or_copy(reusable.run_dir / entry["path"], run_dir / entry["path"])
-    record = {"output": old["output"], "status": "ok"}
-    record.update({name: copy.deepcopy(old[name]) for name in _CARRIED if name in old})
+    record: Record = {"output": old["output"], "status": "ok"}
+    record.update(cast(Record, {name: copy.deepcopy(old[name]) for name in _CARRIED if name in old}))
     record["duration_s"] = 0.0
     record["executed_duration_s"] = old.get("executed_duration_s", old.get("duration_s", 0.0))
     record["cache_key"] = old["cache_key"]

@@ -1,8 +1,11 @@
 """Execute one notebook: papermill → executed notebook, HTML, recorded inputs.
 
-:func:`execute` is what a process-pool worker or a Dask worker calls. It takes and
-returns plain dictionaries so that it pickles cheaply and needs nothing but the
-installed package on the worker.
+:func:`execute` is what a process-pool worker or a Dask worker calls. It takes a
+:class:`~localise.suite.records.Task` and returns a :class:`~localise.suite.records.Record`
+(typed dictionaries) so that it pickles cheaply and needs nothing but the installed
+package on the worker. The kernel is a warm one started ahead of time when the
+worker has one that fits (:mod:`localise.suite.warm`), else a cold one that papermill
+starts.
 """
 
 from __future__ import annotations
@@ -10,24 +13,29 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import sys
 import tempfile
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localise import provenance
 from localise.atomic import atomic_path, atomic_write_text
+from localise.suite.records import ErrorRecord, Record, Task, execution_error, strip_ansi
 
-__all__ = ["KERNEL_NAME", "ensure_kernel", "execute"]
+if TYPE_CHECKING:
+    from localise.suite.warm import WarmKernel
+
+__all__ = ["KERNEL_NAME", "ensure_kernel", "execute", "kernel_environment", "prepare_warm_kernel", "start_worker"]
 
 #: Name of the kernel spec the runner registers for its own interpreter.
 KERNEL_NAME = "localise-python3"
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: Seconds a kernel may take to answer after it is started.
+START_TIMEOUT = 120
 
 
 _KERNEL_COUNTER = itertools.count()
@@ -115,7 +123,7 @@ def _read_kernel_log(log: Path) -> list[str]:
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     log.unlink()
     kept = [line for line in lines if line.strip() and not any(noise in line for noise in KERNEL_LOG_NOISE)]
-    return [_ANSI.sub("", line) for line in kept[-40:]]
+    return [strip_ansi(line) for line in kept[-40:]]
 
 
 def _parameterized_source(notebook: Path, parameters: dict[str, Any], kernel: str, folder: Path) -> Path:
@@ -156,12 +164,12 @@ def _record_source(executed: Path, source: Path, final: Path) -> None:
 
 def _short_traceback(lines: list[str] | str, limit: int = 20) -> str:
     text = "\n".join(lines) if isinstance(lines, list) else str(lines)
-    text = _ANSI.sub("", text)
+    text = strip_ansi(text)
     kept = text.strip().splitlines()
     return "\n".join(kept[-limit:])
 
 
-def _error_from_notebook(notebook_path: Path) -> dict[str, Any] | None:
+def _error_from_notebook(notebook_path: Path) -> ErrorRecord | None:
     """Locate the first cell with an error output; its index is the source notebook's (0-based)."""
     try:
         document = json.loads(notebook_path.read_text(encoding="utf-8"))
@@ -175,13 +183,9 @@ def _error_from_notebook(notebook_path: Path) -> dict[str, Any] | None:
         index += 1
         for output in cell.get("outputs", []) or []:
             if output.get("output_type") == "error":
-                return {
-                    "cell_index": index,
-                    "execution_count": cell.get("execution_count"),
-                    "ename": output.get("ename"),
-                    "evalue": _ANSI.sub("", str(output.get("evalue", "")))[:500],
-                    "traceback": _short_traceback(output.get("traceback", [])),
-                }
+                return execution_error(output.get("ename"), output.get("evalue", ""),
+                                       _short_traceback(output.get("traceback", [])), cell_index=index,
+                                       execution_count=cell.get("execution_count"))
     return None
 
 
@@ -197,47 +201,81 @@ def _to_html(notebook_path: Path, html_path: Path) -> None:
     atomic_write_text(html_path, body)
 
 
-def execute(task: dict[str, Any]) -> dict[str, Any]:
-    """Execute one notebook described by ``task`` and return its record.
+@dataclass(frozen=True)
+class _Files:
+    """Where one execution writes: the run folder's files of its output stem."""
 
-    ``task`` keys: ``notebook`` (path), ``output`` (stem), ``run_dir``, ``parameters``,
-    ``timeout`` (seconds per cell or None), ``cwd``, ``html`` (bool), ``env`` (extra
-    environment for the kernel).
+    run_dir: Path
+    output: str
 
-    The executed notebook is written under a hidden temporary name and renamed to
-    ``<output>.ipynb`` only once papermill has finished (also when a cell failed,
-    so the error can be read); an interrupted execution leaves no file that looks
-    complete. A kernel that fails to start is retried once.
-    """
-    import papermill
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
+    @property
+    def notebook(self) -> Path:
+        return self.run_dir / f"{self.output}.ipynb"
 
-    run_dir = Path(task["run_dir"]).resolve()  # the kernel runs in the notebook's folder: paths must be absolute
-    output = task["output"]
-    notebook_out = run_dir / f"{output}.ipynb"
-    html_out = run_dir / f"{output}.html"
-    artefacts = run_dir / output
-    inputs_log = run_dir / ".inputs" / f"{output}.jsonl"
-    inputs_log.parent.mkdir(parents=True, exist_ok=True)
-    provenance.discard_inputs(inputs_log)
-    kernel_log = inputs_log.with_suffix(".kernel.log")
-    kernel_log.unlink(missing_ok=True)
+    @property
+    def html(self) -> Path:
+        return self.run_dir / f"{self.output}.html"
 
+    @property
+    def artefacts(self) -> Path:
+        return self.run_dir / self.output
+
+    @property
+    def inputs_log(self) -> Path:
+        return self.run_dir / ".inputs" / f"{self.output}.jsonl"
+
+    @property
+    def kernel_log(self) -> Path:
+        return self.inputs_log.with_suffix(".kernel.log")
+
+
+def kernel_environment(task: Task, files: _Files | None = None) -> dict[str, str]:
+    """Environment variables of the kernel that executes ``task``."""
+    files = files or _Files(Path(task["run_dir"]).resolve(), task["output"])
     environment = {
-        "LOCALISE_RUN_OUTPUT": str(artefacts),
-        provenance.INPUTS_LOG_VARIABLE: str(inputs_log),
+        "LOCALISE_RUN_OUTPUT": str(files.artefacts),
+        provenance.INPUTS_LOG_VARIABLE: str(files.inputs_log),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # figures inline, as in Jupyter
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         **task.get("env", {}),
     }
-    environment["LOCALISE_KERNEL_LOG"] = str(kernel_log)  # read by localise.suite.kernel
-    kernel = ensure_kernel(environment)
-    source = Path(task["notebook"])
-    parameters = task.get("parameters") or {}
-    executed_source = source
-    record: dict[str, Any] = {
-        "output": output,
+    environment["LOCALISE_KERNEL_LOG"] = str(files.kernel_log)  # read by localise.suite.kernel
+    return environment
+
+
+def prepare_warm_kernel(task: Task) -> None:
+    """Start a warm kernel for a notebook like ``task`` (same folder and settings); see :mod:`localise.suite.warm`."""
+    from localise.suite import warm
+
+    if task.get("cwd"):
+        warm.prepare(str(task["cwd"]), kernel_environment(task))
+
+
+def start_worker(first: Task | None = None) -> None:
+    """Initializer of a pool worker: die with the runner; start a warm kernel for a notebook like ``first``."""
+    from localise.suite.safety import die_with_parent
+
+    die_with_parent()
+    if first is not None:
+        prepare_warm_kernel(first)
+
+
+def execute(task: Task) -> Record:
+    """Execute one notebook described by ``task`` and return its record.
+
+    The executed notebook is written under a hidden temporary name and renamed to
+    ``<output>.ipynb`` only once papermill has finished (also when a cell failed,
+    so the error can be read); an interrupted execution leaves no file that looks
+    complete. A kernel that fails to start is retried once. With ``task["warm_next"]``,
+    a warm kernel for this worker's next notebook starts while this one executes.
+    """
+    files = _Files(Path(task["run_dir"]).resolve(), task["output"])  # the kernel runs elsewhere: absolute paths
+    files.inputs_log.parent.mkdir(parents=True, exist_ok=True)
+    provenance.discard_inputs(files.inputs_log)
+    files.kernel_log.unlink(missing_ok=True)
+    environment = kernel_environment(task, files)
+    record: Record = {
+        "output": task["output"],
         "notebook": Path(task["notebook"]).name,
         "status": "ok",
         "error": None,
@@ -245,80 +283,105 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
     }
     started = time.perf_counter()
     record["started"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    attempts = 0
+    record["attempts"], exiting = _run_notebook(task, files, environment, record)
+    record["kernel_log"] = []  # read below, once the kernel has exited
     try:
-        if parameters:
-            executed_source = _parameterized_source(source, parameters, kernel, inputs_log.parent)
+        if files.notebook.is_file() and task.get("html", True):
+            try:
+                _to_html(files.notebook, files.html)
+            except Exception as error:  # noqa: BLE001 - HTML is a convenience, not the result
+                record["html_error"] = f"{type(error).__name__}: {error}"
+    finally:
+        if exiting is not None:  # a warm kernel exits while the HTML is rendered
+            sys.modules["localise.suite.warm"].release(exiting)
+    record["kernel_log"] = _read_kernel_log(files.kernel_log)
+    record["duration_s"] = round(time.perf_counter() - started, 3)
+    record["inputs"] = provenance.read_inputs(files.inputs_log)
+    return record
+
+
+def _run_notebook(task: Task, files: _Files, environment: dict[str, str],
+                  record: Record) -> tuple[int, WarmKernel | None]:
+    """Execute the notebook with papermill into ``files.notebook``; fill ``record``.
+
+    Returns the attempts and the warm kernel used, if any, asked to shut down (see
+    :func:`localise.suite.warm.release`). Any failure is recorded in ``record``, never raised.
+    """
+    from localise.suite import warm
+
+    kernel = ensure_kernel(environment)
+    source = Path(task["notebook"])
+    executed_source = source
+    attempts = 0
+    warm_kernel = warm.claim(task.get("cwd") or os.getcwd(), environment, source, START_TIMEOUT)
+    try:
+        if task.get("warm_next"):
+            prepare_warm_kernel(task)  # starts while this notebook executes
+        if task.get("parameters"):
+            executed_source = _parameterized_source(source, task["parameters"], kernel, files.inputs_log.parent)
         while True:
             attempts += 1
             try:
-                with atomic_path(notebook_out, suffix=".partial.ipynb") as partial:
-                    try:
-                        papermill.execute_notebook(
-                            str(executed_source),
-                            str(partial),
-                            kernel_name=kernel,
-                            cwd=task.get("cwd"),
-                            progress_bar=False,
-                            log_output=False,
-                            execution_timeout=task.get("timeout"),
-                            start_timeout=120,
-                            **_engine_options(kernel),
-                        )
-                    except PapermillExecutionError as error:
-                        # Keep the executed notebook with its error: it is complete as a record.
-                        record["status"] = "failed"
-                        record["error"] = {
-                            "cell_index": None,
-                            "execution_count": error.exec_count,
-                            "ename": error.ename,
-                            "evalue": _ANSI.sub("", str(error.evalue))[:500],
-                            "traceback": _short_traceback(error.traceback),
-                        }
-                        located = _error_from_notebook(partial)
-                        if located:
-                            record["error"]["cell_index"] = located["cell_index"]
-                    except (CellTimeoutError, DeadKernelError) as error:
-                        # A cell ran out of time or killed its kernel: keep the notebook as executed
-                        # so far; papermill has written the error into the cell concerned.
-                        record["status"] = "failed"
-                        located = _error_from_notebook(partial) or {}
-                        record["error"] = {
-                            "cell_index": located.get("cell_index"),
-                            "execution_count": located.get("execution_count"),
-                            "ename": type(error).__name__,
-                            "evalue": _ANSI.sub("", str(error))[:500],
-                            "traceback": located.get("traceback", ""),
-                        }
-                    _record_source(partial, source, notebook_out)
+                with atomic_path(files.notebook, suffix=".partial.ipynb") as partial:
+                    record.update(_papermill(executed_source, partial, kernel, task, warm_kernel))
+                    _record_source(partial, source, files.notebook)
                 break
             except (RuntimeError, TimeoutError) as error:
-                message = str(error)
-                kernel_start = "kernel" in message.lower() and ("start" in message.lower() or "died" in message.lower())
-                if attempts == 1 and kernel_start:
+                message = str(error).lower()
+                if attempts == 1 and "kernel" in message and ("start" in message or "died" in message):
+                    if warm_kernel is not None:  # retried with a cold kernel
+                        warm.release(warm_kernel)
+                        warm_kernel = None
                     continue  # parallel kernels can race for ports: retry a kernel start once
                 raise
     except Exception as error:  # noqa: BLE001 - every failure is recorded, never hides others
         record["status"] = "failed"
-        record["error"] = {
-            "cell_index": None,
-            "execution_count": None,
-            "ename": type(error).__name__,
-            "evalue": _ANSI.sub("", str(error))[:500],
-            "traceback": _short_traceback(traceback.format_exc()),
-        }
+        record["error"] = execution_error(type(error).__name__, error, _short_traceback(traceback.format_exc()))
+    except BaseException:  # Ctrl-C or a stopped worker: the warm kernel goes at once, with the execution
+        if warm_kernel is not None:
+            warm.discard(warm_kernel)
+            warm_kernel = None
+        raise
     finally:
+        if warm_kernel is not None:
+            warm.begin_release(warm_kernel)
         _drop_kernel(kernel)
         if executed_source != source:
             executed_source.unlink(missing_ok=True)
-    record["attempts"] = attempts
-    record["kernel_log"] = _read_kernel_log(kernel_log)
-    if notebook_out.is_file() and task.get("html", True):
-        try:
-            _to_html(notebook_out, html_out)
-        except Exception as error:  # noqa: BLE001 - HTML is a convenience, not the result
-            record["html_error"] = f"{type(error).__name__}: {error}"
-    record["duration_s"] = round(time.perf_counter() - started, 3)
-    record["inputs"] = provenance.read_inputs(inputs_log)
-    return record
+    return attempts, warm_kernel
 
+
+def _papermill(source: Path, partial: Path, kernel: str, task: Task, warm_kernel: WarmKernel | None) -> Record:
+    """Run papermill on ``source`` into ``partial``; return the status and error to record.
+
+    A failing cell, a cell out of time or a dead kernel is a failed execution whose
+    notebook is kept (papermill has written the error into the cell concerned); other
+    errors are raised.
+    """
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(partial),
+            kernel_name=kernel,
+            cwd=task.get("cwd"),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=task.get("timeout"),
+            start_timeout=START_TIMEOUT,
+            **({"km": warm_kernel.manager} if warm_kernel else _engine_options(kernel)),
+        )
+    except PapermillExecutionError as error:
+        located = _error_from_notebook(partial) or {}
+        return {"status": "failed", "error": execution_error(
+            error.ename, error.evalue, _short_traceback(error.traceback),
+            cell_index=located.get("cell_index"), execution_count=error.exec_count)}
+    except (CellTimeoutError, DeadKernelError) as error:
+        located = _error_from_notebook(partial) or {}
+        return {"status": "failed", "error": execution_error(
+            type(error).__name__, error, located.get("traceback", ""),
+            cell_index=located.get("cell_index"), execution_count=located.get("execution_count"))}
+    return {}

@@ -104,9 +104,6 @@ class SuitePlan:
         return {execution.output: execution for execution in self.executions}
 
 
-_relative = paths.project_relative
-
-
 def notebook_parameters(notebook: Path) -> dict[str, NotebookParameter]:
     """Read the literal assignments of the notebook's cell tagged ``parameters``.
 
@@ -120,7 +117,7 @@ def notebook_parameters(notebook: Path) -> dict[str, NotebookParameter]:
         If the notebook cannot be read, has no or several ``parameters`` cells, or
         the cell holds anything but literal assignments.
     """
-    where = _relative(notebook)
+    where = paths.project_relative(notebook)
     try:
         document = json.loads(Path(notebook).read_text(encoding="utf-8"))
     except FileNotFoundError as error:
@@ -207,7 +204,7 @@ def output_name(name: str, run_parameters: dict[str, Any]) -> str:
 def load_registry(registry: Path | None = None) -> tuple[Path, dict[str, Any]]:
     """Read the registry YAML; return its path and the ``notebooks`` mapping."""
     registry = Path(registry) if registry else paths.notebooks_dir() / "suite.yml"
-    where = _relative(registry)
+    where = paths.project_relative(registry)
     try:
         document = yaml.safe_load(registry.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
@@ -306,6 +303,27 @@ def _check_run_parameters(
     return dict(values)
 
 
+@dataclass
+class _PlanDraft:
+    """What :func:`build_plan` gathers entry by entry before the registry-wide checks."""
+
+    registry: Path
+    where: str
+    """The registry as error messages name it."""
+    overrides: dict[str, Any]
+    profile: str | None
+    problems: list[str] = field(default_factory=list)
+    executions: list[Execution] = field(default_factory=list)
+    entry_outputs: dict[str, list[str]] = field(default_factory=dict)
+    """Entry name -> output stems of its runs."""
+    original_outputs: dict[str, set[str]] = field(default_factory=dict)
+    """Output stem -> stems of the registry runs that a ``-p`` value replaced by it."""
+    declared_anywhere: set[str] = field(default_factory=set)
+    profiles_anywhere: dict[str, set[str]] = field(default_factory=dict)
+    """Profile name -> entries that define it."""
+    choices_from: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
 def build_plan(
     registry: Path | None = None,
     *,
@@ -339,101 +357,141 @@ def build_plan(
         Listing every problem of the registry, each with file and key.
     """
     registry, entries = load_registry(registry)
-    where = _relative(registry)
-    problems: list[str] = []
-    overrides = dict(overrides or {})
-    executions: list[Execution] = []
-    entry_outputs: dict[str, list[str]] = {}
-    original_outputs: dict[str, set[str]] = {}
-    declared_anywhere: set[str] = set()
-    profiles_anywhere: dict[str, set[str]] = {}
-    choices_from: dict[str, dict[str, str]] = {}
-
+    draft = _PlanDraft(registry, paths.project_relative(registry), dict(overrides or {}), profile)
     for name, entry in entries.items():
-        key = f"notebooks.{name}"
-        if not isinstance(name, str) or not _NAME_PATTERN.match(name) or ".." in name:
-            problems.append(f"{where}: {key}: name must match {_NAME_PATTERN.pattern} (it names files in reports/)")
-            continue
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: {key}: expected a mapping with at least 'notebook'")
-            continue
-        unknown = set(entry) - _REGISTRY_KEYS
-        if unknown:
-            problems.append(f"{where}: {key}: unknown key(s) {sorted(unknown)}; allowed {sorted(_REGISTRY_KEYS)}")
-        notebook_file = entry.get("notebook")
-        if not isinstance(notebook_file, str):
-            problems.append(f"{where}: {key}.notebook: expected a notebook file name")
-            continue
-        notebook = (registry.parent / notebook_file).resolve()
-        if registry.parent.resolve() not in notebook.parents:
-            problems.append(f"{where}: {key}.notebook: {notebook_file!r} lies outside the notebooks folder")
-            continue
-        if not notebook.is_file():
-            problems.append(f"{where}: {key}.notebook: unknown notebook {notebook_file!r} (no such file)")
-            continue
-        try:
-            declared = notebook_parameters(notebook)
-        except InputError as error:
-            problems.append(f"{where}: {key}.notebook: {error}")
-            continue
-        declared_anywhere.update(declared)
-        choices = _entry_choices(entry, declared, f"{where}: {key}", problems)
-        choices_from[name] = _entry_choices_from(entry, declared, f"{where}: {key}", problems)
+        _plan_entry(draft, name, entry)
+    _check_whole_registry(draft, entries)
+    if draft.problems:
+        raise InputError("invalid suite:\n  " + "\n  ".join(draft.problems))
 
-        check = partial(
-            _check_run_parameters,
-            where=where,
-            key=key,
-            notebook_file=notebook_file,
-            declared=declared,
-            choices=choices,
-            problems=problems,
-        )
-
-        common = check(entry.get("parameters"), f"{key}.parameters")
-        profiles = entry.get("profiles") or {}
-        if not isinstance(profiles, dict):
-            problems.append(f"{where}: {key}.profiles: expected a mapping of profile name: parameters")
-            profiles = {}
-        profile_values = {}
-        for profile_name, values in profiles.items():
-            profiles_anywhere.setdefault(str(profile_name), set()).add(name)
-            checked = check(values, f"{key}.profiles.{profile_name}")
-            if profile_name == profile:
-                profile_values = checked
-        runs = entry.get("runs")
-        if runs is None:
-            runs = [{}]
-        if not isinstance(runs, list) or not runs:
-            problems.append(f"{where}: {key}.runs: expected a non-empty list of parameter sets")
-            runs = []
-        selected_overrides = {k: v for k, v in overrides.items() if k in declared}
-        for parameter, value in selected_overrides.items():
-            problem = _type_problem(value, declared[parameter].default)
-            if problem:
-                problems.append(f"-p {parameter}={value!r} for {notebook_file}: {problem}")
-            elif parameter in choices:
-                problem = _choices_problem(parameter, value, choices[parameter], f"{where}: {key}.choices")
-                if problem:
-                    problems.append(f"-p {problem}")
-        description, section = _describe(entry, f"{where}: {key}", problems)
-        timeout = entry.get("timeout")
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1):
-            problems.append(f"{where}: {key}.timeout: {timeout!r}: expected a whole number of seconds (at least 1)")
-            timeout = None
-        run_values = [check(run, f"{key}.runs[{index}]") for index, run in enumerate(runs)]
-        outputs = []
-        for run, replaced_runs in _runs_with_overrides(run_values, selected_overrides):
-            parameters = {**common, **profile_values, **run, **selected_overrides}
-            stem = output_name(name, run)
-            outputs.append(stem)
-            executions.append(Execution(name, notebook, parameters, stem, [], timeout, description, section))
-            original_outputs[stem] = {output_name(name, replaced) for replaced in replaced_runs}
-        entry_outputs[name] = outputs
-
-    # Duplicate output names and dependencies, checked on the whole registry.
-    seen: dict[str, str] = {}
+    executions = draft.executions
     for execution in executions:
+        after = entries[execution.name].get("after") or []
+        execution.after = [stem for dependency in after for stem in draft.entry_outputs.get(dependency, [])]
+
+    notes: list[str] = []
+    if only:
+        executions = _select(executions, only, entries, draft.original_outputs, draft.overrides)
+        selected = {execution.name for execution in executions}
+        if profile is not None and not selected & draft.profiles_anywhere[profile]:
+            notes.append(
+                f"--profile {profile}: none of the selected entries defines it (defined by "
+                f"{', '.join(sorted(draft.profiles_anywhere[profile]))}); their own values are used"
+            )
+    _check_choices_from(executions, draft.choices_from, draft.overrides, draft.where)
+    return SuitePlan(registry, _topological(executions, draft.where), notes)
+
+
+def _entry_notebook(draft: _PlanDraft, name: Any, entry: Any) -> tuple[Path, dict[str, NotebookParameter]] | None:
+    """The entry's notebook and the parameters it declares; None (a problem noted) when unusable."""
+    where, key, problems = draft.where, f"notebooks.{name}", draft.problems
+    if not isinstance(name, str) or not _NAME_PATTERN.match(name) or ".." in name:
+        problems.append(f"{where}: {key}: name must match {_NAME_PATTERN.pattern} (it names files in reports/)")
+        return None
+    if not isinstance(entry, dict):
+        problems.append(f"{where}: {key}: expected a mapping with at least 'notebook'")
+        return None
+    unknown = set(entry) - _REGISTRY_KEYS
+    if unknown:
+        problems.append(f"{where}: {key}: unknown key(s) {sorted(unknown)}; allowed {sorted(_REGISTRY_KEYS)}")
+    notebook_file = entry.get("notebook")
+    if not isinstance(notebook_file, str):
+        problems.append(f"{where}: {key}.notebook: expected a notebook file name")
+        return None
+    notebook = (draft.registry.parent / notebook_file).resolve()
+    if draft.registry.parent.resolve() not in notebook.parents:
+        problems.append(f"{where}: {key}.notebook: {notebook_file!r} lies outside the notebooks folder")
+        return None
+    if not notebook.is_file():
+        problems.append(f"{where}: {key}.notebook: unknown notebook {notebook_file!r} (no such file)")
+        return None
+    try:
+        return notebook, notebook_parameters(notebook)
+    except InputError as error:
+        problems.append(f"{where}: {key}.notebook: {error}")
+        return None
+
+
+def _plan_entry(draft: _PlanDraft, name: Any, entry: Any) -> None:
+    """Check one registry entry; add its executions to ``draft`` (problems noted, never raised)."""
+    found = _entry_notebook(draft, name, entry)
+    if found is None:
+        return
+    notebook, declared = found
+    where, key, problems = draft.where, f"notebooks.{name}", draft.problems
+    draft.declared_anywhere.update(declared)
+    choices = _entry_choices(entry, declared, f"{where}: {key}", problems)
+    draft.choices_from[name] = _entry_choices_from(entry, declared, f"{where}: {key}", problems)
+    check = partial(_check_run_parameters, where=where, key=key, notebook_file=entry["notebook"],
+                    declared=declared, choices=choices, problems=problems)
+    common = check(entry.get("parameters"), f"{key}.parameters")
+    profile_values = _entry_profiles(draft, name, entry, check)
+    runs = entry.get("runs")
+    if runs is None:
+        runs = [{}]
+    if not isinstance(runs, list) or not runs:
+        problems.append(f"{where}: {key}.runs: expected a non-empty list of parameter sets")
+        runs = []
+    selected_overrides = {k: v for k, v in draft.overrides.items() if k in declared}
+    _check_overrides(draft, key, entry["notebook"], selected_overrides, declared, choices)
+    description, section = _describe(entry, f"{where}: {key}", problems)
+    timeout = _entry_timeout(draft, key, entry.get("timeout"))
+    run_values = [check(run, f"{key}.runs[{index}]") for index, run in enumerate(runs)]
+    outputs = []
+    for run, replaced_runs in _runs_with_overrides(run_values, selected_overrides):
+        parameters = {**common, **profile_values, **run, **selected_overrides}
+        stem = output_name(name, run)
+        outputs.append(stem)
+        draft.executions.append(Execution(name, notebook, parameters, stem, [], timeout, description, section))
+        draft.original_outputs[stem] = {output_name(name, replaced) for replaced in replaced_runs}
+    draft.entry_outputs[name] = outputs
+
+
+def _entry_profiles(draft: _PlanDraft, name: str, entry: dict[str, Any], check: Any) -> dict[str, Any]:
+    """Check every profile of the entry; return the values of the selected one (empty when it has none)."""
+    profiles = entry.get("profiles") or {}
+    if not isinstance(profiles, dict):
+        draft.problems.append(
+            f"{draft.where}: notebooks.{name}.profiles: expected a mapping of profile name: parameters"
+        )
+        profiles = {}
+    profile_values = {}
+    for profile_name, values in profiles.items():
+        draft.profiles_anywhere.setdefault(str(profile_name), set()).add(name)
+        checked = check(values, f"notebooks.{name}.profiles.{profile_name}")
+        if profile_name == draft.profile:
+            profile_values = checked
+    return profile_values
+
+
+def _check_overrides(draft: _PlanDraft, key: str, notebook_file: str, selected: dict[str, Any],
+                     declared: dict[str, NotebookParameter], choices: dict[str, list[Any]]) -> None:
+    """Check the ``-p`` values that apply to one entry against its defaults' types and its ``choices``."""
+    for parameter, value in selected.items():
+        problem = _type_problem(value, declared[parameter].default)
+        if problem:
+            draft.problems.append(f"-p {parameter}={value!r} for {notebook_file}: {problem}")
+        elif parameter in choices:
+            problem = _choices_problem(parameter, value, choices[parameter], f"{draft.where}: {key}.choices")
+            if problem:
+                draft.problems.append(f"-p {problem}")
+
+
+def _entry_timeout(draft: _PlanDraft, key: str, timeout: Any) -> Any:
+    """The entry's ``timeout`` when it is a whole number of seconds (at least 1), else None (a problem noted)."""
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1):
+        draft.problems.append(
+            f"{draft.where}: {key}.timeout: {timeout!r}: expected a whole number of seconds (at least 1)"
+        )
+        return None
+    return timeout
+
+
+def _check_whole_registry(draft: _PlanDraft, entries: dict[str, Any]) -> None:
+    """Problems of the whole registry: duplicate outputs, ``after`` names, unknown ``-p`` keys and profile."""
+    where, problems = draft.where, draft.problems
+    seen: dict[str, str] = {}
+    for execution in draft.executions:
         if execution.output in seen:
             problems.append(
                 f"{where}: notebooks.{execution.name}: duplicate output name {execution.output!r} "
@@ -452,30 +510,13 @@ def build_plan(
                 problems.append(f"{where}: notebooks.{name}.after: unknown notebook {dependency!r}")
             elif dependency == name:
                 problems.append(f"{where}: notebooks.{name}.after: a notebook cannot run after itself")
-    unknown_overrides = sorted(set(overrides) - declared_anywhere)
-    for parameter in unknown_overrides:
+    for parameter in sorted(set(draft.overrides) - draft.declared_anywhere):
         problems.append(f"-p {parameter}: no notebook in {where} declares this parameter")
-    if profile is not None and profile not in profiles_anywhere:
-        defined = ", ".join(sorted(profiles_anywhere)) or "none"
-        problems.append(f"--profile {profile}: no entry of {where} defines this profile; profiles defined: {defined}")
-    if problems:
-        raise InputError("invalid suite:\n  " + "\n  ".join(problems))
-
-    for execution in executions:
-        after = entries[execution.name].get("after") or []
-        execution.after = [stem for dependency in after for stem in entry_outputs.get(dependency, [])]
-
-    notes: list[str] = []
-    if only:
-        executions = _select(executions, only, entries, original_outputs, overrides)
-        selected = {execution.name for execution in executions}
-        if profile is not None and not selected & profiles_anywhere[profile]:
-            notes.append(
-                f"--profile {profile}: none of the selected entries defines it (defined by "
-                f"{', '.join(sorted(profiles_anywhere[profile]))}); their own values are used"
-            )
-    _check_choices_from(executions, choices_from, overrides, where)
-    return SuitePlan(registry, _topological(executions, where), notes)
+    if draft.profile is not None and draft.profile not in draft.profiles_anywhere:
+        defined = ", ".join(sorted(draft.profiles_anywhere)) or "none"
+        problems.append(
+            f"--profile {draft.profile}: no entry of {where} defines this profile; profiles defined: {defined}"
+        )
 
 
 def _select(

@@ -26,9 +26,10 @@ from typing import Any
 from localise import paths
 from localise.atomic import atomic_write_text, sha256_file
 from localise.suite import cache
-from localise.suite.executor import execute
+from localise.suite.executor import execute, start_worker
+from localise.suite.records import Record, Task
 from localise.suite.registry import Execution, SuitePlan
-from localise.suite.safety import die_with_parent, is_latest_run, remove_partials
+from localise.suite.safety import is_latest_run, remove_partials
 
 __all__ = ["RunResult", "run_suite", "default_workers", "PACKAGES_IN_MANIFEST"]
 
@@ -46,7 +47,7 @@ class RunResult:
 
     run_id: str
     run_dir: Path
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     manifest_path: Path | None = None
     site: Any = None
     """:class:`localise.suite.site.SiteResult` of the report site, when one was built."""
@@ -112,7 +113,7 @@ def _new_run_dir(reports: Path) -> tuple[str, Path]:
     raise RuntimeError(f"cannot create a new run folder in {reports}")
 
 
-def _task(execution: Execution, run_dir: Path, timeout: float | None, html_output: bool) -> dict[str, Any]:
+def _task(execution: Execution, run_dir: Path, timeout: float | None, html_output: bool, warm_next: bool) -> Task:
     return {
         "notebook": str(execution.notebook),
         "output": execution.output,
@@ -122,13 +123,17 @@ def _task(execution: Execution, run_dir: Path, timeout: float | None, html_outpu
         "cwd": str(execution.notebook.parent),
         "html": html_output,
         "env": {"LOCALISE_RUN_ID": run_dir.name},
+        "warm_next": warm_next,
     }
 
 
 class _SerialEngine:
     """Executes in this process, one notebook at a time (``--workers 1``)."""
 
-    def submit(self, task: dict[str, Any]) -> cf.Future:
+    warm_kernels = True
+    """Each execution starts a warm kernel for the next one (:mod:`localise.suite.warm`)."""
+
+    def submit(self, task: Task) -> cf.Future:
         future: cf.Future = cf.Future()
         try:
             future.set_result(execute(task))
@@ -141,16 +146,21 @@ class _SerialEngine:
         return {future for future in pending if future.done()}
 
     def close(self) -> None:
-        pass
+        warm = sys.modules.get("localise.suite.warm")  # imported by the first execution, if any
+        if warm is not None:
+            warm.discard_spare()
 
 
 class _PoolEngine:
-    def __init__(self, workers: int):
-        # spawn: a clean interpreter per worker, safe with threads in the parent.
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=die_with_parent)  # workers never outlive the run
+    warm_kernels = True
 
-    def submit(self, task: dict[str, Any]) -> cf.Future:
+    def __init__(self, workers: int, first: Task):
+        # spawn: a clean interpreter per worker, safe with threads in the parent. Each worker starts a
+        # warm kernel for a notebook like ``first`` as soon as it starts, and never outlives the run.
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=start_worker, initargs=(first,))
+
+    def submit(self, task: Task) -> cf.Future:
         return self.pool.submit(execute, task)
 
     @staticmethod
@@ -159,16 +169,19 @@ class _PoolEngine:
         return done
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.shutdown(wait=True, cancel_futures=True)  # workers shut their warm kernels down as they exit
 
 
 class _DaskEngine:
+    warm_kernels = False
+    """Tasks run in threads of long-lived workers: no kernel is started ahead of its notebook."""
+
     def __init__(self, address: str):
         from distributed import Client
 
         self.client = Client(address, timeout="30s")
 
-    def submit(self, task: dict[str, Any]) -> Any:
+    def submit(self, task: Task) -> Any:
         return self.client.submit(execute, task, pure=False, key=f"localise-{task['output']}-{time.time_ns()}")
 
     @staticmethod
@@ -181,15 +194,106 @@ class _DaskEngine:
         self.client.close()
 
 
-def _engine(workers: int, scheduler: str | None, jobs: int) -> Any:
+def _engine(workers: int, scheduler: str | None, jobs: int, first: Task) -> Any:
     if scheduler:
         return _DaskEngine(scheduler)
     if workers <= 1 or jobs <= 1:
         return _SerialEngine()
-    return _PoolEngine(min(workers, jobs))
+    return _PoolEngine(min(workers, jobs), first)
 
 
-_relative = paths.project_relative
+@dataclass
+class _Schedule:
+    """The executions of one run: which wait, which run, their records; submits and collects them."""
+
+    plan: SuitePlan
+    run_dir: Path
+    options: dict[str, Any]
+    """``workers``, ``scheduler``, ``timeout`` and ``html_output`` of :func:`run_suite`."""
+    progress: _Progress
+    history: cache.RunHistory | None
+    forced: set[str]
+    environment: dict[str, Any]
+    """What every cache key covers besides the notebook, its parameters and upstream results."""
+    records: dict[str, Record] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    running: dict[Any, Execution] = field(default_factory=dict)
+    engine: Any = None
+    waiting: list[Execution] = field(init=False)
+    """Executions neither finished nor running, in plan order."""
+
+    def __post_init__(self) -> None:
+        self.waiting = list(self.plan.executions)
+
+    def run(self) -> None:
+        """Execute (or reuse) every execution whose dependencies succeeded, skip the others."""
+        while self.waiting or self.running:
+            for execution in list(self.waiting):
+                self._schedule(execution)
+            if self.running and self.engine is not None:
+                self._collect()
+
+    def close(self) -> None:
+        """Stop the engine (its workers and their warm kernels)."""
+        if self.engine is not None:
+            self.engine.close()
+
+    def _finished(self, record: Record) -> None:
+        self.records[record["output"]] = record
+        self.progress.finished(record)
+
+    def _schedule(self, execution: Execution) -> None:
+        statuses = [self.records.get(dependency, {}).get("status") for dependency in execution.after]
+        if any(status in {"failed", "skipped"} for status in statuses):
+            failed = [d for d, status in zip(execution.after, statuses) if status in {"failed", "skipped"}]
+            self.waiting.remove(execution)
+            self._finished({
+                "output": execution.output,
+                "notebook": execution.notebook.name,
+                "status": "skipped",
+                "reason": f"dependency did not succeed: {', '.join(failed)}",
+                "duration_s": 0.0,
+                "inputs": [],
+            })
+        elif all(status == "ok" for status in statuses):
+            upstream = {d: cache.result_key(self.records[d]) for d in execution.after}
+            key = cache.execution_key(cache.notebook_fingerprint(execution.notebook), execution.parameters,
+                                      self.environment, upstream)
+            self.keys[execution.output] = key
+            self.waiting.remove(execution)
+            reusable = None
+            if self.history is not None and not self.forced & {execution.name, execution.output}:
+                reusable = cache.find_reusable(self.history, execution.output, key,
+                                               need_html=self.options["html_output"])
+            if reusable is not None:
+                self._finished(cache.materialise(reusable, self.run_dir))
+            else:
+                self._submit(execution)
+
+    def _submit(self, execution: Execution) -> None:
+        task = _task(execution, self.run_dir, self.options["timeout"], self.options["html_output"], False)
+        if self.engine is None:
+            self.engine = _engine(self.options["workers"], self.options["scheduler"], len(self.plan.executions),
+                                  task)
+        task["warm_next"] = bool(self.waiting) and self.engine.warm_kernels  # a notebook is still to come
+        self.running[self.engine.submit(task)] = execution
+
+    def _collect(self) -> None:
+        for future in self.engine.wait(set(self.running)):
+            execution = self.running.pop(future)
+            try:
+                record = future.result()
+            except Exception as error:  # noqa: BLE001 - a lost worker fails one notebook only
+                record = {
+                    "output": execution.output,
+                    "notebook": execution.notebook.name,
+                    "status": "failed",
+                    "error": {"ename": type(error).__name__, "evalue": str(error)[:500], "traceback": ""},
+                    "duration_s": 0.0,
+                    "inputs": [],
+                }
+            record["cache_key"] = self.keys[execution.output]
+            self._finished(record)
 
 
 def run_suite(
@@ -241,12 +345,36 @@ def run_suite(
     started = dt.datetime.now(dt.UTC)
     workers = workers or default_workers()
     bar = _Progress(_progress_mode(progress), plan, run_dir, workers if not scheduler else None)
-    records: dict[str, dict[str, Any]] = {}
-    waiting = list(plan.executions)
-    running: dict[Any, Execution] = {}
-    manifest_base = {
+    manifest_base = _manifest_base(plan, run_id, started, workers, scheduler, timeout)
+    schedule = _Schedule(
+        plan, run_dir, {"workers": workers, "scheduler": scheduler, "timeout": timeout, "html_output": html_output},
+        bar,
+        history=cache.RunHistory(reports, exclude={run_id}) if reuse and force is not True else None,
+        forced=set(force) if isinstance(force, (list, tuple, set)) else set(),
+        environment={"packages": manifest_base["packages"], "python": platform.python_version(),
+                     "code": cache.code_fingerprint(), "data": cache.data_state()},
+    )
+    interrupted = False
+    try:
+        schedule.run()
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        schedule.close()
+        bar.close()
+        result.records = _final_records(plan, schedule.records, run_dir)
+        _write_run(result, manifest_base, started, interrupted=interrupted, html_output=html_output)
+        _point_latest(reports, run_dir)
+    return result
+
+
+def _manifest_base(plan: SuitePlan, run_id: str, started: dt.datetime, workers: int, scheduler: str | None,
+                   timeout: float | None) -> dict[str, Any]:
+    """What the manifest says of the run before anything executes."""
+    return {
         "run_id": run_id,
-        "registry": _relative(plan.registry),
+        "registry": paths.project_relative(plan.registry),
         "started": started.isoformat(timespec="seconds"),
         "engine": {"scheduler": scheduler} if scheduler else {"workers": workers},
         "timeout_per_cell_s": timeout,
@@ -255,106 +383,53 @@ def run_suite(
         "platform": platform.platform(),
         "packages": _versions(),
     }
-    history = cache.RunHistory(reports, exclude={run_id}) if reuse and force is not True else None
-    forced = set(force) if isinstance(force, (list, tuple, set)) else set()
-    environment = {"packages": manifest_base["packages"], "python": platform.python_version(),
-                   "code": cache.code_fingerprint(), "data": cache.data_state()}
-    keys: dict[str, str] = {}
-    engine = None
-    interrupted = False
-    try:
-        while waiting or running:
-            for execution in list(waiting):
-                statuses = [records.get(dependency, {}).get("status") for dependency in execution.after]
-                if any(status in {"failed", "skipped"} for status in statuses):
-                    failed = [d for d, status in zip(execution.after, statuses) if status in {"failed", "skipped"}]
-                    records[execution.output] = {
-                        "output": execution.output,
-                        "notebook": execution.notebook.name,
-                        "status": "skipped",
-                        "reason": f"dependency did not succeed: {', '.join(failed)}",
-                        "duration_s": 0.0,
-                        "inputs": [],
-                    }
-                    waiting.remove(execution)
-                    bar.finished(records[execution.output])
-                elif all(status == "ok" for status in statuses):
-                    upstream = {d: cache.result_key(records[d]) for d in execution.after}
-                    keys[execution.output] = cache.execution_key(
-                        cache.notebook_fingerprint(execution.notebook), execution.parameters, environment, upstream)
-                    waiting.remove(execution)
-                    reusable = None
-                    if history is not None and not forced & {execution.name, execution.output}:
-                        reusable = cache.find_reusable(history, execution.output, keys[execution.output],
-                                                       need_html=html_output)
-                    if reusable is not None:
-                        records[execution.output] = cache.materialise(reusable, run_dir)
-                        bar.finished(records[execution.output])
-                        continue
-                    engine = engine or _engine(workers, scheduler, len(plan.executions))
-                    future = engine.submit(_task(execution, run_dir, timeout, html_output))
-                    running[future] = execution
-            if not running or engine is None:
-                continue
-            for future in engine.wait(set(running)):
-                execution = running.pop(future)
-                try:
-                    record = future.result()
-                except Exception as error:  # noqa: BLE001 - a lost worker fails one notebook only
-                    record = {
-                        "output": execution.output,
-                        "notebook": execution.notebook.name,
-                        "status": "failed",
-                        "error": {"ename": type(error).__name__, "evalue": str(error)[:500], "traceback": ""},
-                        "duration_s": 0.0,
-                        "inputs": [],
-                    }
-                record["cache_key"] = keys[execution.output]
-                records[execution.output] = record
-                bar.finished(record)
-    except KeyboardInterrupt:
-        interrupted = True
-        raise
-    finally:
-        if engine is not None:
-            engine.close()
-        bar.close()
-        for execution in plan.executions:
-            records.setdefault(
-                execution.output,
-                {"output": execution.output, "notebook": execution.notebook.name, "status": "interrupted",
-                 "duration_s": 0.0, "inputs": []},
-            )
-        result.records = [records[execution.output] for execution in plan.executions]
-        for execution, record in zip(plan.executions, result.records):
-            record["parameters"] = execution.parameters
-            record["after"] = execution.after
-            record["description"], record["section"] = execution.description, execution.section
-            if not record.get("cached"):
-                record["outputs"] = _outputs(run_dir, execution.output)
-        finished = dt.datetime.now(dt.UTC)
-        manifest = {
-            **manifest_base,
-            "finished": finished.isoformat(timespec="seconds"),
-            "wall_time_s": round((finished - started).total_seconds(), 3),
-            "status": "interrupted" if interrupted else ("ok" if result.ok else "failed"),
-            "synthetic_data_used": any(i.get("synthetic") for r in result.records for i in r.get("inputs", [])),
-            "inputs": _all_inputs(result.records),
-            "notebooks": result.records,
-        }
-        result.manifest_path = atomic_write_text(
-            run_dir / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n"
-        )
-        from localise.suite.site import index_html, publish_site
 
-        atomic_write_text(run_dir / "index.html", index_html(manifest))
-        _cleanup(run_dir)
-        if html_output and not interrupted:
-            result.site = publish_site(run_dir)  # never raises; index.html then redirects to site/
-            if not result.site.ok:
-                print(f"report site not built: {result.site.error}", file=sys.stderr)
-        _point_latest(reports, run_dir)
-    return result
+
+def _final_records(plan: SuitePlan, records: dict[str, Record], run_dir: Path) -> list[Record]:
+    """One record per execution, in plan order, with what the plan says of it and the files it wrote.
+
+    Executions that never finished (Ctrl-C) are marked ``interrupted``.
+    """
+    for execution in plan.executions:
+        records.setdefault(
+            execution.output,
+            {"output": execution.output, "notebook": execution.notebook.name, "status": "interrupted",
+             "duration_s": 0.0, "inputs": []},
+        )
+    ordered = [records[execution.output] for execution in plan.executions]
+    for execution, record in zip(plan.executions, ordered):
+        record["parameters"] = execution.parameters
+        record["after"] = execution.after
+        record["description"], record["section"] = execution.description, execution.section
+        if not record.get("cached"):
+            record["outputs"] = _outputs(run_dir, execution.output)
+    return ordered
+
+
+def _write_run(result: RunResult, manifest_base: dict[str, Any], started: dt.datetime, *, interrupted: bool,
+               html_output: bool) -> None:
+    """Write the manifest and the index page, remove leftovers, build the report site."""
+    finished = dt.datetime.now(dt.UTC)
+    manifest = {
+        **manifest_base,
+        "finished": finished.isoformat(timespec="seconds"),
+        "wall_time_s": round((finished - started).total_seconds(), 3),
+        "status": "interrupted" if interrupted else ("ok" if result.ok else "failed"),
+        "synthetic_data_used": any(i.get("synthetic") for r in result.records for i in r.get("inputs", [])),
+        "inputs": _all_inputs(result.records),
+        "notebooks": result.records,
+    }
+    result.manifest_path = atomic_write_text(
+        result.run_dir / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n"
+    )
+    from localise.suite.site import index_html, publish_site
+
+    atomic_write_text(result.run_dir / "index.html", index_html(manifest))
+    _cleanup(result.run_dir)
+    if html_output and not interrupted:
+        result.site = publish_site(result.run_dir)  # never raises; index.html then redirects to site/
+        if not result.site.ok:
+            print(f"report site not built: {result.site.error}", file=sys.stderr)
 
 
 def _progress_mode(progress: bool | str | None) -> str:
@@ -385,7 +460,7 @@ class _Progress:
             engine = f"{workers} worker(s)" if workers else "the Dask cluster"
             print(f"localise run {run_dir.name}: {self.total} notebook run(s) on {engine}, into {run_dir}", flush=True)
 
-    def line(self, record: dict[str, Any]) -> str:
+    def line(self, record: Record) -> str:
         """``[ 3/12] output  status  seconds  error``: one finished notebook."""
         error = record.get("error") or {}
         detail = f"{error.get('ename')}: {error.get('evalue')}" if error.get("ename") else record.get("reason", "")
@@ -396,7 +471,7 @@ class _Progress:
         text = f"{counter} {record['output']:<{self.width}}  {record['status']:<8} {record.get('duration_s', 0):7.1f} s"
         return f"{text}  {detail}".rstrip()
 
-    def finished(self, record: dict[str, Any]) -> None:
+    def finished(self, record: Record) -> None:
         self.done += 1
         if self.mode == "lines":
             print(self.line(record), flush=True)
@@ -423,11 +498,11 @@ def _outputs(run_dir: Path, stem: str) -> list[dict[str, Any]]:
     ]
 
 
-def _all_inputs(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _all_inputs(records: list[Record]) -> list[dict[str, Any]]:
     merged: dict[str, dict[str, Any]] = {}
     for record in records:
         for entry in record.get("inputs", []):
-            entry["path"] = _relative(entry["path"])
+            entry["path"] = paths.project_relative(entry["path"])
             merged.setdefault(entry["path"], {**entry, "read_by": []})["read_by"].append(record["output"])
     return [merged[key] for key in sorted(merged)]
 
