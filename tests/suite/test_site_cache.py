@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from localise.suite.site import CACHE_DIR, RUN_ID_TOKEN, build_site, publish_site
+from localise.suite.site import CACHE_DIR, build_site, publish_site
 
 pytestmark = pytest.mark.slow  # each build runs Sphinx
 
@@ -83,32 +83,34 @@ def test_second_build_reuses_unchanged_pages_and_rebuilds_changed_ones(tmp_path,
     result = build_site(first, methods_dir=methods)
     assert result.ok, result
     cache = reports / CACHE_DIR
-    html = cache / "html" / "notebooks"
-    alpha_source, alpha_html = _mtime(cache / "src" / "notebooks" / "10_alpha.ipynb"), _mtime(html / "10_alpha.html")
-    beta_html = _mtime(html / "20_beta.html")
+    html = cache / "html"
+    alpha_source = _mtime(cache / "src" / "notebooks" / "10_alpha.ipynb")
+    alpha_html, beta_html = _mtime(html / "notebooks" / "10_alpha.html"), _mtime(html / "notebooks" / "20_beta.html")
 
-    second = _run(reports, "20261202T100000Z", {"10_alpha": "Alpha text.", "20_beta": "Beta text red, edited."},
-                  cached={"10_alpha"})
-    result = build_site(second, methods_dir=methods)
-    assert result.ok, result
-    # alpha's execution was reused: same page source, so Sphinx neither read nor wrote it again ...
-    assert _mtime(cache / "src" / "notebooks" / "10_alpha.ipynb") != alpha_source  # the cached mark is new
-    third = _run(reports, "20261202T110000Z", {"10_alpha": "Alpha text.", "20_beta": "Beta text red, edited."},
-                 cached={"10_alpha", "20_beta"})
-    alpha_source, alpha_html = _mtime(cache / "src" / "notebooks" / "10_alpha.ipynb"), _mtime(html / "10_alpha.html")
-    beta_html = _mtime(html / "20_beta.html")
-    assert build_site(third, methods_dir=methods).ok
+    # alpha's execution is reused (new time and cached mark, same page): Sphinx neither reads nor writes it again
+    texts = {"10_alpha": "Alpha text.", "20_beta": "Beta text red, edited."}
+    second = _run(reports, "20261202T100000Z", texts, cached={"10_alpha"})
+    assert build_site(second, methods_dir=methods).ok
     assert _mtime(cache / "src" / "notebooks" / "10_alpha.ipynb") == alpha_source
-    assert _mtime(html / "10_alpha.html") == alpha_html
-    assert _mtime(html / "20_beta.html") != beta_html  # beta went from executed to cached: rebuilt
-    # ... and each run's site names its own run, with its own marks and thumbnails.
+    assert _mtime(html / "notebooks" / "10_alpha.html") == alpha_html
+    assert _mtime(html / "notebooks" / "20_beta.html") != beta_html
+    # nothing changed at all: Sphinx is not run, the cached HTML is copied with this run's facts
+    landing = _mtime(html / "index.html")
+    third = _run(reports, "20261202T110000Z", texts, cached={"10_alpha", "20_beta"})
+    assert build_site(third, methods_dir=methods).ok
+    assert _mtime(html / "index.html") == landing
+
     assert "Beta text blue." in _page(first, "20_beta") and "Beta text red, edited." in _page(second, "20_beta")
     for run_dir in (first, second, third):
         for output in ("10_alpha", "20_beta"):
             page = _page(run_dir, output)
-            assert f"<code>{run_dir.name}</code>" in page and RUN_ID_TOKEN not in page
+            assert f"<code>{run_dir.name}</code>" in page and "TOKEN" not in page
             assert f"localise run {run_dir.name}" in page
-    assert "cached from" not in _page(first, "10_alpha") and "cached from" in _page(third, "10_alpha")
+    assert "cached from" not in _page(first, "10_alpha") and "1.5 s" in _page(first, "10_alpha")
+    assert "cached from" in _page(second, "10_alpha") and "cached from" not in _page(second, "20_beta")
+    assert "cached from" in _page(third, "20_beta")
+    cards = re.findall(r'<div class="nb-card.*?</div></div>', (third / "site" / "index.html").read_text(), flags=re.S)
+    assert len(cards) == 2 and all("cached from" in card for card in cards)
     thumbs = [(run_dir / "site" / "_static" / "thumbs" / "20_beta.png").read_bytes() for run_dir in (first, second)]
     assert thumbs[0] != thumbs[1]
     assert not list(reports.glob("*/.site*")) and not (first / ".site-build").exists()
@@ -121,10 +123,11 @@ def test_landing_page_always_shows_the_current_run(tmp_path, methods):
         run_dir = _run(reports, run_id, texts)
         assert publish_site(run_dir, methods_dir=methods).ok
         landing = (run_dir / "site" / "index.html").read_text(encoding="utf-8")
-        assert f"run {run_id}" in landing and RUN_ID_TOKEN not in landing
+        assert f"run {run_id}" in landing and "TOKEN" not in landing.upper()
+        assert "Started 2026-12-02T09:00:00+00:00, 2 s; commit <code>abc</code>" in landing
         assert re.findall(r"\d{8}T\d{6}Z", landing) and set(re.findall(r"\d{8}T\d{6}Z", landing)) == {run_id}
         search = (run_dir / "site" / "searchindex.js").read_text(encoding="utf-8")
-        assert RUN_ID_TOKEN.lower() not in search.lower()
+        assert "token" not in search.lower() and f'"{run_id.lower()}":' in search
 
 
 def test_a_broken_or_unfinished_cache_gives_a_clean_build(tmp_path, methods):
@@ -153,6 +156,7 @@ def test_failed_build_keeps_the_earlier_site_and_leaves_no_partial_one(tmp_path,
     run_dir = _run(reports, "20261202T090000Z", {"10_alpha": "Alpha text."})
     assert build_site(run_dir, methods_dir=methods).ok
     before = _page(run_dir, "10_alpha")
+    _executed(run_dir / "10_alpha.ipynb", "Notebook 10_alpha", "Alpha text, edited.", "blue")  # Sphinx must run
     monkeypatch.setattr("localise.suite.site.sys.executable", str(tmp_path / "no-python"))
     result = build_site(run_dir, methods_dir=methods)
     assert not result.ok

@@ -47,6 +47,7 @@ __all__ = [
     "SITE_DIR",
     "CACHE_DIR",
     "RUN_ID_TOKEN",
+    "FACTS_TOKEN",
     "SiteResult",
     "build_site",
     "publish_site",
@@ -69,6 +70,12 @@ CACHE_DIR = ".site-cache"
 #: run, so that a page reused from an earlier build names the run it is published in.
 RUN_ID_TOKEN = "LOCALISERUNIDTOKEN"
 
+#: Stands, likewise, for what changes from run to run on a page (status, time, cached mark): the run's
+#: facts on the landing page, the execution's on a notebook page.
+FACTS_TOKEN = "LOCALISEFACTSTOKEN"
+
+#: What a notebook page shows of its manifest record, besides the :data:`FACTS_TOKEN`.
+_PAGE_FIELDS = ("output", "status", "error", "reason", "parameters", "outputs", "inputs")
 _STATE = "state.json"  # in the cache: written after each complete build, removed while one goes on
 _LOCK_WAIT_S = 120.0  # then the site is built in a private folder
 
@@ -283,7 +290,7 @@ def _page_header(record: dict[str, Any], executed: Path) -> str:
     """Markdown cell put under the notebook's title: status, marks, parameters, outputs."""
     marks = notebook_marks(record)
     facts = (
-        f'<p class="nb-facts">{_status(record)} {record.get("duration_s", 0):.1f} s · '
+        f'<p class="nb-facts">{FACTS_TOKEN} · '
         f"run <code>{RUN_ID_TOKEN}</code> · "
         f'executed notebook <a href="../../{html.escape(record["output"])}.ipynb">'
         f'{html.escape(record["output"])}.ipynb</a>'
@@ -366,7 +373,17 @@ def _thumbnail_png(document: dict[str, Any]) -> bytes | None:
     return thumbnail.getvalue()
 
 
-def _card(record: dict[str, Any], title: str, thumb: str | None) -> str:
+def _execution_facts(record: dict[str, Any]) -> str:
+    """Status, cached mark and time of one execution: what its page shows in place of :data:`FACTS_TOKEN`."""
+    return f'{_status(record)} {record.get("duration_s", 0):.1f} s'
+
+
+def _card_token(position: int) -> str:
+    """Stands for the facts of the execution at ``position`` in the manifest, on its card of the landing page."""
+    return f"LOCALISECARD{position}FACTSTOKEN"
+
+
+def _card(record: dict[str, Any], title: str, thumb: str | None, facts: str) -> str:
     page = f"notebooks/{record['output']}.html" if record.get("_page") else None
     title_html = html.escape(title)
     if thumb:
@@ -382,15 +399,13 @@ def _card(record: dict[str, Any], title: str, thumb: str | None) -> str:
     return (
         f'<div class="nb-card nb-{html.escape(record["status"])}">{thumb_html}<div class="nb-body">{heading}'
         f'<p class="nb-desc">{html.escape(record.get("description") or "")}</p>'
-        f'<p class="nb-facts">{_status(record)} {record.get("duration_s", 0):.1f} s'
-        f'{_badges(notebook_marks(record))}</p>'
+        f'<p class="nb-facts">{facts}{_badges(notebook_marks(record))}</p>'
         f"{problem_html}</div></div>"
     )
 
 
-def _landing(manifest: dict[str, Any], cards: dict[str, list[tuple[dict[str, Any], str]]], methods: list[str]) -> str:
-    from localise.suite.registry import SECTIONS
-
+def _run_facts(manifest: dict[str, Any]) -> str:
+    """Status, counts, start, wall time and commit of the run: the landing page's :data:`FACTS_TOKEN`."""
     records = manifest["notebooks"]
     counts = {
         status: sum(r["status"] == status for r in records) for status in ("ok", "failed", "skipped", "interrupted")
@@ -398,13 +413,21 @@ def _landing(manifest: dict[str, Any], cards: dict[str, list[tuple[dict[str, Any
     counted = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     git = manifest.get("git") or {}
     commit = str(git.get("commit") or "unknown")[:12] + (" (uncommitted changes)" if git.get("dirty") else "")
-    lines = [
-        f"# localise · run {manifest['run_id']}",
-        "",
-        f'<p class="run-facts">Status <strong>{html.escape(manifest["status"])}</strong>: '
-        f'{len(records)} notebook runs, '
+    return (
+        f'Status <strong>{html.escape(manifest["status"])}</strong>: {len(records)} notebook runs, '
         f"{counted}. Started {html.escape(manifest['started'])}, {manifest.get('wall_time_s', 0):.0f} s; "
-        f"commit <code>{html.escape(commit)}</code>; "
+        f"commit <code>{html.escape(commit)}</code>"
+    )
+
+
+def _landing(cards: dict[str, list[tuple[dict[str, Any], str]]], methods: list[str]) -> str:
+    """The landing page's source, the same for every run whose cards are the same."""
+    from localise.suite.registry import SECTIONS
+
+    lines = [
+        f"# localise · run {RUN_ID_TOKEN}",
+        "",
+        f'<p class="run-facts">{FACTS_TOKEN}; '
         f'<a href="../manifest.json">manifest.json</a> (parameters, inputs with checksums, package versions).</p>',
         "",
         "Each card is one execution of a notebook: its title, purpose, status and time, and its first figure. "
@@ -564,7 +587,7 @@ def build_site(
                 return SiteResult(False, None, time.perf_counter() - started, built.warnings, built.error)
             if cache.shared:
                 atomic_write_text(cache.folder / _STATE, json.dumps(built.state, indent=1) + "\n")
-            index = _copy_out(cache.folder / "html", run_dir, str(manifest["run_id"]))
+            index = _copy_out(cache.folder / "html", run_dir, built.fills)
         if built.warnings:
             atomic_write_text(run_dir / "site-warnings.txt", "\n".join(built.warnings) + "\n")
         return SiteResult(True, index, time.perf_counter() - started, built.warnings)
@@ -594,6 +617,8 @@ class _Built:
     warnings: list[str]
     error: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    fills: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Values of the tokens by page, for :func:`_copy_out`."""
 
 
 @contextlib.contextmanager
@@ -694,35 +719,47 @@ def _write_if_changed(path: Path, data: bytes | str, changed: set[Path]) -> None
 def _sphinx_build(
     cache: _Cache, run_dir: Path, manifest: dict[str, Any], methods_dir: Path, jobs: str, timeout: float
 ) -> _Built:
-    """Bring the cache's sources up to date and run Sphinx on them."""
-    source, output, doctrees = cache.folder / "src", cache.folder / "html", cache.folder / "doctrees"
+    """Bring the cache's sources up to date and run Sphinx on them, unless none changed."""
+    source, output = cache.folder / "src", cache.folder / "html"
     changed: set[Path] = set()
-    sources = _write_sources(source, run_dir, manifest, methods_dir, cache.state.get("pages", {}), changed)
+    sources, fills = _write_sources(source, run_dir, manifest, methods_dir, cache.state.get("pages", {}), changed)
     state = {"version": _code_version(), **sources}
     if cache.state.get("structure") != sources["structure"]:
         # New pages, titles or settings change every page's navigation: read and write all of them.
-        for folder in (output, doctrees, cache.folder / "jupyter_execute"):
+        for folder in (output, cache.folder / "doctrees", cache.folder / "jupyter_execute"):
             shutil.rmtree(folder, ignore_errors=True)
         cache.state = {}
-    warnings_file = cache.folder / "warnings.txt"
+    elif not changed and (output / "index.html").is_file():
+        # Same sources as the last complete build: its HTML is this run's, once the tokens are filled in.
+        return _Built(True, cache.state.get("warnings", []), state=cache.state, fills=fills)
+    built = _run_sphinx(cache.folder, jobs, timeout)
+    if not built.ok:
+        return built
+    # Pages not read again keep the warnings their last reading gave.
+    reread = {str(path.relative_to(source)) for path in changed}
+    kept = [line for line in cache.state.get("warnings", []) if line.split(":", 1)[0] not in reread]
+    warnings = list(dict.fromkeys(kept + built.warnings))
+    return _Built(True, warnings, state={**state, "warnings": warnings}, fills=fills)
+
+
+def _run_sphinx(folder: Path, jobs: str, timeout: float) -> _Built:
+    """Sphinx on ``folder/src`` into ``folder/html``, keeping its environment in ``folder/doctrees``."""
+    source, output = folder / "src", folder / "html"
+    warnings_file = folder / "warnings.txt"
     warnings_file.unlink(missing_ok=True)
     command = [
         sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", str(jobs),
-        "-d", str(doctrees), "-w", str(warnings_file), str(source), str(output),
+        "-d", str(folder / "doctrees"), "-w", str(warnings_file), str(source), str(output),
     ]
     completed = subprocess.run(
         command, capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONWARNINGS": "ignore"}
     )
-    fresh = warnings_file.read_text(encoding="utf-8").splitlines() if warnings_file.is_file() else []
-    fresh = [line.replace(str(source) + os.sep, "") for line in fresh if line.strip()]
+    warnings = warnings_file.read_text(encoding="utf-8").splitlines() if warnings_file.is_file() else []
+    warnings = [line.replace(str(source) + os.sep, "") for line in warnings if line.strip()]
     if completed.returncode != 0 or not (output / "index.html").is_file():
         tail = (completed.stderr or completed.stdout).strip().splitlines()[-5:]
-        return _Built(False, fresh, "sphinx failed: " + " | ".join(tail))
-    # Pages not read again keep the warnings their last reading gave.
-    reread = {str(path.relative_to(source)) for path in changed}
-    kept = [line for line in cache.state.get("warnings", []) if line.split(":", 1)[0] not in reread]
-    warnings = list(dict.fromkeys(kept + fresh))
-    return _Built(True, warnings, state={**state, "warnings": warnings})
+        return _Built(False, warnings, "sphinx failed: " + " | ".join(tail))
+    return _Built(True, warnings)
 
 
 def _write_sources(
@@ -732,16 +769,25 @@ def _write_sources(
     methods_dir: Path,
     previous: dict[str, dict[str, Any]],
     changed: set[Path],
-) -> dict[str, Any]:
-    """Update the Sphinx sources of the run in ``source``; return the pages and the site's structure."""
+) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """Update the Sphinx sources of the run in ``source``.
+
+    Returns
+    -------
+    tuple
+        The state to keep (``pages`` and a digest of the site's ``structure``), and the values
+        of the tokens by page (see :func:`_copy_out`).
+    """
     static = source / "_static"
     _write_if_changed(static / "site.css", _STYLE.read_bytes(), changed)
     bundle = _mathjax_bundle()
     if bundle and not (static / "mathjax" / "tex-chtml.js").is_file():
         _copy_mathjax(bundle, static / "mathjax")
     methods, methods_digest = _methods_pages(methods_dir, source / "docs" / "methods", changed)
-    cards, pages = _pages_and_cards(manifest, run_dir, source, previous, changed)
-    _write_if_changed(source / "index.md", _landing(manifest, cards, methods), changed)
+    cards, pages, fills = _pages_and_cards(manifest, run_dir, source, previous, changed)
+    fills["index"][FACTS_TOKEN] = _run_facts(manifest)
+    fills[""] = {RUN_ID_TOKEN: str(manifest["run_id"])}
+    _write_if_changed(source / "index.md", _landing(cards, methods), changed)
     conf = _conf(bundle is not None)
     _write_if_changed(source / "conf.py", conf, changed)
     navigation = [
@@ -749,7 +795,7 @@ def _write_sources(
         for section, entries in cards.items()
     ]
     structure = hashlib.sha256(json.dumps([conf, methods_digest, navigation]).encode()).hexdigest()
-    return {"pages": pages, "structure": structure}
+    return {"pages": pages, "structure": structure}, fills
 
 
 def _pages_and_cards(
@@ -758,17 +804,19 @@ def _pages_and_cards(
     source: Path,
     previous: dict[str, dict[str, Any]],
     changed: set[Path],
-) -> tuple[dict[str, list[tuple[dict[str, Any], str]]], dict[str, dict[str, Any]]]:
-    """Write one page per executed notebook; return the landing page's cards by section, and the pages.
+) -> tuple[dict[str, list[tuple[dict[str, Any], str]]], dict[str, dict[str, Any]], dict[str, dict[str, str]]]:
+    """Write one page per executed notebook; return the landing page's cards by section, the pages, the tokens.
 
-    A page whose inputs (the manifest record, the executed notebook and this code) are
-    those of the previous build is not written again.
+    A page whose inputs (what the page shows of the manifest record, and the executed
+    notebook) are those of the previous build is not written again.
     """
     registry = _registry_info(manifest) if any("section" not in r for r in manifest["notebooks"]) else {}
     cards: dict[str, list[tuple[dict[str, Any], str]]] = {}
     pages: dict[str, dict[str, Any]] = {}
-    for record in manifest["notebooks"]:
+    fills: dict[str, dict[str, str]] = {"index": {}}
+    for position, record in enumerate(manifest["notebooks"]):
         record = dict(record)
+        fills["index"][_card_token(position)] = _execution_facts(record)
         entry = registry.get(record["output"].split("__")[0], {})
         record.setdefault("section", entry.get("section"))
         record.setdefault("description", entry.get("description", ""))
@@ -777,15 +825,17 @@ def _pages_and_cards(
             page = _page_source(record, run_dir, source, previous.get(record["output"]), changed)
             if page is not None:
                 pages[record["output"]] = page
+                fills[f"notebooks/{record['output']}"] = {FACTS_TOKEN: _execution_facts(record)}
                 record["_page"] = True
                 title = page["title"]
                 thumb = f"_static/thumbs/{record['output']}.png" if page["thumb"] else None
-        cards.setdefault(record.get("section") or "other", []).append((record, _card(record, title, thumb)))
+        card = _card(record, title, thumb, _card_token(position))
+        cards.setdefault(record.get("section") or "other", []).append((record, card))
     for folder, suffix in ((source / "notebooks", ".ipynb"), (source / "_static" / "thumbs", ".png")):
         for stale in folder.glob(f"*{suffix}") if folder.is_dir() else []:
             if stale.stem not in pages or (suffix == ".png" and not pages[stale.stem]["thumb"]):
                 stale.unlink()
-    return cards, pages
+    return cards, pages, fills
 
 
 def _page_source(
@@ -797,7 +847,8 @@ def _page_source(
     executed = run_dir / f"{record['output']}.ipynb"
     target = source / "notebooks" / f"{record['output']}.ipynb"
     thumb = source / "_static" / "thumbs" / f"{record['output']}.png"
-    key = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode())
+    shown = {name: record.get(name) for name in _PAGE_FIELDS}  # not its time or cached mark: they are tokens
+    key = hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode())
     key.update(sha256_file(executed).encode())
     if previous and previous.get("key") == key.hexdigest() and target.is_file():
         if thumb.is_file() or not previous.get("thumb"):
@@ -814,16 +865,18 @@ def _page_source(
     return {"key": key.hexdigest(), "title": notebook_title(page) or record["output"], "thumb": png is not None}
 
 
-def _copy_out(html_dir: Path, run_dir: Path, run_id: str) -> Path:
-    """Copy the built HTML into ``run_dir/site/`` with the run id put in; return its ``index.html``.
+def _copy_out(html_dir: Path, run_dir: Path, fills: dict[str, dict[str, str]]) -> Path:
+    """Copy the built HTML into ``run_dir/site/`` with the tokens filled in; return its ``index.html``.
 
-    The copy is made in a hidden folder and renamed when complete. Images that no page
-    refers to any more (left in the cache by earlier builds) are not copied.
+    ``fills`` gives the value of each token by page name (``index``, ``notebooks/<output>``),
+    and under ``""`` for every page. The copy is made in a hidden folder and renamed when
+    complete. Images that no page refers to any more (left in the cache by earlier builds)
+    are not copied.
     """
     partial = run_dir / ".site.partial"
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        _copy_html(html_dir, partial, run_id)
+        _copy_html(html_dir, partial, fills)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -839,8 +892,8 @@ def _copy_out(html_dir: Path, run_dir: Path, run_id: str) -> Path:
     return final / "index.html"
 
 
-def _copy_html(html_dir: Path, partial: Path, run_id: str) -> None:
-    """Copy the cache's HTML into ``partial``, with the run id in place of :data:`RUN_ID_TOKEN`."""
+def _copy_html(html_dir: Path, partial: Path, fills: dict[str, dict[str, str]]) -> None:
+    """Copy the cache's HTML into ``partial``, with the tokens' values in place of the tokens."""
     images: list[Path] = []
     referenced: set[str] = set()
     partial.mkdir(parents=True)
@@ -851,16 +904,48 @@ def _copy_html(html_dir: Path, partial: Path, run_id: str) -> None:
             target.mkdir(parents=True, exist_ok=True)
         elif relative.parts[0] == "_images":
             images.append(relative)
-        elif path.suffix == ".html" or relative.name == "searchindex.js":
+        elif path.suffix == ".html":
             text = path.read_text(encoding="utf-8")
             referenced.update(re.findall(r"_images/([^\"'\s)#?]+)", text))
-            text = text.replace(RUN_ID_TOKEN, run_id).replace(RUN_ID_TOKEN.lower(), run_id.lower())
-            target.write_text(text, encoding="utf-8")
+            page = relative.with_suffix("").as_posix()
+            target.write_text(_fill(text, {**fills.get(page, {}), **fills[""]}), encoding="utf-8")
+        elif relative.as_posix() == "searchindex.js":
+            target.write_text(_fill_search_index(path.read_text(encoding="utf-8"), fills), encoding="utf-8")
         else:
             shutil.copy2(path, target)
     for relative in images:
         if relative.name in referenced or len(relative.parts) > 2:
             shutil.copy2(html_dir / relative, partial / relative)
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    """Put the values in place of the tokens; a token's lower-case form (in anchors) gets the lower-case value."""
+    for token, value in values.items():
+        text = text.replace(token, value).replace(token.lower(), value.lower())
+    return text
+
+
+def _fill_search_index(text: str, fills: dict[str, dict[str, str]]) -> str:
+    """The search index with the tokens' words filed under the pages that show them, and titles filled in."""
+    prefix = "Search.setIndex("
+    body = text.strip()
+    if not (body.startswith(prefix) and body.endswith(")")):
+        return _fill(text, fills[""])
+    index = json.loads(body[len(prefix):-1])
+    docnames = index.get("docnames", [])
+    for table in ("terms", "titleterms"):
+        terms = index.get(table) or {}
+        for token in {token for values in fills.values() for token in values}:
+            found = terms.pop(token.lower(), None)
+            for number in ([found] if isinstance(found, int) else found or []):
+                page = docnames[number] if number < len(docnames) else ""
+                value = {**fills.get(page, {}), **fills[""]}.get(token, "")
+                for word in re.findall(r"\w+", html.unescape(re.sub(r"<[^>]+>", " ", value)).lower()):
+                    pages = terms.get(word, [])
+                    merged = sorted({*([pages] if isinstance(pages, int) else pages), number})
+                    terms[word] = merged[0] if len(merged) == 1 else merged
+    filled = _fill(json.dumps(index, separators=(",", ":"), sort_keys=True), fills[""])
+    return f"{prefix}{filled})"
 
 
 def publish_site(run_dir: Path, *, methods_dir: Path | None = None, clean: bool | None = None) -> SiteResult:
