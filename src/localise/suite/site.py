@@ -911,6 +911,8 @@ def _copy_html(html_dir: Path, partial: Path, fills: dict[str, dict[str, str]]) 
             target.write_text(_fill(text, {**fills.get(page, {}), **fills[""]}), encoding="utf-8")
         elif relative.as_posix() == "searchindex.js":
             target.write_text(_fill_search_index(path.read_text(encoding="utf-8"), fills), encoding="utf-8")
+        elif relative.as_posix() == "objects.inv":
+            target.write_bytes(_fill_inventory(path.read_bytes(), fills[""]))
         else:
             shutil.copy2(path, target)
     for relative in images:
@@ -926,26 +928,47 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 
 def _fill_search_index(text: str, fills: dict[str, dict[str, str]]) -> str:
-    """The search index with the tokens' words filed under the pages that show them, and titles filled in."""
+    """The search index with each token's words filed under the pages that show them, as Sphinx files words."""
+    from sphinx.search.en import SearchEnglish
+
     prefix = "Search.setIndex("
     body = text.strip()
     if not (body.startswith(prefix) and body.endswith(")")):
         return _fill(text, fills[""])
     index = json.loads(body[len(prefix):-1])
-    docnames = index.get("docnames", [])
-    for table in ("terms", "titleterms"):
-        terms = index.get(table) or {}
-        for token in {token for values in fills.values() for token in values}:
-            found = terms.pop(token.lower(), None)
-            for number in ([found] if isinstance(found, int) else found or []):
+    docnames, language = index.get("docnames", []), SearchEnglish({})
+    tokens = {token for values in fills.values() for token in values}
+    for table in ("titleterms", "terms"):  # a page's title words are not filed again under its text
+        terms = index.setdefault(table, {})
+        for token in tokens:
+            for number in _numbers(terms.pop(token.lower(), None)):
                 page = docnames[number] if number < len(docnames) else ""
                 value = {**fills.get(page, {}), **fills[""]}.get(token, "")
-                for word in re.findall(r"\w+", html.unescape(re.sub(r"<[^>]+>", " ", value)).lower()):
-                    pages = terms.get(word, [])
-                    merged = sorted({*([pages] if isinstance(pages, int) else pages), number})
-                    terms[word] = merged[0] if len(merged) == 1 else merged
+                for word in language.split(html.unescape(re.sub(r"<[^>]+>", " ", value))):
+                    stemmed = language.stem(word).lower()
+                    stemmed = stemmed if language.word_filter(stemmed) else word
+                    in_title = table == "terms" and number in _numbers(index["titleterms"].get(stemmed))
+                    if language.word_filter(stemmed) and not in_title:
+                        merged = sorted({*_numbers(terms.get(stemmed)), number})
+                        terms[stemmed] = merged[0] if len(merged) == 1 else merged
     filled = _fill(json.dumps(index, separators=(",", ":"), sort_keys=True), fills[""])
     return f"{prefix}{filled})"
+
+
+def _numbers(pages: int | list[int] | None) -> list[int]:
+    """The page numbers of a search index entry (a number or a list of them)."""
+    return [pages] if isinstance(pages, int) else list(pages or [])
+
+
+def _fill_inventory(data: bytes, values: dict[str, str]) -> bytes:
+    """``objects.inv`` (four header lines, then zlib-compressed entries) with the tokens filled in."""
+    import zlib
+
+    lines = data.split(b"\n", 4)
+    if len(lines) < 5:
+        return data
+    entries = zlib.decompress(lines[4]).decode("utf-8")
+    return b"\n".join(lines[:4]) + b"\n" + zlib.compress(_fill(entries, values).encode("utf-8"), 9)
 
 
 def publish_site(run_dir: Path, *, methods_dir: Path | None = None, clean: bool | None = None) -> SiteResult:
