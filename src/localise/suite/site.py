@@ -17,6 +17,16 @@ The Sphinx source tree mirrors the project layout (``notebooks/`` beside
 written in a notebook resolve on the site as they do in the repository.
 Sphinx runs in a subprocess; a failure there leaves the plain index page of the
 run in place and never fails the run.
+
+Builds are incremental: Sphinx works in ``reports/.site-cache/`` (:data:`CACHE_DIR`,
+locked while a build goes on), whose sources are rewritten only where their content
+changed. What differs from run to run on a page (run id, status, times, cached marks)
+is written as a token (:data:`RUN_ID_TOKEN`, :data:`FACTS_TOKEN`) and filled in when
+the HTML is copied into ``reports/<run-id>/site/``; a re-run that reuses every
+execution therefore changes no source and needs no Sphinx at all. The copy is made in
+a hidden folder and renamed when complete; a cache left by a build that failed or was
+interrupted is emptied before the next one. ``LOCALISE_SITE_CLEAN=1``, ``clean=True``
+or ``python -m localise.suite.site --clean RUN_DIR`` build from scratch.
 """
 
 from __future__ import annotations
