@@ -741,7 +741,8 @@ def _sphinx_build(
         cache.state = {}
     elif not changed and (output / "index.html").is_file():
         # Same sources as the last complete build: its HTML is this run's, once the tokens are filled in.
-        return _Built(True, cache.state.get("warnings", []), state=cache.state, fills=fills)
+        warnings = cache.state.get("warnings", [])
+        return _Built(True, warnings, state={**state, "warnings": warnings}, fills=fills)
     built = _run_sphinx(cache.folder, jobs, timeout)
     if not built.ok:
         return built
