@@ -169,52 +169,10 @@ def check_site(
     site = Path(site).resolve()
     report = SiteCheck()
     screenshot_dir = Path(screenshot_dir) if screenshot_dir else site.parent / "screenshots"
-    ids: dict[Path, set[str]] = {}
-    fragments: list[tuple[str, Path, str]] = []
     with tempfile.TemporaryDirectory(prefix="localise-chromium-") as profile:
         browser = _driver(Path(profile), width, height)
         try:
-            queue = deque([site / "index.html"])
-            seen = {site / "index.html"}
-            while queue:
-                page = queue.popleft()
-                name = str(page.relative_to(site))
-                if not page.is_file():
-                    report.broken_pages.append(name)
-                    continue
-                found = _load(browser, "file://" + pathname2url(str(page)))
-                report.pages.append(name)
-                if found["ready"] != "complete" or not found["title"]:
-                    report.broken_pages.append(f"{name} (state {found['ready']!r}, title {found['title']!r})")
-                ids[page] = set(found["ids"])
-                for image in found["images"]:
-                    report.images += 1
-                    if not image["complete"] or image["width"] <= 0:
-                        report.broken_images.append(f"{name}: {image['src'][:200]}")
-                for entry in browser.get_log("browser"):
-                    if entry.get("level") == "SEVERE":
-                        report.console_errors.append(f"{name}: {entry.get('message', '')[:300]}")
-                for link in found["links"]:
-                    target, fragment = _as_path(link)
-                    if target is None:
-                        scheme = urlsplit(link).scheme
-                        if scheme in {"http", "https"}:
-                            report.external_links.append(link)
-                        continue
-                    if target.is_dir():
-                        target = target / "index.html"
-                    if not target.exists():
-                        report.broken_links.append(f"{name} -> {link}")
-                        continue
-                    if target.suffix == ".html" and site in target.parents:
-                        if fragment:
-                            fragments.append((name, target, fragment))
-                        if target not in seen:
-                            seen.add(target)
-                            queue.append(target)
-            for source, target, fragment in fragments:
-                if fragment not in ids.get(target, set()):
-                    report.broken_links.append(f"{source} -> {target.relative_to(site)}#{fragment} (no such anchor)")
+            _crawl(browser, site, report)
             for shot, page_file in (screenshots or {}).items():
                 report.screenshots += _photograph(browser, site / page_file, screenshot_dir, shot, width, height)
         finally:
@@ -222,6 +180,68 @@ def check_site(
     report.external_links = sorted(set(report.external_links))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _crawl(browser: Any, site: Path, report: SiteCheck) -> None:
+    """Load every page reachable from ``site/index.html``; record in ``report`` what is broken."""
+    ids: dict[Path, set[str]] = {}
+    fragments: list[tuple[str, Path, str]] = []
+    queue = deque([site / "index.html"])
+    seen = {site / "index.html"}
+    while queue:
+        page = queue.popleft()
+        name = str(page.relative_to(site))
+        if not page.is_file():
+            report.broken_pages.append(name)
+            continue
+        found = _load(browser, "file://" + pathname2url(str(page)))
+        report.pages.append(name)
+        if found["ready"] != "complete" or not found["title"]:
+            report.broken_pages.append(f"{name} (state {found['ready']!r}, title {found['title']!r})")
+        ids[page] = set(found["ids"])
+        _check_images_and_console(browser, name, found["images"], report)
+        for target, fragment in _local_links(name, found["links"], report):
+            if target.suffix == ".html" and site in target.parents:
+                if fragment:
+                    fragments.append((name, target, fragment))
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+    for source, target, fragment in fragments:
+        if fragment not in ids.get(target, set()):
+            report.broken_links.append(f"{source} -> {target.relative_to(site)}#{fragment} (no such anchor)")
+
+
+def _check_images_and_console(browser: Any, name: str, images: list[dict[str, Any]], report: SiteCheck) -> None:
+    """Count the page's images, note those not rendered and the browser's severe console messages."""
+    for image in images:
+        report.images += 1
+        if not image["complete"] or image["width"] <= 0:
+            report.broken_images.append(f"{name}: {image['src'][:200]}")
+    for entry in browser.get_log("browser"):
+        if entry.get("level") == "SEVERE":
+            report.console_errors.append(f"{name}: {entry.get('message', '')[:300]}")
+
+
+def _local_links(name: str, links: list[str], report: SiteCheck) -> list[tuple[Path, str]]:
+    """``(file, fragment)`` of each link of page ``name`` to an existing local file.
+
+    http(s) links go to ``report.external_links``, links to missing files to ``report.broken_links``.
+    """
+    found = []
+    for link in links:
+        target, fragment = _as_path(link)
+        if target is None:
+            if urlsplit(link).scheme in {"http", "https"}:
+                report.external_links.append(link)
+            continue
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.exists():
+            report.broken_links.append(f"{name} -> {link}")
+            continue
+        found.append((target, fragment))
+    return found
 
 
 def _photograph(browser: Any, page: Path, folder: Path, name: str, width: int, height: int) -> list[Path]:
