@@ -25,9 +25,9 @@ SAVE_TABLE = """
 import sys
 from pathlib import Path
 import pandas as pd
-from localise import report
+from localise import provenance, report
 data_file = Path(data_dir) / "input.csv"
-report.record_input(data_file)
+provenance.record_input(data_file)
 frame = pd.read_csv(data_file)
 frame["x"] = x
 report.save_table(frame, f"table_{name}", index=False)

@@ -27,8 +27,8 @@ pytestmark = pytest.mark.notebooks
 FIGURES = """
 import matplotlib.pyplot as plt
 import pandas as pd
-from localise import report
-report.record_input(data_file, synthetic=synthetic)
+from localise import provenance, report
+provenance.record_input(data_file, synthetic=synthetic)
 fig, ax = plt.subplots(figsize=(4, 3))
 ax.plot([0, 1, 2, 3], [1, 3, 2, 4])
 ax.set_title("a line")
@@ -52,8 +52,8 @@ plt.plot([1, 2], [2, 1])
 
 REAL_TABLE = """
 import pandas as pd
-from localise import report
-report.record_input(data_file)
+from localise import provenance, report
+provenance.record_input(data_file)
 report.save_table(pd.DataFrame({"a": [1, 2]}), "counts", latex=False)
 """
 

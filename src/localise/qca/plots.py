@@ -12,6 +12,9 @@ from localise.qca.fit import necessity_fit, sufficiency_fit
 
 __all__ = ["xy_plot"]
 
+#: Steps adjustText may take to move case labels apart (it stops earlier once they no longer overlap).
+ADJUST_TEXT_STEPS = 500
+
 
 def _case_labels(ax: Any, x: np.ndarray, y: np.ndarray, labels: Sequence[str]) -> list[Any]:
     """Case labels that do not collide: cases at the same point share one label, and
@@ -23,8 +26,10 @@ def _case_labels(ax: Any, x: np.ndarray, y: np.ndarray, labels: Sequence[str]) -
         groups.setdefault((round(float(xi), 3), round(float(yi), 3)), []).append(str(lab))
     texts = [ax.text(px, py, ", ".join(names), fontsize=6, color="0.35") for (px, py), names in groups.items()]
     if len(texts) > 1:
+        # A fixed number of steps, not adjustText's default one-second limit: the layout (and the
+        # saved figure) must not depend on how busy the machine is.
         adjust_text(texts, ax=ax, x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float),
-                    arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.4})
+                    iter_lim=ADJUST_TEXT_STEPS, arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.4})
     return texts
 
 
