@@ -45,8 +45,9 @@ def make_suite(folder: Path, count: int) -> Path:
 def measure(registry: Path, reports: Path, workers: int, html: bool, reuse: bool) -> tuple[float, float, int, int]:
     """Wall time, site build time, executed and reused notebook runs of one run."""
     started = time.perf_counter()
-    result = run_suite(build_plan(registry), workers=workers, reports=reports, progress=False, html_output=html,
-                       reuse=reuse)
+    result = run_suite(
+        build_plan(registry), workers=workers, reports=reports, progress=False, html_output=html, reuse=reuse
+    )
     wall = time.perf_counter() - started
     assert result.ok, result.summary_table()
     reused = sum(bool(record.get("cached")) for record in result.records)
@@ -70,16 +71,22 @@ def main() -> None:
             rows.append(("(a) same, --no-html", *measure(registry, reports, args.workers, False, reuse=True)))
         _write(registry.parent / "10_bench.ipynb", extra="\nprint('edited')\n")
         rows.append(("(b) 10_bench edited", *measure(registry, reports, args.workers, html, reuse=True)))
-    print(f"incremental runs: {args.notebooks} generated notebooks (11_bench runs after 10_bench), "
-          f"{args.workers} workers, report site {'built' if html else 'not built'}")
+    print(
+        f"incremental runs: {args.notebooks} generated notebooks (11_bench runs after 10_bench), "
+        f"{args.workers} workers, report site {'built' if html else 'not built'}"
+    )
     print(f"{'':22}{'wall s':>8}{'of which site s':>17}{'executed':>10}{'reused':>8}")
     for label, wall, site, executed, reused in rows:
         print(f"{label:22}{wall:8.2f}{site:17.2f}{executed:10d}{reused:8d}")
     without_site = f", {rows[2][1]:.2f} s without the site" if html else ""
-    print(f"(a) no-op re-run: {rows[1][1]:.2f} s (goal <= 5 s){without_site}, "
-          f"{rows[0][1] / rows[1][1]:.1f}x faster than uncached")
-    print(f"(b) one edit: {rows[-1][3]} executed (the edited notebook and its dependent), "
-          f"{rows[-1][1]:.2f} s against {rows[0][1]:.2f} s uncached")
+    print(
+        f"(a) no-op re-run: {rows[1][1]:.2f} s (goal <= 5 s){without_site}, "
+        f"{rows[0][1] / rows[1][1]:.1f}x faster than uncached"
+    )
+    print(
+        f"(b) one edit: {rows[-1][3]} executed (the edited notebook and its dependent), "
+        f"{rows[-1][1]:.2f} s against {rows[0][1]:.2f} s uncached"
+    )
 
 
 if __name__ == "__main__":

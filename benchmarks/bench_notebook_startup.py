@@ -85,8 +85,14 @@ print(json.dumps(out))
 
 def _environment(folder: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"LOCALISE_RUN_OUTPUT": str(folder / "out"), "LOCALISE_INPUTS_LOG": str(folder / "inputs.jsonl"),
-                "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    env.update(
+        {
+            "LOCALISE_RUN_OUTPUT": str(folder / "out"),
+            "LOCALISE_INPUTS_LOG": str(folder / "inputs.jsonl"),
+            "MPLBACKEND": "Agg",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
+    )
     return env
 
 
@@ -101,8 +107,9 @@ def imports_and_loads(spec: dict, env: dict[str, str], notebooks: Path) -> tuple
     """Wall time of a fresh interpreter running the notebook's imports and loaders, and each step."""
     steps = [["import", line] for line in spec["imports"]] + [["load", line] for line in spec["loads"]]
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(steps)], env=env,
-                          capture_output=True, text=True, cwd=notebooks)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(steps)], env=env, capture_output=True, text=True, cwd=notebooks
+    )
     if done.returncode:
         raise SystemExit(f"the imports and loads failed:\n{done.stderr[-2000:]}")
     wall = time.perf_counter() - start
@@ -112,8 +119,9 @@ def imports_and_loads(spec: dict, env: dict[str, str], notebooks: Path) -> tuple
 def heaviest_imports(spec: dict, env: dict[str, str], top: int = 8) -> list[tuple[str, float]]:
     """Top-level packages with the largest cumulative import time (``python -X importtime``)."""
     code = "; ".join(spec["imports"])
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], check=True, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], check=True, env=env, capture_output=True, text=True
+    )
     totals: dict[str, float] = {}
     for line in done.stderr.splitlines():
         match = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)", line)
@@ -136,9 +144,16 @@ def kernel_start(env: dict[str, str], kernel: str) -> float:
 
 
 def _task(name: str, spec: dict, run_dir: Path, notebooks: Path) -> dict:
-    return {"notebook": str(notebooks / f"{name}.ipynb"), "output": name, "run_dir": str(run_dir),
-            "parameters": spec["parameters"], "timeout": None, "cwd": str(notebooks), "html": True,
-            "env": {"LOCALISE_RUN_ID": run_dir.name}}
+    return {
+        "notebook": str(notebooks / f"{name}.ipynb"),
+        "output": name,
+        "run_dir": str(run_dir),
+        "parameters": spec["parameters"],
+        "timeout": None,
+        "cwd": str(notebooks),
+        "html": True,
+        "env": {"LOCALISE_RUN_ID": run_dir.name},
+    }
 
 
 def _wait_until_ready() -> float:
@@ -173,8 +188,11 @@ def executor_run(name: str, spec: dict, run_dir: Path, notebooks: Path, warm: bo
     if record["status"] != "ok":
         raise SystemExit(f"{name} failed: {record.get('error')}")
     document = json.loads((run_dir / f"{name}.ipynb").read_text(encoding="utf-8"))
-    times["cells"] = sum(float(cell["metadata"].get("papermill", {}).get("duration") or 0.0)
-                         for cell in document["cells"] if cell["cell_type"] == "code")
+    times["cells"] = sum(
+        float(cell["metadata"].get("papermill", {}).get("duration") or 0.0)
+        for cell in document["cells"]
+        if cell["cell_type"] == "code"
+    )
     times["papermill"] = float(document["metadata"]["papermill"]["duration"])
     times["record"] = float(record["duration_s"])
     return times
@@ -195,8 +213,7 @@ def cold_and_warm(name: str, spec: dict, folder: Path, notebooks: Path, repeat: 
             run_dir = folder / f"{kind}-{index}"
             run_dir.mkdir()
             runs[kind].append(executor_run(name, spec, run_dir, notebooks, warm=kind == "warm"))
-    return {kind: {key: _median([run[key] for run in results]) for key in results[0]}
-            for kind, results in runs.items()}
+    return {kind: {key: _median([run[key] for run in results]) for key in results[0]} for kind, results in runs.items()}
 
 
 def register_kernel(folder: Path, env: dict[str, str]) -> str:
@@ -204,10 +221,16 @@ def register_kernel(folder: Path, env: dict[str, str]) -> str:
     name = "localise-bench"
     spec_dir = folder / "kernels" / name
     spec_dir.mkdir(parents=True)
-    kernel_env = {k: env[k] for k in ("LOCALISE_RUN_OUTPUT", "LOCALISE_INPUTS_LOG", "MPLBACKEND",
-                                       "PYDEVD_DISABLE_FILE_VALIDATION")}
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "localise bench", "language": "python", "env": kernel_env}
+    kernel_env = {
+        k: env[k]
+        for k in ("LOCALISE_RUN_OUTPUT", "LOCALISE_INPUTS_LOG", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")
+    }
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "localise bench",
+        "language": "python",
+        "env": kernel_env,
+    }
     (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder), os.environ.get("JUPYTER_PATH")]))
     return name
@@ -215,18 +238,27 @@ def register_kernel(folder: Path, env: dict[str, str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notebook", choices=sorted(NOTEBOOKS), action="append",
-                        help="notebook(s) to measure (default: 00_getting_started)")
-    parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks",
-                        help="folder of the notebooks (e.g. those of another checkout, to compare)")
+    parser.add_argument(
+        "--notebook",
+        choices=sorted(NOTEBOOKS),
+        action="append",
+        help="notebook(s) to measure (default: 00_getting_started)",
+    )
+    parser.add_argument(
+        "--notebooks",
+        type=Path,
+        default=ROOT / "notebooks",
+        help="folder of the notebooks (e.g. those of another checkout, to compare)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="cold and warm executions each (median shown)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="localise-bench-") as tmp:
         folder = Path(tmp)
         env = _environment(folder)
         kernel = register_kernel(folder, env)
-        print(f"cores available: {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}; "
-              f"python {sys.version.split()[0]}")
+        print(
+            f"cores available: {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}; python {sys.version.split()[0]}"
+        )
         print(f"bare interpreter start/stop:        {interpreter_start(env):5.2f} s")
         print(f"bare kernel start + `pass` + stop:  {kernel_start(env, kernel):5.2f} s")
         for name in args.notebook or ["00_getting_started"]:
@@ -236,18 +268,24 @@ def main() -> None:
             for kind, line, sec in steps:
                 print(f"  {kind:<6} {sec:5.2f} s  {line}")
             print(f"  fresh interpreter with these imports and loads: {wall:5.2f} s")
-            print("  heaviest packages (cumulative -X importtime): " + ", ".join(
-                f"{pkg} {sec:.2f} s" for pkg, sec in heaviest_imports(spec, env)))
+            print(
+                "  heaviest packages (cumulative -X importtime): "
+                + ", ".join(f"{pkg} {sec:.2f} s" for pkg, sec in heaviest_imports(spec, env))
+            )
             (folder / name).mkdir()
             medians = cold_and_warm(name, spec, folder / name, args.notebooks.resolve(), args.repeat)
             print(f"  executor, median of {args.repeat}:   cells  papermill  record (manifest duration_s)")
             for kind, times in medians.items():
-                print(f"    {kind:<5} kernel  {times['cells']:9.2f} {times['papermill']:10.2f} {times['record']:7.2f}"
-                      + (f"   (+ warm-up {times['warm-up']:.2f} s before the task)" if "warm-up" in times else ""))
+                print(
+                    f"    {kind:<5} kernel  {times['cells']:9.2f} {times['papermill']:10.2f} {times['record']:7.2f}"
+                    + (f"   (+ warm-up {times['warm-up']:.2f} s before the task)" if "warm-up" in times else "")
+                )
             for kind, times in medians.items():
                 verdict = "met" if times["record"] <= 1.5 else "NOT met"
-                print(f"GOAL (c) {name}, {kind} kernel: manifest duration_s {times['record']:.2f} s, "
-                      f"cells {times['cells']:.2f} s (goal <= 1.5 s) -> {verdict}")
+                print(
+                    f"GOAL (c) {name}, {kind} kernel: manifest duration_s {times['record']:.2f} s, "
+                    f"cells {times['cells']:.2f} s (goal <= 1.5 s) -> {verdict}"
+                )
 
 
 if __name__ == "__main__":

@@ -81,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"files: {len(files)} Eurostat bulk TSV (gzip, {size / 1e6:.1f} MB), cells: {cells:,}")
     print(f"localise read_eurostat_tsv : {fast:6.2f} s  (best of {args.repeat}, interleaved)")
     print(f"naive read_csv+melt+split  : {slow:6.2f} s  (best of {args.repeat}, interleaved)")
-    print(f"speed-up                   : {slow / fast:6.1f} x   (goal >= 5x; whole mirror <= 2 s: "
-          f"{'met' if fast <= 2 else 'NOT met'})")
+    print(
+        f"speed-up                   : {slow / fast:6.1f} x   (goal >= 5x; whole mirror <= 2 s: "
+        f"{'met' if fast <= 2 else 'NOT met'})"
+    )
     return 0
 
 

@@ -96,7 +96,10 @@ def main() -> None:
         wall, own = measure(registry, Path(tmp) / "reports", args.workers)
     floor = own / args.workers
     print(f"notebooks: {args.notebooks}")
-    print(f"one worker:  wall {wall_1:6.2f} s, sum of own execution times {own_1:6.2f} s, overhead {wall_1 / own_1 - 1:+.1%}")
+    print(
+        f"one worker:  wall {wall_1:6.2f} s, sum of own execution times {own_1:6.2f} s, "
+        f"overhead {wall_1 / own_1 - 1:+.1%}"
+    )
     print(f"{args.workers} workers:   wall {wall:6.2f} s (a)")
     print(f"             floor {floor:6.2f} s (b) = sum of own execution times {own:.2f} s / {args.workers}")
     print(f"             overhead (a)/(b) - 1 = {wall / floor - 1:+.1%}  (goal <= +10%)")

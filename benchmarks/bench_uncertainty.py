@@ -42,9 +42,14 @@ def illustrative_data(n_units: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Ser
 
 def run(n_rep: int, n_units: int) -> tuple[float, int]:
     data, groups = illustrative_data(n_units)
-    ua = UncertaintyAnalysis("eu_spi_2020", normalisations=("framework", "minmax"),
-                             imputations=("none", "mean"), orders=(0.0, 0.5, 1.0),
-                             n_replications=n_rep, seed=1)
+    ua = UncertaintyAnalysis(
+        "eu_spi_2020",
+        normalisations=("framework", "minmax"),
+        imputations=("none", "mean"),
+        orders=(0.0, 0.5, 1.0),
+        n_replications=n_rep,
+        seed=1,
+    )
     t = time.perf_counter()
     res = ua.run(data, groups=groups)
     return time.perf_counter() - t, res.n_replications
@@ -61,8 +66,10 @@ def main() -> None:
         print(f"{n:>7} replications x 240 units: {sec:6.2f} s")
         return
     sec, n = run(10_000, 240)
-    print(f"GOAL  {n} replications x 240 units x 55 indicators: {sec:.2f} s (goal <= 10 s) "
-          f"-> {'met' if sec <= 10 else 'NOT met'}")
+    print(
+        f"GOAL  {n} replications x 240 units x 55 indicators: {sec:.2f} s (goal <= 10 s) "
+        f"-> {'met' if sec <= 10 else 'NOT met'}"
+    )
     print("scaling with replications (240 units):")
     for reps in (1000, 2500, 5000, 10_000, 20_000):
         sec, n = run(reps, 240)
@@ -74,8 +81,10 @@ def main() -> None:
         by_units[units] = sec
         print(f"  {units:>5} units: {sec:6.2f} s  ({1000 * sec / units:.2f} ms per unit)")
     ratio = by_units[960] / by_units[480]
-    print(f"GOAL (d) 480 units {by_units[480]:.2f} s | 960 units {by_units[960]:.2f} s | ratio {ratio:.2f} "
-          f"(goal <= 2.5) -> {'met' if ratio <= 2.5 else 'NOT met'}")
+    print(
+        f"GOAL (d) 480 units {by_units[480]:.2f} s | 960 units {by_units[960]:.2f} s | ratio {ratio:.2f} "
+        f"(goal <= 2.5) -> {'met' if ratio <= 2.5 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def _imports(*argv: str) -> tuple[int, set[str]]:
         [sys.executable, "-c", PROBE.format(argv=list(argv))], capture_output=True, text=True, timeout=120, check=False
     )
     line = next(line for line in completed.stderr.splitlines() if line.startswith("PROBE "))
-    report = json.loads(line[len("PROBE "):])
+    report = json.loads(line[len("PROBE ") :])
     return report["code"], {name.split(".")[0] for name in report["modules"]}
 
 
@@ -53,8 +53,17 @@ def test_probe_can_see_a_heavy_import():
 
 
 @pytest.mark.parametrize(
-    "package", ["localise.data", "localise.grid", "localise.qca", "localise.models", "localise.indicators",
-                "localise.context", "localise.suite", "localise.cohesion"],
+    "package",
+    [
+        "localise.data",
+        "localise.grid",
+        "localise.qca",
+        "localise.models",
+        "localise.indicators",
+        "localise.context",
+        "localise.suite",
+        "localise.cohesion",
+    ],
 )
 def test_every_public_name_resolves(package):
     module = importlib.import_module(package)

@@ -24,9 +24,7 @@ METHODS = ROOT / "docs" / "methods"
 NOTEBOOKS = ROOT / "notebooks"
 
 _LINK = re.compile(r"\[[^\]]*\]\(\s*([^)\s]+)\s*\)")
-_POINTER = re.compile(
-    r"""docs/methods/([A-Za-z0-9_\-]+\.md)(?:[,:]?[\s#]*(?:"([^"]+)"|'([^']+)'|“([^”]+)”))?"""
-)
+_POINTER = re.compile(r"""docs/methods/([A-Za-z0-9_\-]+\.md)(?:[,:]?[\s#]*(?:"([^"]+)"|'([^']+)'|“([^”]+)”))?""")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_SUFFIXES = {".py", ".yml", ".yaml", ".csv", ".toml", ".cfg", ".md", ".txt"}

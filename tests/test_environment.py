@@ -25,7 +25,9 @@ def test_environment_matches_pyproject():
     expected = {CONDA_NAMES.get(name, name).lower() for name in pypi}
     environment = yaml.safe_load((paths.PROJECT_ROOT / "environment.yml").read_text())
     conda = {_name(d).lower() for d in environment["dependencies"] if isinstance(d, str)} - {"python", "pip"}
-    assert conda == expected, f"only in environment.yml: {sorted(conda - expected)}; only in pyproject: {sorted(expected - conda)}"
+    assert conda == expected, (
+        f"only in environment.yml: {sorted(conda - expected)}; only in pyproject: {sorted(expected - conda)}"
+    )
 
 
 def test_runtime_does_not_need_jupyterlab():

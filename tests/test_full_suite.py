@@ -62,7 +62,11 @@ def mirror_run(tmp_path_factory, mirror_dir):
 
 def test_whole_suite_on_mirror_data(mirror_run):
     completed, manifest, run_dir = mirror_run
-    failures = {r["output"]: (r["status"], r.get("error") or r.get("reason")) for r in manifest["notebooks"] if r["status"] != "ok"}
+    failures = {
+        r["output"]: (r["status"], r.get("error") or r.get("reason"))
+        for r in manifest["notebooks"]
+        if r["status"] != "ok"
+    }
     assert completed.returncode == 0 and not failures, f"{failures}\n{completed.stdout[-3000:]}"
 
     registry = yaml.safe_load((paths.notebooks_dir() / "suite.yml").read_text())["notebooks"]
@@ -107,7 +111,8 @@ def test_report_site_of_the_run(mirror_run):
         assert (site / "notebooks" / f"{record['output']}.html").is_file(), record["output"]
         assert f'href="notebooks/{record["output"]}.html"' in landing
     pages_with_marks = {
-        record["output"] for record in manifest["notebooks"]
+        record["output"]
+        for record in manifest["notebooks"]
         if "mark-synthetic" in (site / "notebooks" / f"{record['output']}.html").read_text()
     }
     # a real-data run: SYNTHETIC marks only where generated coding sheets (02) or teaching examples were used

@@ -30,7 +30,9 @@ def test_notebook_rules(notebook):
     assert len(tagged) == 1, "exactly one cell must be tagged 'parameters'"
     source = "".join(tagged[0]["source"])
     for node in ast.parse(source).body:
-        assert isinstance(node, (ast.Assign, ast.AnnAssign)), f"parameters cell: only assignments ({ast.dump(node)[:60]})"
+        assert isinstance(node, (ast.Assign, ast.AnnAssign)), (
+            f"parameters cell: only assignments ({ast.dump(node)[:60]})"
+        )
         ast.literal_eval(node.value)  # raises if not a literal
     for index, cell in enumerate(code_cells):
         text = "".join(cell["source"])
@@ -38,16 +40,22 @@ def test_notebook_rules(notebook):
         tree = ast.parse("\n".join(lines))
         defined = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         assert not defined, f"code cell {index} defines a function or class: move it into src/localise/"
-        imports_tests = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
-                         and any(a.name.startswith("tests") for a in n.names) or
-                         (isinstance(n, ast.ImportFrom) and (n.module or "").startswith("tests"))]
+        imports_tests = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Import, ast.ImportFrom))
+            and any(a.name.startswith("tests") for a in n.names)
+            or (isinstance(n, ast.ImportFrom) and (n.module or "").startswith("tests"))
+        ]
         assert not imports_tests, f"code cell {index} imports from tests"
 
 
 def test_every_notebook_is_in_the_suite():
     registry = yaml.safe_load((paths.notebooks_dir() / "suite.yml").read_text())
     registered = {entry["notebook"] for entry in registry["notebooks"].values()}
-    assert {p.name for p in NOTEBOOKS} <= registered, f"not in suite.yml: {sorted({p.name for p in NOTEBOOKS} - registered)}"
+    assert {p.name for p in NOTEBOOKS} <= registered, (
+        f"not in suite.yml: {sorted({p.name for p in NOTEBOOKS} - registered)}"
+    )
 
 
 def test_every_suite_entry_has_a_purpose_and_a_section():

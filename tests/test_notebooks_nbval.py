@@ -53,9 +53,26 @@ def nbval_results(tmp_path_factory) -> dict[str, Any]:
     assert demo.returncode == 0, demo.stdout + demo.stderr
     junit = root / "nbval.xml"
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
-         "--nbval-cell-timeout=900", f"--junitxml={junit}", "-o", "addopts=", *map(str, NOTEBOOKS)],
-        env=env, cwd=paths.PROJECT_ROOT, capture_output=True, text=True, timeout=2400,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "--nbval-cell-timeout=900",
+            f"--junitxml={junit}",
+            "-o",
+            "addopts=",
+            *map(str, NOTEBOOKS),
+        ],
+        env=env,
+        cwd=paths.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=2400,
     )
     assert junit.is_file(), completed.stdout[-3000:] + completed.stderr[-3000:]
     results: dict[str, list[tuple[str, str]]] = {notebook.name: [] for notebook in NOTEBOOKS}

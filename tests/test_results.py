@@ -28,7 +28,9 @@ def test_panel_results_views_come_from_summary(synthetic):
     assert isinstance(fit, Results)
     text = fit.summary()
     assert repr(fit) == str(fit) == text
-    assert fit._repr_html_() == "<pre>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</pre>"
+    assert (
+        fit._repr_html_() == "<pre>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</pre>"
+    )
     assert text.splitlines().count(SYNTHETIC_BANNER) == (1 if synthetic else 0)
     latex = fit.to_latex(caption="Panel")
     assert r"\caption{Panel" in latex and (("SYNTHETIC" in latex) == synthetic)

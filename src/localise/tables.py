@@ -50,9 +50,13 @@ __all__ = [
 _TEXT_SUFFIXES = (".csv", ".txt")
 _BOOK_SUFFIXES = (".xlsx", ".xlsm")
 _ZIP_MAGIC = b"PK\x03\x04"
-_BINARY_MAGIC = {b"\x1f\x8b": "a gzip archive", b"%PDF": "a PDF document", b"\xd0\xcf\x11\xe0": "an old .xls workbook",
-                 b"PAR1": "a Parquet file", b"\x89PNG": "a PNG image"}
-
+_BINARY_MAGIC = {
+    b"\x1f\x8b": "a gzip archive",
+    b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old .xls workbook",
+    b"PAR1": "a Parquet file",
+    b"\x89PNG": "a PNG image",
+}
 
 
 def strip_invisible(text: str) -> tuple[str, int]:

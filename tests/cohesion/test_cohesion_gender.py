@@ -22,14 +22,49 @@ def _panel() -> pd.DataFrame:
     rows = []
     for geo, (f, m, t) in {"A1": (10.0, 8.0, 9.0), "B1": (20.0, 30.0, 25.0)}.items():
         for sex, v in zip("FMT", (f, m, t)):
-            rows.append(dict(geo=geo, country=geo[0], nuts_level=2, year=2010, indicator="unemployment_rate",
-                             sex=sex, unit="PC_ACT", value=v, flags="b" if (geo, sex) == ("A1", "M") else "",
-                             source="test"))
+            rows.append(
+                dict(
+                    geo=geo,
+                    country=geo[0],
+                    nuts_level=2,
+                    year=2010,
+                    indicator="unemployment_rate",
+                    sex=sex,
+                    unit="PC_ACT",
+                    value=v,
+                    flags="b" if (geo, sex) == ("A1", "M") else "",
+                    source="test",
+                )
+            )
         for sex, v in zip("FM", (84.0, 80.0) if geo == "A1" else (82.0, 76.0)):
-            rows.append(dict(geo=geo, country=geo[0], nuts_level=2, year=2010, indicator="life_expectancy",
-                             sex=sex, unit="YR", value=v, flags="", source="test"))
-    rows.append(dict(geo="A1", country="A", nuts_level=2, year=2010, indicator="gdp_pps_per_inhabitant", sex="T",
-                     unit="PPS", value=1.0, flags="", source="test"))
+            rows.append(
+                dict(
+                    geo=geo,
+                    country=geo[0],
+                    nuts_level=2,
+                    year=2010,
+                    indicator="life_expectancy",
+                    sex=sex,
+                    unit="YR",
+                    value=v,
+                    flags="",
+                    source="test",
+                )
+            )
+    rows.append(
+        dict(
+            geo="A1",
+            country="A",
+            nuts_level=2,
+            year=2010,
+            indicator="gdp_pps_per_inhabitant",
+            sex="T",
+            unit="PPS",
+            value=1.0,
+            flags="",
+            source="test",
+        )
+    )
     df = pd.DataFrame(rows)
     df.attrs["synthetic"] = False
     return df
@@ -107,8 +142,11 @@ def test_eige_weights_fitted_on_other_editions_reproduce_held_out_edition(mirror
 
 def test_ranking_by_size_of_gap_keeps_the_sign_and_who_is_disadvantaged():
     gaps = sex_gaps(_panel())
-    extra = gaps[gaps["indicator"] == "unemployment_rate"].iloc[[0]].assign(
-        geo="C1", women=42.1, men=26.8, difference=26.8 - 42.1)  # a TRC3-like female disadvantage
+    extra = (
+        gaps[gaps["indicator"] == "unemployment_rate"]
+        .iloc[[0]]
+        .assign(geo="C1", women=42.1, men=26.8, difference=26.8 - 42.1)
+    )  # a TRC3-like female disadvantage
     table = rank_gaps(pd.concat([gaps, extra], ignore_index=True), "unemployment_rate")
     assert list(table["geo"]) == ["C1", "B1", "A1"]  # |-15.3| > |+10| > |-2|
     assert table.loc[1, "difference"] == pytest.approx(-15.3)

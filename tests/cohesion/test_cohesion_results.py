@@ -42,21 +42,24 @@ def test_spiral_results_views():
 def test_active_inclusion_profile_follows_its_data_flag():
     data = pd.DataFrame({"indicator": ["x"], "break": [False]})
     data.attrs["synthetic"] = True
-    profile = active_inclusion.ActiveInclusionProfile(city="C", nuts2="R", country="K", eu_geo=None, data=data,
-                                                      missing=[])
+    profile = active_inclusion.ActiveInclusionProfile(
+        city="C", nuts2="R", country="K", eu_geo=None, data=data, missing=[]
+    )
     assert isinstance(profile, Results) and profile.synthetic
     assert repr(profile) == profile.summary()
 
 
 @pytest.mark.parametrize("synthetic", [True, False])
 def test_eige_correction_medians_carry_the_flag(synthetic):
-    gaps = pd.DataFrame({
-        "indicator": ["a", "a", "a", "b"],
-        "eige_gamma": [0.1, 0.3, 0.2, 0.5],
-        "eige_alpha": [1.0, 0.5, 0.8, 1.0],
-        "eige_score": [90.0, 40.0, np.nan, 50.0],
-        "eige_score_uncorrected": [90.0, 70.0, 80.0, 50.0],
-    })
+    gaps = pd.DataFrame(
+        {
+            "indicator": ["a", "a", "a", "b"],
+            "eige_gamma": [0.1, 0.3, 0.2, 0.5],
+            "eige_alpha": [1.0, 0.5, 0.8, 1.0],
+            "eige_score": [90.0, 40.0, np.nan, 50.0],
+            "eige_score_uncorrected": [90.0, 70.0, 80.0, 50.0],
+        }
+    )
     gaps.attrs["synthetic"] = synthetic
     out = gender.eige_correction(gaps)
     # the row without an EIGE score is left out: medians of the two others

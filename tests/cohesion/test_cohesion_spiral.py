@@ -70,7 +70,9 @@ def _assess() -> pd.DataFrame:
     for rnd, levels in ((1, {"i1": [1, 2], "i2": [3, 5]}), (2, {"i1": [4, 4], "i2": [5, 5]})):
         for ind, lv in levels.items():
             for k, level in enumerate(lv):
-                rows.append(dict(round=str(rnd), group="g", indicator=ind, family="A", respondent=f"r{k}", level=str(level)))
+                rows.append(
+                    dict(round=str(rnd), group="g", indicator=ind, family="A", respondent=f"r{k}", level=str(level))
+                )
     rows.append(dict(round="1", group="h", indicator="i3", family="D", respondent="r0", level=""))
     return pd.DataFrame(rows)
 

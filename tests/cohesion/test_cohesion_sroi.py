@@ -25,10 +25,34 @@ def _worked_example() -> SROIModel:
     """
     outcomes = pd.DataFrame(
         [
-            dict(outcome_id="a", stakeholder="s1", outcome="o1", indicator="i1", quantity=10, proxy=1000,
-                 proxy_source="test", duration_years=3, deadweight=0.2, displacement=0.1, attribution=0.25, dropoff=0.1),
-            dict(outcome_id="b", stakeholder="s2", outcome="o2", indicator="i2", quantity=5, proxy=200,
-                 proxy_source="test", duration_years=1, deadweight=0.0, displacement=0.0, attribution=0.0, dropoff=0.5),
+            dict(
+                outcome_id="a",
+                stakeholder="s1",
+                outcome="o1",
+                indicator="i1",
+                quantity=10,
+                proxy=1000,
+                proxy_source="test",
+                duration_years=3,
+                deadweight=0.2,
+                displacement=0.1,
+                attribution=0.25,
+                dropoff=0.1,
+            ),
+            dict(
+                outcome_id="b",
+                stakeholder="s2",
+                outcome="o2",
+                indicator="i2",
+                quantity=5,
+                proxy=200,
+                proxy_source="test",
+                duration_years=1,
+                deadweight=0.0,
+                displacement=0.0,
+                attribution=0.0,
+                dropoff=0.5,
+            ),
         ]
     )
     inputs = pd.DataFrame([dict(stakeholder="funder", input="grant", value=10000.0)])
@@ -103,8 +127,12 @@ def test_illustrative_example_is_labelled_and_loads():
 
 def test_sensitivity_switching_value_brings_ratio_to_one():
     m = _worked_example()
-    ranges = pd.DataFrame([dict(target="a", parameter="deadweight", low=0.0, high=0.5),
-                           dict(target="*", parameter="discount_rate", low=0.0, high=0.1)])
+    ranges = pd.DataFrame(
+        [
+            dict(target="a", parameter="deadweight", low=0.0, high=0.5),
+            dict(target="*", parameter="discount_rate", low=0.0, high=0.1),
+        ]
+    )
     sens = m.sensitivity(ranges)
     row = sens.table.set_index("parameter").loc["deadweight"]
     assert row["ratio_at_low"] > m.fit().sroi_ratio > row["ratio_at_high"]
@@ -134,7 +162,9 @@ def test_cli_sroi_and_bad_file(tmp_path, capsys):
 
     parser = argparse.ArgumentParser()
     cli.register(parser.add_subparsers())
-    args = parser.parse_args(["cohesion", "sroi", str(package_data("sroi_pilot_illustrative.yml")), "--monte-carlo", "20"])
+    args = parser.parse_args(
+        ["cohesion", "sroi", str(package_data("sroi_pilot_illustrative.yml")), "--monte-carlo", "20"]
+    )
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "SROI ratio" in out and "Monte Carlo" in out

@@ -26,7 +26,10 @@ pytestmark = pytest.mark.mirror
 
 @pytest.fixture(scope="module")
 def real_panel(mirror_dir, tmp_path_factory):
-    if importlib.util.find_spec("localise.data.build") is None or importlib.util.find_spec("localise.data.fetch") is None:
+    if (
+        importlib.util.find_spec("localise.data.build") is None
+        or importlib.util.find_spec("localise.data.fetch") is None
+    ):
         pytest.skip("the data layer has no fetch/build step yet (localise.data.build / localise.data.fetch)")
     from localise import cli
 
@@ -70,8 +73,12 @@ def test_typology_and_selection_on_real_panel(real_panel):
     np.testing.assert_allclose(z_all.mean(), 0, atol=1e-10)
     np.testing.assert_allclose(z_all.std(ddof=1), 1, rtol=1e-10)
     # the matrix's cells are period means of the panel rows (FR10 = Ile-de-France, unemployment rate, total)
-    rows = real_panel[(real_panel["geo"] == "FR10") & (real_panel["indicator"] == "unemployment_rate")
-                      & (real_panel["sex"] == "T") & real_panel["year"].between(2011, 2013)]
+    rows = real_panel[
+        (real_panel["geo"] == "FR10")
+        & (real_panel["indicator"] == "unemployment_rate")
+        & (real_panel["sex"] == "T")
+        & real_panel["year"].between(2011, 2013)
+    ]
     assert matrix.raw.loc["FR10", "unemployment_rate"] == pytest.approx(rows["value"].mean())
     result = RegionalTypology(n_init=10, gap_refs=10, k_range=range(2, 7), seed=0).fit(matrix)
     assert 2 <= result.k <= 6 and 1 <= result.gap.k <= 6

@@ -90,9 +90,20 @@ def test_outcome_trends_flag_breaks():
     for geo in ("FR", "EU28", "DE"):
         for y in range(2008, 2013):
             flag = "b" if (geo == "FR" and y == 2010) else ("bp" if (geo == "EU28" and y == 2012) else "")
-            rows.append({"geo": geo, "country": geo[:2] if geo != "EU28" else "EU", "nuts_level": 0, "year": y,
-                         "indicator": "unemployment_rate", "sex": "T", "unit": "PC_ACT", "value": 8.0 + y % 3,
-                         "flags": flag, "source": "test"})
+            rows.append(
+                {
+                    "geo": geo,
+                    "country": geo[:2] if geo != "EU28" else "EU",
+                    "nuts_level": 0,
+                    "year": y,
+                    "indicator": "unemployment_rate",
+                    "sex": "T",
+                    "unit": "PC_ACT",
+                    "value": 8.0 + y % 3,
+                    "flags": flag,
+                    "source": "test",
+                }
+            )
     panel = pd.DataFrame(rows)
     tr = outcome_trends(panel, "FR", indicators=["unemployment_rate", "neet_rate"])
     assert set(tr["geo"]) == {"FR", "EU28"}
@@ -139,8 +150,12 @@ def test_saved_typology_is_read_not_refitted(fitted, tmp_path):
     result.k_table.to_csv(folder / "03_k_choice_SYNTHETIC.csv")
     saved = saved_typology(run_dir=tmp_path)
     assert saved["regions"].attrs["synthetic"] is True
-    pd.testing.assert_series_equal(saved["regions"]["cluster_ward"], result.labels.rename("cluster_ward"),
-                                   check_names=False, check_index_type=False)
+    pd.testing.assert_series_equal(
+        saved["regions"]["cluster_ward"],
+        result.labels.rename("cluster_ward"),
+        check_names=False,
+        check_index_type=False,
+    )
     pos = saved_position(saved["regions"], "AA")
     expected = typology_position(result, "AA")
     if result.space.shape[1] == result.pca.n_retained:  # clustering space = retained PCA scores
@@ -155,8 +170,21 @@ def test_saved_typology_is_read_not_refitted(fitted, tmp_path):
 
 
 def test_trend_plot_year_ticks_are_integers():
-    rows = [{"geo": "FR", "country": "FR", "nuts_level": 0, "year": y, "indicator": "neet_rate", "sex": "T",
-             "unit": "PC", "value": 10.0 + y % 2, "flags": "", "source": "test"} for y in (2002, 2003)]
+    rows = [
+        {
+            "geo": "FR",
+            "country": "FR",
+            "nuts_level": 0,
+            "year": y,
+            "indicator": "neet_rate",
+            "sex": "T",
+            "unit": "PC",
+            "value": 10.0 + y % 2,
+            "flags": "",
+            "source": "test",
+        }
+        for y in (2002, 2003)
+    ]
     tr = outcome_trends(pd.DataFrame(rows), "FR", indicators=["neet_rate"], reference=None)
     fig = plot_trends(tr, "FR")
     fig.canvas.draw()

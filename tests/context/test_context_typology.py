@@ -59,8 +59,20 @@ def _planted_panel(
                 base = centre + rng.normal(0, spread, size=centre.size) * np.array([1, 2, 1, 1])
                 for y in years:
                     for ind, v in zip(INDICATORS, base + rng.normal(0, 0.05, size=centre.size)):
-                        rows.append({"geo": geo, "country": c, "nuts_level": 2, "year": y, "indicator": ind,
-                                     "sex": "T", "unit": "x", "value": float(v), "flags": "", "source": "test"})
+                        rows.append(
+                            {
+                                "geo": geo,
+                                "country": c,
+                                "nuts_level": 2,
+                                "year": y,
+                                "indicator": ind,
+                                "sex": "T",
+                                "unit": "x",
+                                "value": float(v),
+                                "flags": "",
+                                "source": "test",
+                            }
+                        )
     panel = pd.DataFrame(rows)
     panel.attrs["synthetic"] = True
     return panel, pd.Series(truth)
@@ -89,8 +101,12 @@ def test_matrix_period_mean_orientation_and_zscores():
     x = m.treated["gdp_pps_per_inhabitant"]
     expected = -(x - x.mean()) / x.std(ddof=1)
     np.testing.assert_allclose(m.z["gdp_pps_per_inhabitant"], expected.loc[m.z.index], rtol=1e-12)
-    assert m.orientation == {"unemployment_rate": 1, "gdp_pps_per_inhabitant": -1,
-                             "adult_learning_rate": -1, "arope": 1}
+    assert m.orientation == {
+        "unemployment_rate": 1,
+        "gdp_pps_per_inhabitant": -1,
+        "adult_learning_rate": -1,
+        "arope": 1,
+    }
     np.testing.assert_allclose(m.z.mean(), 0, atol=1e-12)
     np.testing.assert_allclose(m.z.std(ddof=1), 1, rtol=1e-12)
     assert m.synthetic
@@ -128,8 +144,10 @@ def test_matrix_errors_name_the_parameter():
     with pytest.raises(InputError, match="exactly one of year"):
         MatrixSpec(year=2012, period=(2011, 2013))
     with pytest.raises(InputError, match="no orientation known"):
-        build_matrix(panel.assign(indicator=panel.indicator.replace("arope", "mystery")),
-                     _spec(indicators=("unemployment_rate", "mystery")))
+        build_matrix(
+            panel.assign(indicator=panel.indicator.replace("arope", "mystery")),
+            _spec(indicators=("unemployment_rate", "mystery")),
+        )
     with pytest.raises(InputError, match="countries \\['ZZ'\\]"):
         build_matrix(panel, _spec(countries=["ZZ"]))
 
@@ -214,8 +232,9 @@ def test_gap_statistic_picks_planted_k(planted, method):
     rng = np.random.default_rng(planted)
     centres = np.array([[0, 0], [10, 0], [0, 10], [10, 10]], dtype=float)[:planted]
     X = np.vstack([c + rng.normal(0, 0.5, size=(25, 2)) for c in centres])
-    res = gap_statistic(X, lambda d, ks: cluster_labels(d, ks, method=method, n_init=5), ks=range(1, 7),
-                        n_refs=10, seed=0)
+    res = gap_statistic(
+        X, lambda d, ks: cluster_labels(d, ks, method=method, n_init=5), ks=range(1, 7), n_refs=10, seed=0
+    )
     assert res.k == planted
 
 
@@ -285,16 +304,29 @@ def test_structure_verdict_separates_planted_clusters_from_a_continuum():
     assert numbers["structure"] and numbers["gap_k"] > 1 and numbers["silhouette_max"] > 0.5, text
     # one Gaussian blob (a continuum): no structure, and the text says the clusters are a description
     rng = np.random.default_rng(1)
-    rows = [{"geo": f"R{i:03d}", "country": "AA", "nuts_level": 2, "year": 2012, "indicator": ind, "sex": "T",
-             "unit": "x", "value": float(v), "flags": "", "source": "test"}
-            for i in range(90) for ind, v in zip(INDICATORS, rng.normal(0, 1, len(INDICATORS)))]
+    rows = [
+        {
+            "geo": f"R{i:03d}",
+            "country": "AA",
+            "nuts_level": 2,
+            "year": 2012,
+            "indicator": ind,
+            "sex": "T",
+            "unit": "x",
+            "value": float(v),
+            "flags": "",
+            "source": "test",
+        }
+        for i in range(90)
+        for ind, v in zip(INDICATORS, rng.normal(0, 1, len(INDICATORS)))
+    ]
     blob = build_matrix(pd.DataFrame(rows), MatrixSpec.make(countries=None, indicators=INDICATORS, year=2012))
     fit = RegionalTypology(gap_refs=10, k_range=range(2, 6), n_init=5).fit(blob)
-    text, numbers = structure_verdict(fit, pd.DataFrame({"kind": ["year"], "variant": ["year=2010"],
-                                                         "typical_same": [1 / 6], "proposed_kept": [0.4]}))
+    text, numbers = structure_verdict(
+        fit, pd.DataFrame({"kind": ["year"], "variant": ["year=2010"], "typical_same": [1 / 6], "proposed_kept": [0.4]})
+    )
     assert not numbers["structure"] and numbers["silhouette_max"] <= 0.5
     assert "not distinct types" in text and "only 17%" in text and "year=2010" in text
-
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["synthetic", "real"])
@@ -336,9 +368,28 @@ def test_to_latex_takes_a_caption_marked_when_synthetic(fitted):
 def test_returned_frames_carry_the_flag(fitted):
     synthetic, result, selection, stability = fitted
     m = result.matrix
-    frames = [m.raw, m.treated, m.z, m.availability, m.dropped, m.imputed, m.treatment_log, m.breaks,
-              m.to_frame(), result.pca.to_frame(), result.pca.loadings, result.pca.scores, result.k_table,
-              result.centroids, result.profiles(), result.to_frame(), selection.to_frame(), selection.distances,
-              selection.proposed(), stability.to_frame(), stability.by_country]
+    frames = [
+        m.raw,
+        m.treated,
+        m.z,
+        m.availability,
+        m.dropped,
+        m.imputed,
+        m.treatment_log,
+        m.breaks,
+        m.to_frame(),
+        result.pca.to_frame(),
+        result.pca.loadings,
+        result.pca.scores,
+        result.k_table,
+        result.centroids,
+        result.profiles(),
+        result.to_frame(),
+        selection.to_frame(),
+        selection.distances,
+        selection.proposed(),
+        stability.to_frame(),
+        stability.by_country,
+    ]
     for frame in frames:
         assert frame.attrs.get("synthetic") is synthetic

@@ -70,8 +70,11 @@ def test_fetch_copies_catalogue_and_writes_manifest(built, env):
     entry = manifest["eurostat/lfst_r_lfu3rt.tsv.gz"]
     assert entry["size_bytes"] == str((root / "raw/eurostat/lfst_r_lfu3rt.tsv.gz").stat().st_size)
     assert "NUTS 2010" in entry["vintage"] and entry["source"].startswith("mirror:")
-    for rel in ("spi/eu_spi_2016_component_scores.csv", "eige/gender_equality_index_2013_2022_long.csv",
-                "city/urban_audit_city_fua_codes_2019.csv"):
+    for rel in (
+        "spi/eu_spi_2016_component_scores.csv",
+        "eige/gender_equality_index_2013_2022_long.csv",
+        "city/urban_audit_city_fua_codes_2019.csv",
+    ):
         assert (root / "raw" / rel).is_file()
     assert "eurostat/lfst_r_lfu2ltu.tsv.gz" not in manifest  # online only: skipped with a mirror
     assert not (root / "raw/eurostat/lfst_r_lfu2ltu.tsv.gz").exists()
@@ -97,16 +100,24 @@ def test_regional_panel_matches_raw_cells(built, env):
                 if dim in sub.columns:
                     sub = sub[sub[dim] == code]
             sub = sub[sub["value"].notna() & sub["geo"].isin(mapping.index)]
-            sub = sub.assign(geo=sub["geo"].map(mapping), year=sub["time"].astype(int),
-                             sex=sub["sex"] if "sex" in sub.columns else "T", native=sub["geo"].eq(sub["geo"].map(mapping)))
+            sub = sub.assign(
+                geo=sub["geo"].map(mapping),
+                year=sub["time"].astype(int),
+                sex=sub["sex"] if "sex" in sub.columns else "T",
+                native=sub["geo"].eq(sub["geo"].map(mapping)),
+            )
             # a file may hold an old and a new code of one region (nama_10r_2hhinc: EL11 and EL51);
             # the build keeps the code native to the target version
             sub = sub.sort_values("native", ascending=False, kind="stable").drop_duplicates(["geo", "year", "sex"])
             mine = panel[(panel["indicator"] == feed.indicator) & (panel["source"] == ds.code)]
             merged = mine.merge(sub, on=["geo", "year", "sex"], suffixes=("", "_raw"), how="left")
             if mine.empty:  # a source wholly superseded by a newer vintage (ilc_peps11 by ilc_peps11_2003_2020)
-                rivals = [f.priority for d in catalogue.datasets().values() for f in d.feeds
-                          if f.indicator == feed.indicator and d.code != ds.code]
+                rivals = [
+                    f.priority
+                    for d in catalogue.datasets().values()
+                    for f in d.feeds
+                    if f.indicator == feed.indicator and d.code != ds.code
+                ]
                 assert rivals and max(rivals) > feed.priority, (ds.code, feed.indicator)
                 keys = panel.loc[panel["indicator"] == feed.indicator, ["geo", "year", "sex"]]
                 assert len(sub.merge(keys, on=["geo", "year", "sex"])) == len(sub), (ds.code, feed.indicator)
@@ -125,8 +136,12 @@ def test_known_cells_and_recoded_regions(built, env):
     # raw lfst_r_lfe2emp line 'THS,F,Y15-24,AT ...' is NUTS 2013; FR30 (Nord-Pas de Calais) became FRE1 in 2016
     emp = read_eurostat_tsv(built[0] / "raw/eurostat/lfst_r_lfe2emp.tsv.gz")
     raw_fr30 = emp[(emp["geo"] == "FR30") & (emp["age"] == "Y_GE15") & (emp["sex"] == "T") & (emp["time"] == "2012")]
-    row = p16[(p16["geo"] == "FRE1") & (p16["indicator"] == "employment_thousands") & (p16["sex"] == "T")
-              & (p16["year"] == 2012)]
+    row = p16[
+        (p16["geo"] == "FRE1")
+        & (p16["indicator"] == "employment_thousands")
+        & (p16["sex"] == "T")
+        & (p16["year"] == 2012)
+    ]
     assert row["value"].item() == raw_fr30["value"].item() and row["flags"].item() == raw_fr30["flags"].item()
     assert not (p16["geo"].isin(["FR30", "UKI1", "LT00", "PL12", "HU10"])).any()
     # Greek NUTS 2010 codes of lfst_r_lfu3rt recoded: EL11 -> EL51
@@ -230,8 +245,10 @@ def test_refetch_with_changed_file_warns_vintage_change(built, tmp_path, monkeyp
     with warnings.catch_warnings():
         warnings.simplefilter("error", fetch.VintageChangedWarning)
         fetch.fetch_all(mirror=mirror, only=["tgs00107"])  # same file again: no warning
-    assert fetch.read_manifest()["eurostat/tgs00107.tsv.gz"]["sha256"] != \
-        fetch.read_manifest(built[0] / "raw/MANIFEST")["eurostat/tgs00107.tsv.gz"]["sha256"]
+    assert (
+        fetch.read_manifest()["eurostat/tgs00107.tsv.gz"]["sha256"]
+        != fetch.read_manifest(built[0] / "raw/MANIFEST")["eurostat/tgs00107.tsv.gz"]["sha256"]
+    )
     assert (root / "raw/eurostat/tgs00107.tsv.gz").read_bytes() == (mirror / "eurostat/tgs00107.tsv.gz").read_bytes()
 
 

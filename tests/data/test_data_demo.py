@@ -69,9 +69,7 @@ def test_planted_reform_effect_is_recovered_by_twfe(tables):
     spec = meta["reform_effect"]
     d = t["regional_panel"]
     d = d[(d["indicator"] == spec["indicator"]) & (d["sex"] == "T")].copy()
-    d["treated"] = [
-        float(y >= spec["treatment_year"].get(c, 10_000)) for c, y in zip(d["country"], d["year"])
-    ]
+    d["treated"] = [float(y >= spec["treatment_year"].get(c, 10_000)) for c, y in zip(d["country"], d["year"])]
     # Two-way within transformation (balanced panel) then OLS slope.
     y = d["value"] - d.groupby("geo")["value"].transform("mean") - d.groupby("year")["value"].transform("mean")
     x = d["treated"] - d.groupby("geo")["treated"].transform("mean") - d.groupby("year")["treated"].transform("mean")

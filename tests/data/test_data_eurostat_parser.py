@@ -130,13 +130,30 @@ def test_wrong_key_arity_and_missing_file(tmp_path):
 
 # --------------------------------------------------------------------------- mirror
 MIRROR_FILES = [
-    "ilc_peps11", "ilc_li41", "ilc_mddd21", "ilc_lvhl21", "lfst_r_lfu3pers", "lfst_r_lfe2emp",
-    "lfst_r_lfp2acedu", "lfst_r_lfe2eedu", "nama_10r_2gdp", "nama_10r_2hhinc", "trng_lfse_04",
-    "lfst_r_lfu3rt", "tgs00010", "tgs00107",
+    "ilc_peps11",
+    "ilc_li41",
+    "ilc_mddd21",
+    "ilc_lvhl21",
+    "lfst_r_lfu3pers",
+    "lfst_r_lfe2emp",
+    "lfst_r_lfp2acedu",
+    "lfst_r_lfe2eedu",
+    "nama_10r_2gdp",
+    "nama_10r_2hhinc",
+    "trng_lfse_04",
+    "lfst_r_lfu3rt",
+    "tgs00010",
+    "tgs00107",
 ]
 # rows (series) per file, from the mirror README's inventory
-README_ROWS = {"lfst_r_lfu3rt": 5604, "lfst_r_lfe2eedu": 33653, "tgs00010": 1014, "tgs00107": 248,
-               "nama_10r_2gdp": 2564, "trng_lfse_04": 1455}
+README_ROWS = {
+    "lfst_r_lfu3rt": 5604,
+    "lfst_r_lfe2eedu": 33653,
+    "tgs00010": 1014,
+    "tgs00107": 248,
+    "nama_10r_2gdp": 2564,
+    "trng_lfse_04": 1455,
+}
 
 
 def _naive_cells(path: Path):

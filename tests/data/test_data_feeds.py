@@ -67,9 +67,21 @@ def test_indicator_table_counts_a_hand_made_panel():
     panel.attrs["synthetic"] = True
     table = indicator_table(panel)
     assert table.to_dict("index") == {
-        "arope": {"rows": 3, "regions": 2, "first_year": 2012, "last_year": 2014, "unit": "PC",
-                  "sources": "ilc_peps11, tgs00107"},
-        "gdp": {"rows": 2, "regions": 1, "first_year": 2010, "last_year": 2010, "unit": "EUR_HAB",
-                "sources": "nama_10r_2gdp"},
+        "arope": {
+            "rows": 3,
+            "regions": 2,
+            "first_year": 2012,
+            "last_year": 2014,
+            "unit": "PC",
+            "sources": "ilc_peps11, tgs00107",
+        },
+        "gdp": {
+            "rows": 2,
+            "regions": 1,
+            "first_year": 2010,
+            "last_year": 2010,
+            "unit": "EUR_HAB",
+            "sources": "nama_10r_2gdp",
+        },
     }
     assert table.attrs["synthetic"] is True

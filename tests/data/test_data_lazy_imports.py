@@ -11,8 +11,10 @@ import sys
 
 
 def test_notebook_data_imports_leave_pandera_unloaded():
-    code = ("import sys; import localise.data; import localise.data.urban_audit; "
-            "import localise.cohesion.active_inclusion; print(sorted(m for m in sys.modules if m.startswith('pandera')))")
+    code = (
+        "import sys; import localise.data; import localise.data.urban_audit; "
+        "import localise.cohesion.active_inclusion; print(sorted(m for m in sys.modules if m.startswith('pandera')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 

@@ -78,4 +78,6 @@ def test_recode_frame_logs_every_code(corr):
     assert out["geo"].tolist() == ["FRE1", "DE11", "FRE1"]
     assert out["value"].tolist() == [1.0, 3.0, 4.0]
     assert dict(zip(log["geo"], log["status"]))["DE11"] == "unchanged"
-    assert log.set_index("geo").loc["LT00", "target_geo"] is None or pd.isna(log.set_index("geo").loc["LT00", "target_geo"])
+    assert log.set_index("geo").loc["LT00", "target_geo"] is None or pd.isna(
+        log.set_index("geo").loc["LT00", "target_geo"]
+    )

@@ -77,7 +77,9 @@ def test_single_value_without_stated_year_keeps_no_year(cities):
 
 def test_region_values_match_eurostat_bulk_file(mirror_dir):
     regions = ua.read_regions(mirror_dir / ua.REGIONS_FILE)
-    es51 = regions[(regions["geo"] == "ES51") & (regions["indicator"] == "unemployment_rate")].set_index("year")["value"]
+    es51 = regions[(regions["geo"] == "ES51") & (regions["indicator"] == "unemployment_rate")].set_index("year")[
+        "value"
+    ]
     assert es51[2019] == 11.0 and es51[2024] == 8.9  # read from eurostat-regions.json
     tsv = read_eurostat_tsv(mirror_dir / "eurostat/tgs00010.tsv.gz")
     ref = tsv[(tsv["geo"] == "ES51") & (tsv["sex"] == "T") & (tsv["time"] == "2017")]["value"].iloc[0]
@@ -98,8 +100,19 @@ def test_case_checks_report_every_seed_city(records, code_list):
     assert check.loc["FI_MARIEHAMN", "status"] == "no Urban Audit code"
     for absent in ("NL_ROTTERDAM", "NL_GRONINGEN", "SE_UMEA", "ES_BILBAO", "FR_MULHOUSE"):
         assert check.loc[absent, "status"] == "absent", absent
-    for present in ("ES_BARCELONA", "UK_BIRMINGHAM", "IT_BOLOGNA", "CZ_BRNO", "BG_SOFIA", "SE_STOCKHOLM",
-                    "SK_BRATISLAVA", "SI_LJUBLJANA", "CY_NICOSIA", "CZ_PRAGUE", "BE_LEUVEN"):
+    for present in (
+        "ES_BARCELONA",
+        "UK_BIRMINGHAM",
+        "IT_BOLOGNA",
+        "CZ_BRNO",
+        "BG_SOFIA",
+        "SE_STOCKHOLM",
+        "SK_BRATISLAVA",
+        "SI_LJUBLJANA",
+        "CY_NICOSIA",
+        "CZ_PRAGUE",
+        "BE_LEUVEN",
+    ):
         assert check.loc[present, "status"] == "present", present
 
 

@@ -25,8 +25,12 @@ from localise.errors import InputError
 pytestmark = pytest.mark.mirror
 
 GOV_IDS = ["eqi", "rai", "lai", "imf_fd", "cws"]
-NUTS_FILES = ["nuts_changes_1999_2021_tidy_rOpenGov_regions.csv", "nuts_changes_2010_2013.xls",
-              "nuts_changes_2013_2016.xlsx", "nuts_changes_2016_2021.xlsx"]
+NUTS_FILES = [
+    "nuts_changes_1999_2021_tidy_rOpenGov_regions.csv",
+    "nuts_changes_2010_2013.xls",
+    "nuts_changes_2013_2016.xlsx",
+    "nuts_changes_2016_2021.xlsx",
+]
 
 
 def _setup_raw(mirror: Path, root: Path, mp: pytest.MonkeyPatch) -> None:
@@ -86,8 +90,11 @@ def test_loaders_and_codebook(env):
     table = load_governance_country_year()
     need = ["country", "iso3", "country_name", "year", "lai", "rai", "rai_self_rule", "rai_shared_rule"]
     need += [f"rai_{d}" for d in governance.RAI_DIMENSIONS]
-    need += [f"imf_{i}_{s}" for i in ("sd", "rd", "taxd", "sp", "health", "edu")
-             for s in ("local", "subnational", "state", "central")]
+    need += [
+        f"imf_{i}_{s}"
+        for i in ("sd", "rd", "taxd", "sp", "health", "edu")
+        for s in ("local", "subnational", "state", "central")
+    ]
     need += ["cws_social_spending_gdp", "cws_lis_gini", "cws_lis_poverty", "cws_unemployment_replacement"]
     assert [c for c in need if c not in table.columns] == []
     assert table["year"].dtype == "int64" and not table.duplicated(["country", "year"]).any()
@@ -119,8 +126,13 @@ def test_rai_spot_values_and_raw_cells(env, mirror_dir):
     from localise.data import load_governance_country_year
 
     table = load_governance_country_year().set_index(["country", "year"])
-    for key, value in {("BE", 2010): 33.93, ("ES", 2018): 35.60, ("UK", 2018): 9.59, ("SE", 2018): 12.0,
-                       ("FR", 2018): 21.85}.items():
+    for key, value in {
+        ("BE", 2010): 33.93,
+        ("ES", 2018): 35.60,
+        ("UK", 2018): 9.59,
+        ("SE", 2018): 12.0,
+        ("FR", 2018): 21.85,
+    }.items():
         assert table.loc[key, "rai"] == pytest.approx(value, abs=1e-9), key
     # every cell of the in-scope rows equals the raw file; repeated names: the FIRST column is used
     with open(mirror_dir / governance.GOVERNANCE_FILES["rai"], newline="", encoding="utf-8") as handle:
@@ -204,8 +216,12 @@ def test_crosswalk_is_complete_for_each_source(env):
     imf = [c for c in table.columns if c.startswith("imf_")]
     table = table.assign(imf_any=table[imf].notna().any(axis=1).where(lambda s: s))
     # the IMF file covers every country, though not every indicator (no sd for DK, FR, IT, PL ... in this copy)
-    for column, expected in {"rai": core, "lai": core | {"IS"}, "imf_any": core | {"IS"},
-                             "imf_taxd_local": core | {"IS"}}.items():
+    for column, expected in {
+        "rai": core,
+        "lai": core | {"IS"},
+        "imf_any": core | {"IS"},
+        "imf_taxd_local": core | {"IS"},
+    }.items():
         have = set(table.loc[table[column].notna(), "country"])
         assert expected <= have, (column, sorted(expected - have))
     cws_europe = {"AT", "BE", "DK", "FI", "FR", "DE", "EL", "IE", "IT", "LU", "NL", "NO", "PT", "ES", "SE", "CH", "UK"}
@@ -218,8 +234,9 @@ def test_crosswalk_is_complete_for_each_source(env):
 
 
 def test_match_countries_rejects_unknown_and_keeps_quirks():
-    got = crosswalk.match_countries(["MDV", "ROM", "AUT", "USA"], "iso3", file="f.csv", column="cc",
-                                    quirks={"MDV": "MD", "ROM": "RO"})
+    got = crosswalk.match_countries(
+        ["MDV", "ROM", "AUT", "USA"], "iso3", file="f.csv", column="cc", quirks={"MDV": "MD", "ROM": "RO"}
+    )
     assert got.mapping == {"MDV": "MD", "ROM": "RO", "AUT": "AT"} and got.outside == ["USA"]
     with pytest.raises(InputError, match=r"f\.csv.*\['XYZ'\].*'cc'"):
         crosswalk.match_countries(["AUT", "XYZ"], "iso3", file="f.csv", column="cc")
@@ -293,8 +310,12 @@ def _rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
         ("rai", ",n_RAI,", ",n_rai,", r"RAI_country-april-2021\.csv.*\['n_RAI'\] missing"),
         ("lai", "Sweden,SWE,", "Sweden,SWX,", r"LAI_2014_aggregate\.csv.*\['SWX'\].*'country_code'"),
         ("eqi", "Austria,AT12,", "Austria,AT19,", r"qog_eqi_long_24\.csv.*'AT19'.*'region_code'"),
-        ("imf", '"Sweden","144"', '"Sweden","999"',
-         r"imf_fiscal_decentralization_time_series\.csv.*'999'.*'Country Code'"),
+        (
+            "imf",
+            '"Sweden","144"',
+            '"Sweden","999"',
+            r"imf_fiscal_decentralization_time_series\.csv.*'999'.*'Country Code'",
+        ),
     ],
 )
 def test_bad_input_names_file_column_code_and_writes_nothing(built, tmp_path, monkeypatch, source, old, new, pattern):

@@ -38,8 +38,9 @@ def test_case_roles_refuses_half():
 
 
 def test_term_roles_and_unique_coverage():
-    data = pd.DataFrame({"A": [0.8, 0.8, 0.1, 0.2], "B": [0.2, 0.9, 0.7, 0.1], "Y": [0.9, 0.9, 0.3, 0.8]},
-                        index=["p", "q", "r", "s"])
+    data = pd.DataFrame(
+        {"A": [0.8, 0.8, 0.1, 0.2], "B": [0.2, 0.9, 0.7, 0.1], "Y": [0.9, 0.9, 0.3, 0.8]}, index=["p", "q", "r", "s"]
+    )
     roles = term_case_roles(data, ["A", "B"], "Y")
     a = roles[roles["term"] == "A"].set_index("case")
     b = roles[roles["term"] == "B"].set_index("case")
@@ -74,33 +75,55 @@ def test_calibrate_sets_known_values():
 
 
 def test_country_conditions_means_and_drops():
-    gov = pd.DataFrame({
-        "country": ["AA"] * 3 + ["BB"] * 3,
-        "year": [2010, 2011, 2014] * 2,
-        "lai": [np.nan, np.nan, 60.0, np.nan, np.nan, 70.0],
-        "rai_self_rule": [2.0, 4.0, 6.0, 10.0, 10.0, 10.0],
-        "imf_sp_local": [0.1, 0.3, np.nan, np.nan, np.nan, np.nan],
-    })
-    eqi = pd.DataFrame({"country": ["AA", "AA", "BB"], "wave": [2013] * 3, "eqi": [1.0, 0.0, -1.0], "geo": ["AA1", "AA2", "BB1"]})
-    panel = pd.DataFrame({"country": ["AA", "AA", "BB"], "indicator": "arope", "sex": "T", "year": [2015, 2016, 2015],
-                          "value": [20.0, 22.0, 30.0]})
+    gov = pd.DataFrame(
+        {
+            "country": ["AA"] * 3 + ["BB"] * 3,
+            "year": [2010, 2011, 2014] * 2,
+            "lai": [np.nan, np.nan, 60.0, np.nan, np.nan, 70.0],
+            "rai_self_rule": [2.0, 4.0, 6.0, 10.0, 10.0, 10.0],
+            "imf_sp_local": [0.1, 0.3, np.nan, np.nan, np.nan, np.nan],
+        }
+    )
+    eqi = pd.DataFrame(
+        {"country": ["AA", "AA", "BB"], "wave": [2013] * 3, "eqi": [1.0, 0.0, -1.0], "geo": ["AA1", "AA2", "BB1"]}
+    )
+    panel = pd.DataFrame(
+        {
+            "country": ["AA", "AA", "BB"],
+            "indicator": "arope",
+            "sex": "T",
+            "year": [2015, 2016, 2015],
+            "value": [20.0, 22.0, 30.0],
+        }
+    )
     raw = country_conditions(gov, eqi, panel, window=(2010, 2014), outcome_years=(2015, 2017))
     assert list(raw.index) == ["AA"]
     assert raw.loc["AA"].to_dict() == {"LAI": 60.0, "RAI": 4.0, "SPLOC": 0.2, "QOG": 0.5, "AROPE": 21.0}
     assert raw.attrs["dropped"] == {"BB": ["SPLOC"]}
-    both = country_conditions(gov, eqi, panel, window=(2010, 2014), outcome_years=(2015, 2017), measures=("LAI", "RAI", "QOG"))
+    both = country_conditions(
+        gov, eqi, panel, window=(2010, 2014), outcome_years=(2015, 2017), measures=("LAI", "RAI", "QOG")
+    )
     assert list(both.index) == ["AA", "BB"] and list(both.columns) == ["LAI", "RAI", "QOG", "AROPE"]
     with pytest.raises(InputError):
         country_conditions(gov, eqi, panel, measures=("GDP",))
 
 
 def test_robustness_overview_counts():
-    table = pd.DataFrame({
-        "solution": ["A*B", "A*B", "A*B + C", None, "C"],
-        "error": [None, None, None, "no positive", None],
-    })
+    table = pd.DataFrame(
+        {
+            "solution": ["A*B", "A*B", "A*B + C", None, "C"],
+            "error": [None, None, None, "no positive", None],
+        }
+    )
     out = robustness_overview(table, "A*B")
-    assert out == {"settings": 5, "ran": 4, "distinct_solutions": 3, "baseline_holds": 2, "terms": {"A*B": 3}, "errors": 1}
+    assert out == {
+        "settings": 5,
+        "ran": 4,
+        "distinct_solutions": 3,
+        "baseline_holds": 2,
+        "terms": {"A*B": 3},
+        "errors": 1,
+    }
     assert robustness_overview(table, None)["terms"] == {}
 
 

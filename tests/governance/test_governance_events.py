@@ -41,7 +41,9 @@ def test_rule_is_a_parameter(gov):
     both = rai_events(gov, direction="any", min_change=2.0)
     assert dict(zip(both["country"], both["year"])) == {"AA": 2002, "CC": 2003}
     # rai doubles the series: a change of 1 in self-rule is 2 in rai
-    assert dict(zip(*rai_events(gov, measure="rai", min_change=4.0).pipe(lambda e: (e["country"], e["year"])))) == {"AA": 2002}
+    assert dict(zip(*rai_events(gov, measure="rai", min_change=4.0).pipe(lambda e: (e["country"], e["year"])))) == {
+        "AA": 2002
+    }
 
 
 def test_since_and_countries(gov):

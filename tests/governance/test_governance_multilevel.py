@@ -45,15 +45,33 @@ def test_positions_are_within_wave_percentile_ranks(eqi):
 
 
 def _regional(values: dict[tuple[str, int], float]) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"geo": g, "country": g[:2], "nuts_level": 2, "year": y, "indicator": "unemployment_rate", "sex": "T", "value": v}
-        for (g, y), v in values.items()
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "geo": g,
+                "country": g[:2],
+                "nuts_level": 2,
+                "year": y,
+                "indicator": "unemployment_rate",
+                "sex": "T",
+                "value": v,
+            }
+            for (g, y), v in values.items()
+        ]
+    )
 
 
 def test_cross_level_design_standardises_at_the_right_level(eqi):
-    regional = _regional({("AA11", 2013): 5.0, ("AA12", 2013): 7.0, ("BB11", 2013): 9.0, ("BB12", 2013): 11.0,
-                          ("CC00", 2013): 4.0, ("DD11", 2013): 3.0})
+    regional = _regional(
+        {
+            ("AA11", 2013): 5.0,
+            ("AA12", 2013): 7.0,
+            ("BB11", 2013): 9.0,
+            ("BB12", 2013): 11.0,
+            ("CC00", 2013): 4.0,
+            ("DD11", 2013): 3.0,
+        }
+    )
     measures = pd.DataFrame({"LAI": [50.0, 70.0, 60.0]}, index=["AA", "BB", "CC"])
     data = cross_level_data(regional, eqi, measures, wave=2013, years=(2013, 2013))
     assert sorted(data["geo"]) == ["AA11", "AA12", "BB11", "BB12", "CC00"]  # DD has no EQI and no measure

@@ -20,11 +20,46 @@ from localise.qca import minimize, truth_table
 
 pytestmark = pytest.mark.mirror
 
-CASES = ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "EL", "HU", "IE", "IT", "LV", "LT", "LU",
-         "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "UK", "NO", "CH"]
+CASES = [
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "EL",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+    "UK",
+    "NO",
+    "CH",
+]
 # the anchors of notebooks/12_governance_study.ipynb (parameters cell)
-ANCHORS = {"LAI": "e=50, c=67.5, i=75", "RAI": "e=6, c=16, i=21", "SPLOC": "e=0.05, c=0.2, i=0.3",
-           "QOG": "e=-0.6, c=0.6, i=1.25", "AROPE": "e=30, c=23.3, i=16.5"}
+ANCHORS = {
+    "LAI": "e=50, c=67.5, i=75",
+    "RAI": "e=6, c=16, i=21",
+    "SPLOC": "e=0.05, c=0.2, i=0.3",
+    "QOG": "e=-0.6, c=0.6, i=1.25",
+    "AROPE": "e=30, c=23.3, i=16.5",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +72,32 @@ def tables(mirror_dir):
         built = build_governance(mirror_dir)
     arope = read_eurostat_tsv(mirror_dir / "eurostat" / "ilc_peps11_2003_2020.tsv.gz")
     arope = arope[(arope["geo"].str.len() == 2) & (arope["unit"] == "PC")]
-    panel = pd.DataFrame({"country": arope["geo"], "indicator": "arope", "sex": "T",
-                          "year": pd.to_numeric(arope["time"]), "value": arope["value"]})
+    panel = pd.DataFrame(
+        {
+            "country": arope["geo"],
+            "indicator": "arope",
+            "sex": "T",
+            "year": pd.to_numeric(arope["time"]),
+            "value": arope["value"],
+        }
+    )
     return built["governance_country_year"], built["eqi_region_wave"], panel
 
 
 @pytest.fixture(scope="module")
 def raw(tables):
     gov, eqi, panel = tables
-    return country_conditions(gov, eqi, panel, lai_year=2014, window=(2010, 2014), eqi_wave=2013,
-                              outcome="arope", outcome_years=(2015, 2017), countries=CASES)
+    return country_conditions(
+        gov,
+        eqi,
+        panel,
+        lai_year=2014,
+        window=(2010, 2014),
+        eqi_wave=2013,
+        outcome="arope",
+        outcome_years=(2015, 2017),
+        countries=CASES,
+    )
 
 
 def test_number_of_cases_and_who_drops_out(raw):

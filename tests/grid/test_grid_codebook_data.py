@@ -21,7 +21,9 @@ def test_shipped_codebook_has_g1_to_g9_and_mode():
     assert codebook.ids == [f"G{i}" for i in range(1, 10)] + ["MODE"]
     for dimension in codebook.dimensions:
         assert dimension.literature, dimension.id
-        assert dimension.status == "proposed"  # the grid is a proposal of this project (docs/methods/grid.md, "Analytical grid")
+        assert (
+            dimension.status == "proposed"
+        )  # the grid is a proposal of this project (docs/methods/grid.md, "Analytical grid")
         if dimension.is_ordinal:
             assert sorted(dimension.levels) == [0, 1, 2, 3]
             assert all(dimension.levels.values())
@@ -116,6 +118,15 @@ def test_reforms_contract():
     assert list(reforms.columns[:6]) == ["country", "reform", "year", "dimensions", "description", "reference"]
     assert reforms["year"].dtype == "int64"
     # dates stated in the issue and checked against legal texts (docs/methods/models.md, "Reform dates")
-    expected = {("DE", 2005), ("FR", 2008), ("FR", 2009), ("UK", 2002), ("SE", 2004), ("IT", 2015), ("IT", 2018), ("PL", 2004)}
+    expected = {
+        ("DE", 2005),
+        ("FR", 2008),
+        ("FR", 2009),
+        ("UK", 2002),
+        ("SE", 2004),
+        ("IT", 2015),
+        ("IT", 2018),
+        ("PL", 2004),
+    }
     assert expected <= set(zip(reforms["country"], reforms["year"]))
     assert (reforms["verification"] != "").all()

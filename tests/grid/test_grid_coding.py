@@ -44,7 +44,12 @@ def _fill(frame: pd.DataFrame, coder: str, shift: int = 0) -> pd.DataFrame:
 def test_template_csv_and_xlsx_with_validation(tmp_path, inputs):
     codebook, registry, _ = inputs
     csv, xlsx = write_template(
-        CASES, ["anna"], codebook=codebook, registry=registry, csv_path=tmp_path / "t.csv", xlsx_path=tmp_path / "t.xlsx"
+        CASES,
+        ["anna"],
+        codebook=codebook,
+        registry=registry,
+        csv_path=tmp_path / "t.csv",
+        xlsx_path=tmp_path / "t.xlsx",
     )
     sheet = pd.read_csv(csv, dtype=str, keep_default_na=False)
     assert list(sheet.columns) == SHEET_COLUMNS
@@ -107,7 +112,9 @@ def test_check_reports_every_problem(tmp_path, inputs):
         ("FR_MULHOUSE", "G5", "anna", "", "", "", "TRUE"),  # FR G5 has no national code to inherit
         ("FR_MULHOUSE", "G6", "anna", "NA", "", "", "maybe"),  # bad flag
     ]
-    sheet = pd.DataFrame(rows, columns=["case_id", "dimension", "coder", "level", "rationale", "source_reference", "inherited"])
+    sheet = pd.DataFrame(
+        rows, columns=["case_id", "dimension", "coder", "level", "rationale", "source_reference", "inherited"]
+    )
     path = tmp_path / "bad.csv"
     sheet.to_csv(path, index=False)
     with pytest.raises(InputError) as info:
@@ -133,7 +140,11 @@ def test_check_reports_every_problem(tmp_path, inputs):
 def test_not_assessable_is_not_zero(tmp_path, inputs):
     codebook, registry, frameworks = inputs
     sheet = pd.DataFrame(
-        [("SE_UMEA", "G1", "a", "0", "r", "s"), ("SE_UMEA", "G2", "a", "NA", "", ""), ("SE_UMEA", "G3", "a", "not assessable", "", "")],
+        [
+            ("SE_UMEA", "G1", "a", "0", "r", "s"),
+            ("SE_UMEA", "G2", "a", "NA", "", ""),
+            ("SE_UMEA", "G3", "a", "not assessable", "", ""),
+        ],
         columns=["case_id", "dimension", "coder", "level", "rationale", "source_reference"],
     )
     sheet.to_csv(tmp_path / "s.csv", index=False)
@@ -157,7 +168,9 @@ def test_merge_inherits_only_marked_rows_and_lists_disagreements(tmp_path, input
     other["level"] = ["2", "NA", "1"]
     base.to_csv(tmp_path / "a.csv", index=False)
     other.to_csv(tmp_path / "b.csv", index=False)
-    result = merge_sheets([tmp_path / "a.csv", tmp_path / "b.csv"], codebook=codebook, registry=registry, frameworks=frameworks)
+    result = merge_sheets(
+        [tmp_path / "a.csv", tmp_path / "b.csv"], codebook=codebook, registry=registry, frameworks=frameworks
+    )
     table = result.table.set_index(["coder", "dimension"])
     assert table.loc[("a", "G4"), "level"] == 2.0 and table.loc[("a", "G4"), "inherited"]
     assert "Lag (2003:1210)" in table.loc[("a", "G4"), "source_reference"]
@@ -171,12 +184,16 @@ def test_merge_inherits_only_marked_rows_and_lists_disagreements(tmp_path, input
 
 def test_merge_reports_cross_file_duplicates(tmp_path, inputs):
     codebook, registry, frameworks = inputs
-    sheet = pd.DataFrame([("SE_UMEA", "G1", "a", "1", "r", "s")],
-                         columns=["case_id", "dimension", "coder", "level", "rationale", "source_reference"])
+    sheet = pd.DataFrame(
+        [("SE_UMEA", "G1", "a", "1", "r", "s")],
+        columns=["case_id", "dimension", "coder", "level", "rationale", "source_reference"],
+    )
     sheet.to_csv(tmp_path / "x.csv", index=False)
     sheet.to_csv(tmp_path / "y.csv", index=False)
     with pytest.raises(InputError, match="also coded in x.csv row 2"):
-        merge_sheets([tmp_path / "x.csv", tmp_path / "y.csv"], codebook=codebook, registry=registry, frameworks=frameworks)
+        merge_sheets(
+            [tmp_path / "x.csv", tmp_path / "y.csv"], codebook=codebook, registry=registry, frameworks=frameworks
+        )
 
 
 def test_cli_round_trip(tmp_path, capsys, inputs):
@@ -204,8 +221,10 @@ def test_cli_round_trip(tmp_path, capsys, inputs):
 
 def test_cli_check_exit_code_2(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
-    pd.DataFrame([("SE_UMEA", "G1", "a", "7", "", "")],
-                 columns=["case_id", "dimension", "coder", "level", "rationale", "source_reference"]).to_csv(bad, index=False)
+    pd.DataFrame(
+        [("SE_UMEA", "G1", "a", "7", "", "")],
+        columns=["case_id", "dimension", "coder", "level", "rationale", "source_reference"],
+    ).to_csv(bad, index=False)
     assert main(["grid", "check", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.csv:2:level" in err
@@ -217,10 +236,13 @@ def test_illustrative_sheets_are_labelled_and_merge_as_synthetic(tmp_path, input
     from localise.grid.reliability import grid_reliability
 
     codebook, registry, frameworks = inputs
-    files = write_illustrative_sheets(tmp_path, cases=CASES, coders=["A", "B"], codebook=codebook, registry=registry, seed=3)
+    files = write_illustrative_sheets(
+        tmp_path, cases=CASES, coders=["A", "B"], codebook=codebook, registry=registry, seed=3
+    )
     assert all("ILLUSTRATIVE" in f.name for f in files)
-    again = write_illustrative_sheets(tmp_path / "again", cases=CASES, coders=["A", "B"], codebook=codebook,
-                                      registry=registry, seed=3)
+    again = write_illustrative_sheets(
+        tmp_path / "again", cases=CASES, coders=["A", "B"], codebook=codebook, registry=registry, seed=3
+    )
     assert files[0].read_bytes() == again[0].read_bytes()  # seeded, deterministic
     result = merge_sheets(files, codebook=codebook, registry=registry, frameworks=frameworks)
     assert result.table.attrs["synthetic"] is True
@@ -250,9 +272,12 @@ def test_notebook_runs_on_researchers_sheets(tmp_path, inputs, monkeypatch):
         sheets.append(str(target))
     monkeypatch.setenv("LOCALISE_RUN_OUTPUT", str(tmp_path / "out"))
     pm.execute_notebook(
-        str(paths.notebooks_dir() / "02_analytical_grid.ipynb"), str(tmp_path / "run.ipynb"),
+        str(paths.notebooks_dir() / "02_analytical_grid.ipynb"),
+        str(tmp_path / "run.ipynb"),
         parameters={"coding_files": sheets, "cases": cases, "n_boot": 20, "k": 2},
-        kernel_name="python3", cwd=str(paths.notebooks_dir()), progress_bar=False,
+        kernel_name="python3",
+        cwd=str(paths.notebooks_dir()),
+        progress_bar=False,
     )
     written = {p.name for p in (tmp_path / "out").iterdir()}
     assert "grid_reliability.csv" in written  # real sheets: no SYNTHETIC suffix

@@ -9,11 +9,30 @@ from localise.errors import InputError
 from localise.grid import load_case_registry
 
 ISSUE_CITIES = {
-    "CAI": {"Barcelona", "Birmingham", "Bologna", "Brno", "Copenhagen", "Lille-Roubaix (Lille Métropole)",
-            "Rotterdam", "Sofia", "Stockholm"},
+    "CAI": {
+        "Barcelona",
+        "Birmingham",
+        "Bologna",
+        "Brno",
+        "Copenhagen",
+        "Lille-Roubaix (Lille Métropole)",
+        "Rotterdam",
+        "Sofia",
+        "Stockholm",
+    },
     "SPIRAL": {"Mulhouse"},
-    "SPC summit": {"Bilbao", "Bratislava", "Gdańsk", "Groningen", "Ljubljana", "Leuven", "Mariehamn", "Umeå",
-                   "Nicosia", "Prague"},
+    "SPC summit": {
+        "Bilbao",
+        "Bratislava",
+        "Gdańsk",
+        "Groningen",
+        "Ljubljana",
+        "Leuven",
+        "Mariehamn",
+        "Umeå",
+        "Nicosia",
+        "Prague",
+    },
 }
 
 
@@ -29,17 +48,14 @@ def test_registry_lists_the_issue_cities_with_sources():
 def test_extra_cases_appended_and_checked(tmp_path):
     extra = tmp_path / "my_cases.csv"
     extra.write_text(
-        "case_id,name,country,nuts2_2016,group,source\n"
-        "DE_X,Some city,DE,DE94,LOCALISE,Interview report 2013\n",
+        "case_id,name,country,nuts2_2016,group,source\nDE_X,Some city,DE,DE94,LOCALISE,Interview report 2013\n",
         encoding="utf-8",
     )
     registry = load_case_registry(extra=extra)
     assert registry["case_id"].iloc[-1] == "DE_X"
     bad = tmp_path / "bad.csv"
     bad.write_text(
-        "case_id,name,country,nuts2_2016,group,source\n"
-        "SE_UMEA,Umeå again,SE,SE33,x,y\n"
-        "DE_Y,City,DE,FR10,LOCALISE,\n",
+        "case_id,name,country,nuts2_2016,group,source\nSE_UMEA,Umeå again,SE,SE33,x,y\nDE_Y,City,DE,FR10,LOCALISE,\n",
         encoding="utf-8",
     )
     with pytest.raises(InputError) as info:

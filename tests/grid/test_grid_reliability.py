@@ -41,9 +41,7 @@ K2011 = {
 
 def k2011_long() -> pd.DataFrame:
     rows = [
-        {"unit": u + 1, "coder": coder, "value": v}
-        for coder, values in K2011.items()
-        for u, v in enumerate(values)
+        {"unit": u + 1, "coder": coder, "value": v} for coder, values in K2011.items() for u, v in enumerate(values)
     ]
     return pd.DataFrame(rows)
 
@@ -95,9 +93,7 @@ def test_alpha_by_groups_overall_and_flag():
     # G2: coder B disagrees systematically -> low alpha
     bad = k2011_long().assign(dimension="G2")
     bad.loc[bad["coder"] == "B", "value"] = 6 - bad.loc[bad["coder"] == "B", "value"]
-    table = alpha_by(
-        pd.concat([good, bad]), by="dimension", unit="unit", coder="coder", value="value", level="ordinal"
-    )
+    table = alpha_by(pd.concat([good, bad]), by="dimension", unit="unit", coder="coder", value="value", level="ordinal")
     assert list(table["dimension"]) == ["G1", "G2", "overall"]
     assert table.loc[0, "alpha"] == pytest.approx(0.815, abs=5e-4)
     assert table.loc[0, "flag_unreliable"] == False  # noqa: E712
@@ -147,12 +143,36 @@ def test_fleiss_wikipedia_example_table_and_long():
 def test_fleiss_1971_diagnoses():
     # Fleiss (1971), Table 1: 30 patients, 6 psychiatrists each, 5 diagnoses; kappa = .430
     diagnoses = [
-        [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5], [2, 2, 2, 4, 4, 4],
-        [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4], [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5],
-        [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4], [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5],
-        [3, 3, 3, 3, 3, 5], [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
-        [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4], [1, 4, 4, 4, 4, 5],
-        [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4], [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
+        [4, 4, 4, 4, 4, 4],
+        [2, 2, 2, 5, 5, 5],
+        [2, 3, 3, 3, 3, 5],
+        [5, 5, 5, 5, 5, 5],
+        [2, 2, 2, 4, 4, 4],
+        [1, 1, 3, 3, 3, 3],
+        [3, 3, 3, 3, 5, 5],
+        [1, 1, 3, 3, 3, 4],
+        [1, 1, 4, 4, 4, 4],
+        [5, 5, 5, 5, 5, 5],
+        [1, 4, 4, 4, 4, 4],
+        [1, 2, 4, 4, 4, 4],
+        [2, 2, 2, 3, 3, 3],
+        [1, 4, 4, 4, 4, 4],
+        [2, 2, 4, 4, 4, 5],
+        [3, 3, 3, 3, 3, 5],
+        [1, 1, 1, 4, 5, 5],
+        [1, 1, 1, 1, 1, 2],
+        [2, 2, 4, 4, 4, 4],
+        [1, 3, 3, 5, 5, 5],
+        [5, 5, 5, 5, 5, 5],
+        [2, 4, 4, 4, 4, 4],
+        [2, 2, 4, 5, 5, 5],
+        [1, 1, 4, 4, 4, 4],
+        [1, 4, 4, 4, 4, 5],
+        [2, 2, 2, 2, 2, 4],
+        [1, 1, 1, 1, 5, 5],
+        [2, 2, 4, 4, 4, 4],
+        [1, 3, 3, 3, 3, 3],
+        [5, 5, 5, 5, 5, 5],
     ]
     rows = [{"unit": i, "coder": j, "value": v} for i, row in enumerate(diagnoses) for j, v in enumerate(row)]
     assert fleiss_kappa(pd.DataFrame(rows), unit="unit", coder="coder", value="value").kappa == pytest.approx(

@@ -22,8 +22,12 @@ from localise.grid.typology import grid_matrix, heatmap, mca, stability_drop_one
 
 def planted_matrix() -> pd.DataFrame:
     rows = {
-        "a1": [0, 0, 1, 0, 1], "a2": [0, 1, 0, 0, 0], "a3": [1, 0, 0, 1, 0],
-        "b1": [3, 3, 2, 3, 3], "b2": [3, 2, 3, 3, 2], "b3": [2, 3, 3, 2, 3],
+        "a1": [0, 0, 1, 0, 1],
+        "a2": [0, 1, 0, 0, 0],
+        "a3": [1, 0, 0, 1, 0],
+        "b1": [3, 3, 2, 3, 3],
+        "b2": [3, 2, 3, 3, 2],
+        "b3": [2, 3, 3, 2, 3],
     }
     return pd.DataFrame.from_dict(rows, orient="index", columns=[f"G{i}" for i in range(1, 6)], dtype=float)
 
@@ -66,7 +70,8 @@ def test_prince_ca_reproduces_greenacre_smoke():
 
     smoke = pd.DataFrame(
         [[4, 2, 3, 2], [4, 3, 7, 4], [25, 10, 12, 4], [18, 24, 33, 13], [10, 6, 7, 2]],
-        index=["SM", "JM", "SE", "JE", "SC"], columns=["none", "light", "medium", "heavy"],
+        index=["SM", "JM", "SE", "JE", "SC"],
+        columns=["none", "light", "medium", "heavy"],
     )
     model = prince.CA(n_components=2, random_state=0).fit(smoke)
     assert np.asarray(model.eigenvalues_) == pytest.approx([0.074759, 0.010017], abs=5e-6)

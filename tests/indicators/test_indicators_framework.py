@@ -134,8 +134,14 @@ def test_reference_year_is_the_latest_year_with_every_indicator():
     from localise.indicators import reference_year
 
     panel = pd.DataFrame(
-        [("R1", 2013, "a", 1.0), ("R1", 2013, "b", 1.0), ("R1", 2015, "a", 1.0), ("R2", 2014, "b", 2.0),
-         ("R2", 2016, "a", 2.0), ("R2", 2016, "b", None)],
+        [
+            ("R1", 2013, "a", 1.0),
+            ("R1", 2013, "b", 1.0),
+            ("R1", 2015, "a", 1.0),
+            ("R2", 2014, "b", 2.0),
+            ("R2", 2016, "a", 2.0),
+            ("R2", 2016, "b", None),
+        ],
         columns=["geo", "year", "indicator", "value"],
     ).assign(sex="T")
     assert reference_year(panel, ["a", "b"]) == 2013

@@ -37,8 +37,9 @@ def test_power_mean_skips_missing_children():
 
 
 def test_goalposts_clip_and_count():
-    vals, clipped = normalise(np.array([-5.0, 0.0, 7.9, 15.8, 20.0, np.nan]), "goalposts",
-                              direction=-1, goalposts=(0.0, 15.8))
+    vals, clipped = normalise(
+        np.array([-5.0, 0.0, 7.9, 15.8, 20.0, np.nan]), "goalposts", direction=-1, goalposts=(0.0, 15.8)
+    )
     np.testing.assert_allclose(vals[:5], [100, 100, 50, 0, 0])
     assert np.isnan(vals[5]) and clipped == 2
 
@@ -64,7 +65,7 @@ def test_pca_weights_are_equal_for_exchangeable_indicators():
     rng = np.random.default_rng(3)
     f = rng.normal(size=4000)
     e = rng.normal(size=(4000, 3))
-    cov = np.array([[1, .5, .5], [.5, 1, .5], [.5, .5, 1]])
+    cov = np.array([[1, 0.5, 0.5], [0.5, 1, 0.5], [0.5, 0.5, 1]])
     z = e @ np.linalg.cholesky(cov).T
     w, info = pca_weights(pd.DataFrame(z, columns=list("abc")))
     assert w.sum() == pytest.approx(1.0)
@@ -77,8 +78,10 @@ def test_pca_weights_are_equal_for_exchangeable_indicators():
 
 def test_winsorisation_rule_reports_treated_points():
     rng = np.random.default_rng(0)
-    x = pd.DataFrame({"skewed": np.r_[rng.normal(10, 1, 60), 60.0], "normal": rng.normal(0, 1, 61)},
-                     index=[f"u{i}" for i in range(61)])
+    x = pd.DataFrame(
+        {"skewed": np.r_[rng.normal(10, 1, 60), 60.0], "normal": rng.normal(0, 1, 61)},
+        index=[f"u{i}" for i in range(61)],
+    )
     treated, report = winsorise(x)
     assert report.loc["skewed", "n_winsorised"] >= 1 and "u60" in report.loc["skewed", "units"]
     assert report.loc["normal", "n_winsorised"] == 0
@@ -87,22 +90,31 @@ def test_winsorisation_rule_reports_treated_points():
 
 
 TOY = {
-    "name": "toy", "levels": ["indicator", "component", "index"], "normalisation": "none",
+    "name": "toy",
+    "levels": ["indicator", "component", "index"],
+    "normalisation": "none",
     "aggregation": {"index": {"method": "geometric"}},
     "missing": {"component": {"min_coverage": 0.5}},
-    "nodes": [{"id": "idx", "level": "index"}, {"id": "c1", "level": "component", "parent": "idx"},
-              {"id": "c2", "level": "component", "parent": "idx"}],
-    "indicators": [{"id": "a", "parent": "c1", "direction": "higher"},
-                   {"id": "b", "parent": "c1", "direction": "higher"},
-                   {"id": "c", "parent": "c2", "direction": "higher"},
-                   {"id": "d", "parent": "c2", "direction": "higher"}],
+    "nodes": [
+        {"id": "idx", "level": "index"},
+        {"id": "c1", "level": "component", "parent": "idx"},
+        {"id": "c2", "level": "component", "parent": "idx"},
+    ],
+    "indicators": [
+        {"id": "a", "parent": "c1", "direction": "higher"},
+        {"id": "b", "parent": "c1", "direction": "higher"},
+        {"id": "c", "parent": "c2", "direction": "higher"},
+        {"id": "d", "parent": "c2", "direction": "higher"},
+    ],
 }
 
 
 def test_unit_missing_a_whole_component_is_reported_or_imputed():
     fw = Framework.from_dict(TOY)
-    data = pd.DataFrame({"a": [20.0, 40, 60], "b": [40.0, 60, 80], "c": [25.0, np.nan, 50], "d": [100.0, np.nan, 50]},
-                        index=["u1", "u2", "u3"])
+    data = pd.DataFrame(
+        {"a": [20.0, 40, 60], "b": [40.0, 60, 80], "c": [25.0, np.nan, 50], "d": [100.0, np.nan, 50]},
+        index=["u1", "u2", "u3"],
+    )
     res = CompositeIndicator(fw).fit(data)
     # u1: c1 = 30, c2 = 62.5, index = sqrt(30 * 62.5)
     assert res.index["u1"] == pytest.approx(np.sqrt(30 * 62.5))

@@ -27,16 +27,23 @@ def test_2020_adapter_and_goalposts_match_the_yaml(mirror_dir):
     raw = pd.read_csv(folder / "eu_spi_2020_raw_indicators_regional.csv")
     nat = pd.read_csv(folder / "eu_spi_2020_raw_indicators_national.csv")
     gp = pd.read_csv(folder / "eu_spi_2020_utopia_dystopia.csv")
-    gp_tidy = pd.DataFrame({"position": range(1, 56), "inverted": gp["Inverted"], "utopian": gp["Utopian value"],
-                            "dystopian": gp["Dystopian value"]})
+    gp_tidy = pd.DataFrame(
+        {
+            "position": range(1, 56),
+            "inverted": gp["Inverted"],
+            "utopian": gp["Utopian value"],
+            "dystopian": gp["Dystopian value"],
+        }
+    )
     fw = spi.spi2020_framework(gp_tidy)
     assert fw.nodes == load_framework("eu_spi_2020").nodes  # goalposts in the YAML = the published table
 
     def tidy(df, geo_col):
         values = df.iloc[:, -55:]
         values.columns = range(1, 56)
-        out = values.assign(geo=df[geo_col], country=df["Country"]).melt(id_vars=["geo", "country"],
-                                                                          var_name="position", value_name="value")
+        out = values.assign(geo=df[geo_col], country=df["Country"]).melt(
+            id_vars=["geo", "country"], var_name="position", value_name="value"
+        )
         return out
 
     reg_wide, country = spi.spi2020_wide(tidy(raw, "NUTS region"), fw)

@@ -19,7 +19,13 @@ from localise.indicators import CompositeIndicator, load_framework
 pytestmark = pytest.mark.mirror
 
 PUBLISHED_2016 = {  # published EU-SPI 2016 index scores; docs/methods/indicators.md, "EU-SPI 2016"
-    "SE33": 82.33, "DK04": 81.98, "DK01": 81.67, "FI20": 81.61, "NL31": 81.37, "FI1D": 80.41, "SE32": 78.96,
+    "SE33": 82.33,
+    "DK04": 81.98,
+    "DK01": 81.67,
+    "FI20": 81.61,
+    "NL31": 81.37,
+    "FI1D": 80.41,
+    "SE32": 78.96,
 }
 
 

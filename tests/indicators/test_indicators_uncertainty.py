@@ -12,10 +12,15 @@ from localise.indicators.uncertainty import UncertaintyAnalysis
 from localise.results import SYNTHETIC_BANNER, Results
 
 SPEC = {
-    "name": "toy", "levels": ["indicator", "component", "index"], "normalisation": "minmax",
+    "name": "toy",
+    "levels": ["indicator", "component", "index"],
+    "normalisation": "minmax",
     "aggregation": {"index": {"method": "power", "order": 0.5}},
-    "nodes": [{"id": "idx", "level": "index"}, {"id": "c1", "level": "component", "parent": "idx"},
-              {"id": "c2", "level": "component", "parent": "idx"}],
+    "nodes": [
+        {"id": "idx", "level": "index"},
+        {"id": "c1", "level": "component", "parent": "idx"},
+        {"id": "c2", "level": "component", "parent": "idx"},
+    ],
     "indicators": [{"id": f"x{i}", "parent": "c1" if i < 3 else "c2", "direction": "higher"} for i in range(6)],
 }
 
@@ -23,8 +28,9 @@ SPEC = {
 @pytest.fixture(scope="module")
 def data():
     rng = np.random.default_rng(11)
-    x = pd.DataFrame(rng.uniform(10, 90, size=(30, 6)), columns=[f"x{i}" for i in range(6)],
-                     index=[f"u{i:02d}" for i in range(30)])
+    x = pd.DataFrame(
+        rng.uniform(10, 90, size=(30, 6)), columns=[f"x{i}" for i in range(6)], index=[f"u{i:02d}" for i in range(30)]
+    )
     x.loc["best"] = 100.0  # best on every indicator: rank 1 under any monotone aggregation
     x.loc["worst"] = 0.0  # worst on every indicator: last under any choice
     return x
@@ -32,8 +38,9 @@ def data():
 
 def test_dominating_units_have_degenerate_rank_intervals(data):
     fw = Framework.from_dict(SPEC)
-    res = UncertaintyAnalysis(fw, normalisations=("minmax", "rank"), orders=(0.0, 0.5, 1.0),
-                              n_replications=600, seed=3).run(data)
+    res = UncertaintyAnalysis(
+        fw, normalisations=("minmax", "rank"), orders=(0.0, 0.5, 1.0), n_replications=600, seed=3
+    ).run(data)
     rs = res.rank_summary()
     assert rs.loc["best", ["rank_p05", "median_rank", "rank_p95"]].tolist() == [1, 1, 1]
     n = len(data)
@@ -51,8 +58,9 @@ def test_factor_without_effect_has_zero_total_index(data):
     total Sobol index is exactly 0 (Jansen estimator: f(A) - f(A_B) = 0); the only other
     factor then explains all the variance (S1 = ST = 1 up to sampling error)."""
     fw = Framework.from_dict(SPEC)
-    res = UncertaintyAnalysis(fw, orders=(0.5, 0.5), weight_range=0.0, leave_one_out=True,
-                              n_replications=2000, seed=5).run(data)
+    res = UncertaintyAnalysis(
+        fw, orders=(0.5, 0.5), weight_range=0.0, leave_one_out=True, n_replications=2000, seed=5
+    ).run(data)
     assert res.sobol.loc["aggregation", "ST"] == pytest.approx(0.0, abs=1e-12)
     assert res.sobol.loc["exclusion", "ST"] == pytest.approx(1.0, abs=0.1)
     assert res.sobol.loc["exclusion", "S1"] == pytest.approx(1.0, abs=0.1)
@@ -71,10 +79,12 @@ def test_dask_scheduler_gives_the_same_result(data):
     distributed = pytest.importorskip("distributed")
     fw = Framework.from_dict(SPEC)
     local = UncertaintyAnalysis(fw, n_replications=200, seed=2, chunk_size=50).run(data)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        remote = UncertaintyAnalysis(fw, n_replications=200, seed=2, chunk_size=50,
-                                     scheduler=cluster.scheduler_address).run(data)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        remote = UncertaintyAnalysis(
+            fw, n_replications=200, seed=2, chunk_size=50, scheduler=cluster.scheduler_address
+        ).run(data)
     np.testing.assert_array_equal(local.ranks, remote.ranks)
 
 
@@ -99,11 +109,11 @@ def test_sobol_indices_of_the_ishigami_function_match_the_analytic_values():
     assert st[2] > 0.2 and table.loc["x3", "S1"] < 0.02  # x3 acts only through its interaction with x1
 
 
-
 def _data(synthetic: bool) -> pd.DataFrame:
     rng = np.random.default_rng(5)
-    x = pd.DataFrame(rng.uniform(10, 90, size=(12, 6)), columns=[f"x{i}" for i in range(6)],
-                     index=[f"u{i:02d}" for i in range(12)])
+    x = pd.DataFrame(
+        rng.uniform(10, 90, size=(12, 6)), columns=[f"x{i}" for i in range(6)], index=[f"u{i:02d}" for i in range(12)]
+    )
     x.attrs["synthetic"] = synthetic
     return x
 
@@ -122,9 +132,19 @@ def test_composite_and_uncertainty_results(synthetic):
         latex = obj.to_latex(caption="Scores")
         assert r"\caption{Scores" in latex and ("SYNTHETIC" in latex) == synthetic
     assert "tabular" in res.to_latex(levels=["index"], float_format="%.1f")
-    frames = [*res.scores.values(), *res.ranks.values(), res.normalised, res.to_frame(), res.wide(),
-              res.coherence(), res.correlations("component", "index"), unc.sobol, unc.rank_summary(),
-              unc.to_frame(), unc.sobol.round(3)]
+    frames = [
+        *res.scores.values(),
+        *res.ranks.values(),
+        res.normalised,
+        res.to_frame(),
+        res.wide(),
+        res.coherence(),
+        res.correlations("component", "index"),
+        unc.sobol,
+        unc.rank_summary(),
+        unc.to_frame(),
+        unc.sobol.round(3),
+    ]
     for frame in frames:
         assert frame.attrs.get("synthetic") is synthetic
     # the published-vs-computed table follows the index it compares

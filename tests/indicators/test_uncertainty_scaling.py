@@ -16,10 +16,15 @@ from localise.indicators import Framework, methods
 from localise.indicators.uncertainty import UncertaintyAnalysis, _leaf_level, _ranks
 
 SPEC = {
-    "name": "toy", "levels": ["indicator", "component", "index"], "normalisation": "minmax",
+    "name": "toy",
+    "levels": ["indicator", "component", "index"],
+    "normalisation": "minmax",
     "aggregation": {"index": {"method": "power", "order": 0.5}},
-    "nodes": [{"id": "idx", "level": "index"}, {"id": "c1", "level": "component", "parent": "idx"},
-              {"id": "c2", "level": "component", "parent": "idx"}],
+    "nodes": [
+        {"id": "idx", "level": "index"},
+        {"id": "c1", "level": "component", "parent": "idx"},
+        {"id": "c2", "level": "component", "parent": "idx"},
+    ],
     "indicators": [{"id": f"x{i}", "parent": "c1" if i < 3 else "c2", "direction": "higher"} for i in range(6)],
 }
 
@@ -68,8 +73,9 @@ def test_ranks_are_a_permutation_matching_scipy_ordinal_ranks():
 
 def test_chunk_size_does_not_change_any_result():
     rng = np.random.default_rng(4)
-    data = pd.DataFrame(rng.uniform(10, 90, size=(25, 6)), columns=[f"x{i}" for i in range(6)],
-                        index=[f"u{i:02d}" for i in range(25)])
+    data = pd.DataFrame(
+        rng.uniform(10, 90, size=(25, 6)), columns=[f"x{i}" for i in range(6)], index=[f"u{i:02d}" for i in range(25)]
+    )
     data.iloc[3, 2] = np.nan
     fw = Framework.from_dict(SPEC)
     kw = dict(normalisations=("minmax", "rank"), imputations=("none", "mean"), n_replications=400, seed=6)

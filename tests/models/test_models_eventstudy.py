@@ -39,11 +39,13 @@ def test_sun_abraham_cells_equal_two_by_two_did():
 
 
 def test_single_cohort_sun_abraham_equals_unbinned_twfe():
-    df = simulate_regional_panel(n_countries=6, regions_per_country=4, years=(2000, 2009),
-                                 treatment_year={"C00": 2005, "C01": 2005}, seed=5)
+    df = simulate_regional_panel(
+        n_countries=6, regions_per_country=4, years=(2000, 2009), treatment_year={"C00": 2005, "C01": 2005}, seed=5
+    )
     sa = EventStudy("y", treatment_year={"C00": 2005, "C01": 2005}, leads=5, lags=4, inference="cluster").fit(df)
-    tw = EventStudy("y", treatment_year={"C00": 2005, "C01": 2005}, leads=5, lags=4, estimator="twfe",
-                    inference="cluster").fit(df)
+    tw = EventStudy(
+        "y", treatment_year={"C00": 2005, "C01": 2005}, leads=5, lags=4, estimator="twfe", inference="cluster"
+    ).fit(df)
     np.testing.assert_allclose(sa.coefs["estimate"], tw.coefs["estimate"], rtol=1e-9)
     np.testing.assert_allclose(sa.coefs["std_error"], tw.coefs["std_error"], rtol=1e-9)
 
@@ -63,8 +65,9 @@ def test_recovers_planted_effect_with_many_treated_countries():
 def test_sun_abraham_recovers_dynamic_effects():
     # Effects growing with time since treatment (heterogeneous across cohorts in
     # calendar time): each interaction-weighted gamma_k covers its planted value.
-    df = simulate_regional_panel(n_countries=24, regions_per_country=5, years=(2000, 2019), effect=-1.0,
-                                 dynamic=-0.5, sd_noise=0.2, seed=7)
+    df = simulate_regional_panel(
+        n_countries=24, regions_per_country=5, years=(2000, 2019), effect=-1.0, dynamic=-0.5, sd_noise=0.2, seed=7
+    )
     ty = df.attrs["planted"]["treatment_year"]
     sa = EventStudy("y", treatment_year=ty, x=["x"], leads=3, lags=3, inference="cluster").fit(df)
     for row in sa.coefs.itertuples():
@@ -119,8 +122,13 @@ def test_randomization_inference_matches_brute_force_refits():
 
 
 def test_summary_flags_few_clusters_and_notes_samples():
-    df = simulate_regional_panel(n_countries=6, regions_per_country=3, years=(2003, 2012),
-                                 treatment_year={"C00": 2003, "C01": 2007, "C02": 2015}, seed=8)
+    df = simulate_regional_panel(
+        n_countries=6,
+        regions_per_country=3,
+        years=(2003, 2012),
+        treatment_year={"C00": 2003, "C01": 2007, "C02": 2015},
+        seed=8,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = EventStudy("y", treatment_year={"C00": 2003, "C01": 2007, "C02": 2015, "XX": 2008}).fit(df)
@@ -157,13 +165,31 @@ def test_real_data_treatment_dates_default_to_rai_events(monkeypatch):
     import localise.grid
     from localise.models.workflow import event_design
 
-    gov = pd.DataFrame({"country": ["AA"] * 4 + ["BB"] * 4, "year": [2000, 2001, 2002, 2003] * 2,
-                        "rai_self_rule": [5.0, 5.0, 7.0, 7.0, 3.0, 3.5, 3.5, 3.5]})
+    gov = pd.DataFrame(
+        {
+            "country": ["AA"] * 4 + ["BB"] * 4,
+            "year": [2000, 2001, 2002, 2003] * 2,
+            "rai_self_rule": [5.0, 5.0, 7.0, 7.0, 3.0, 3.5, 3.5, 3.5],
+        }
+    )
     monkeypatch.setattr(localise.data.governance, "load_governance_country_year", lambda countries=None: gov)
-    monkeypatch.setattr(localise.grid, "load_reforms", lambda: pd.DataFrame(
-        {"country": ["BB"], "reform": ["r"], "year": [2001], "dimensions": ["G1"], "reference": ["x"]}))
-    panel = pd.DataFrame({"geo": "AA1", "country": "AA", "year": [2000, 2001], "indicator": "unemployment_rate",
-                          "sex": "T", "value": [1.0, 2.0]})
+    monkeypatch.setattr(
+        localise.grid,
+        "load_reforms",
+        lambda: pd.DataFrame(
+            {"country": ["BB"], "reform": ["r"], "year": [2001], "dimensions": ["G1"], "reference": ["x"]}
+        ),
+    )
+    panel = pd.DataFrame(
+        {
+            "geo": "AA1",
+            "country": "AA",
+            "year": [2000, 2001],
+            "indicator": "unemployment_rate",
+            "sex": "T",
+            "value": [1.0, 2.0],
+        }
+    )
     panel.attrs["synthetic"] = False
     rai = event_design(panel, outcomes=["unemployment_rate"])
     assert rai.treatment_year == {"AA": 2002}  # +2 points in 2002; BB's +0.5 is below the 1-point rule

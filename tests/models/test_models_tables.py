@@ -12,8 +12,10 @@ from localise.models.simulate import simulate_regional_panel
 @pytest.fixture(scope="module")
 def models():
     df = simulate_regional_panel(n_countries=8, regions_per_country=4, years=(2000, 2009), seed=1)
-    out = {e: PanelRegression("y", ["x", "treated"], effects=e, cluster="country").fit(df)
-           for e in ("pooled", "entity", "twoway")}
+    out = {
+        e: PanelRegression("y", ["x", "treated"], effects=e, cluster="country").fit(df)
+        for e in ("pooled", "entity", "twoway")
+    }
     out["multilevel"] = MultilevelModel("y", ["x"]).fit(df)
     return out
 

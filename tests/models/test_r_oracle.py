@@ -97,17 +97,27 @@ def test_random_intercepts_match_lme4(case):
 @pytest.mark.r_oracle
 def test_live_r_reproduces_stored_references(tmp_path):
     exe = shutil.which("Rscript")
-    probe = None if exe is None else subprocess.run(
-        [exe, "-e", "suppressMessages({library(plm); library(lme4)})"], capture_output=True, text=True
+    probe = (
+        None
+        if exe is None
+        else subprocess.run(
+            [exe, "-e", "suppressMessages({library(plm); library(lme4)})"], capture_output=True, text=True
+        )
     )
     if exe is None or probe.returncode != 0:
-        message = ("R with plm and lme4 not available (install r-base-core r-cran-plm r-cran-lme4): "
-                   + ("Rscript not found" if exe is None else probe.stderr.strip()[:200]))
+        message = "R with plm and lme4 not available (install r-base-core r-cran-plm r-cran-lme4): " + (
+            "Rscript not found" if exe is None else probe.stderr.strip()[:200]
+        )
         if os.environ.get("LOCALISE_REQUIRE_R") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    out = subprocess.run([exe, str(RESULTS / "r_reference.R"), str(tmp_path)], capture_output=True, text=True,
-                         timeout=600, cwd=paths.PROJECT_ROOT)
+    out = subprocess.run(
+        [exe, str(RESULTS / "r_reference.R"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=paths.PROJECT_ROOT,
+    )
     assert out.returncode == 0, out.stderr
     for stored in sorted(RESULTS.glob("plm_*.csv")) + sorted(RESULTS.glob("lme4_*.csv")):
         live = pd.read_csv(tmp_path / stored.name, skipinitialspace=True)

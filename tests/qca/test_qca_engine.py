@@ -37,11 +37,15 @@ def test_logistic_anchors_analytic():
 def test_crisp_and_linear_and_bell():
     assert calibrate([1, 5, 5.0, 9], type="crisp", thresholds=5).tolist() == [0, 1, 1, 1]
     assert calibrate([1, 5, 7, 9], type="crisp", thresholds=[7, 5]).tolist() == [0, 1, 2, 2]
-    lin = calibrate(np.array([0.0, 10, 15, 20, 30, 40, 50]), thresholds="e=10, c=20, i=40", logistic=False, warn_half=False)
+    lin = calibrate(
+        np.array([0.0, 10, 15, 20, 30, 40, 50]), thresholds="e=10, c=20, i=40", logistic=False, warn_half=False
+    )
     assert lin == pytest.approx([0, 0, 0.25, 0.5, 0.75, 1, 1])
     conv = calibrate(np.array([15.0]), thresholds="e=10, c=20, i=40", logistic=False, below=2)
     assert conv == pytest.approx([0.125])  # ((15-10)/10)^2 / 2
-    bell = calibrate(np.array([0.0, 1, 2, 3, 4, 5, 6, 7]), thresholds=[0, 1, 2, 5, 6, 7], logistic=False, warn_half=False)
+    bell = calibrate(
+        np.array([0.0, 1, 2, 3, 4, 5, 6, 7]), thresholds=[0, 1, 2, 5, 6, 7], logistic=False, warn_half=False
+    )
     assert bell == pytest.approx([0, 0.5, 1, 1, 1, 1, 0.5, 0])
 
 
@@ -51,11 +55,15 @@ def test_ecdf_calibration_follows_r():
     x = np.arange(1.0, 11.0)
     v = calibrate(x, thresholds="e=2, c=5, i=8", logistic=False, ecdf=True, warn_half=False)
     f = {2: 1 / 7, 3: 2 / 7, 4: 3 / 7, 5: 4 / 7, 6: 5 / 7, 7: 6 / 7, 8: 1.0}
-    expected = [0, 0] + [f[k] / f[5] / 2 for k in (3, 4, 5)] + [1 - (1 - f[k]) / (1 - f[5]) / 2 for k in (6, 7, 8)] + [1, 1]
+    expected = (
+        [0, 0] + [f[k] / f[5] / 2 for k in (3, 4, 5)] + [1 - (1 - f[k]) / (1 - f[5]) / 2 for k in (6, 7, 8)] + [1, 1]
+    )
     assert v == pytest.approx(expected)
     # decreasing set (i < c < e): mirrored
     d = calibrate(x, thresholds="e=8, c=5, i=2", logistic=False, ecdf=True, warn_half=False)
-    assert d[[3, 4, 5, 6]] == pytest.approx([1 - f[4] / f[5] / 2, 0.5, (1 - f[6]) / (1 - f[5]) / 2, (1 - f[7]) / (1 - f[5]) / 2])
+    assert d[[3, 4, 5, 6]] == pytest.approx(
+        [1 - f[4] / f[5] / 2, 0.5, (1 - f[6]) / (1 - f[5]) / 2, (1 - f[7]) / (1 - f[5]) / 2]
+    )
 
 
 def test_direct_memberships_are_clamped_and_six_anchors_are_piecewise():
@@ -274,7 +282,9 @@ def test_chart_solver_matches_brute_force(seed):
             cov[rng.integers(n_pi), c] = True
     indptr = np.r_[0, np.cumsum(cov.sum(1))]
     indices = np.nonzero(cov)[1]
-    covers = [s for r in range(1, n_pi + 1) for s in itertools.combinations(range(n_pi), r) if cov[list(s)].any(0).all()]
+    covers = [
+        s for r in range(1, n_pi + 1) for s in itertools.combinations(range(n_pi), r) if cov[list(s)].any(0).all()
+    ]
     m = min(len(s) for s in covers)
     assert set(_engine.solve_chart(indptr, indices, n_cols)) == {s for s in covers if len(s) == m}
     irredundant = {s for s in covers if all(not cov[[j for j in s if j != i]].any(0).all() for i in s)}
@@ -379,8 +389,13 @@ def test_robustness_grid(qca_reference_dir):
     data = lc[["URB", "LIT", "IND", "STB", "SURV"]].copy()
     data["DEV"] = lr["DEV"]
     res = robustness(
-        data, "SURV", ["DEV", "URB", "LIT", "IND", "STB"], anchors={"DEV": "e=350, c=550, i=900"},
-        anchor_shifts=[-0.05, 0.0, 0.05], incl_cuts=[1.0, 0.9], include="?",
+        data,
+        "SURV",
+        ["DEV", "URB", "LIT", "IND", "STB"],
+        anchors={"DEV": "e=350, c=550, i=900"},
+        anchor_shifts=[-0.05, 0.0, 0.05],
+        incl_cuts=[1.0, 0.9],
+        include="?",
     )
     t = res.to_frame()
     assert len(t) == 6 and t["error"].isna().all()

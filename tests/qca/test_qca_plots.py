@@ -38,12 +38,14 @@ def test_robustness_verdict_counts_distinct_solutions_and_baseline_recurrence():
 
     from localise.qca.robustness import RobustnessResult
 
-    table = pd.DataFrame({
-        "solution": ["A*B", "A*B", "A", "B*~C", "A*B"],
-        "same_solution": [True, False, False, False, True],
-        "cases_jaccard": [1.0, 0.5, 0.25, 0.75, 1.0],
-        "error": [None, None, None, None, "failed"],
-    })
+    table = pd.DataFrame(
+        {
+            "solution": ["A*B", "A*B", "A", "B*~C", "A*B"],
+            "same_solution": [True, False, False, False, True],
+            "cases_jaccard": [1.0, 0.5, 0.25, 0.75, 1.0],
+            "error": [None, None, None, None, "failed"],
+        }
+    )
     table.loc[1, "solution"] = "A*B + C"
     text, numbers = RobustnessResult(table=table, baseline={"solution": "A*B"}).verdict()
     assert numbers["ran"] == 4 and numbers["distinct_solutions"] == 4 and numbers["baseline_recurs"] == 1

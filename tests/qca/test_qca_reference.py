@@ -50,7 +50,9 @@ KNOWN_R_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def _folders(root: Path) -> dict[str, Path]:
-    return {label: root / sub if sub else root for label, sub in FOLDERS.items() if (root / sub if sub else root).is_dir()}
+    return {
+        label: root / sub if sub else root for label, sub in FOLDERS.items() if (root / sub if sub else root).is_dir()
+    }
 
 
 def _case_ids() -> list[str]:
@@ -96,10 +98,16 @@ def _r_error_hint(case, got, differences) -> str:
         r_pis = {reference.norm_term(t) for t in case["outputs"]["prime_implicants"]}
         ours = {reference.norm_term(t) for t in got["prime_implicants"]}
         if r_pis < ours:
-            return (" [only prime implicants differ and R lists a subset of ours: possibly R's early-stopping "
-                    "PI search; if the extra implicants are prime, add the case to KNOWN_R_ERRORS]")
+            return (
+                " [only prime implicants differ and R lists a subset of ours: possibly R's early-stopping "
+                "PI search; if the extra implicants are prime, add the case to KNOWN_R_ERRORS]"
+            )
     inputs = case.get("inputs", {})
-    if case["kind"] == "truthTable" and not isinstance(inputs.get("incl.cut", 1), (int, float)) and inputs.get("n.cut", 1) > 1:
+    if (
+        case["kind"] == "truthTable"
+        and not isinstance(inputs.get("incl.cut", 1), (int, float))
+        and inputs.get("n.cut", 1) > 1
+    ):
         return " [two inclusion cut-offs with n.cut > 1: possibly R's contradiction-index defect; see KNOWN_R_ERRORS]"
     return ""
 
@@ -139,12 +147,20 @@ def test_unsupported_parameter_fails_naming_it(qca_reference_dir):
     [
         ("min_RS_REC_parsimonious", lambda o: o.__setitem__("n_models", 5), "n_models"),
         ("min_RS_REC_parsimonious", lambda o: o["models"][0]["terms"].__setitem__(0, "P*A"), "models"),
-        ("min_LF_SURV_parsimonious", lambda o: o["fit"]["terms"][0].__setitem__("covU", o["fit"]["terms"][0]["covU"] + 2e-6), "covU"),
+        (
+            "min_LF_SURV_parsimonious",
+            lambda o: o["fit"]["terms"][0].__setitem__("covU", o["fit"]["terms"][0]["covU"] + 2e-6),
+            "covU",
+        ),
         ("tt_NF_W", lambda o: o["rows"][7].__setitem__("PRI", o["rows"][7]["PRI"] + 2e-6), "PRI"),
         ("tt_NF_W", lambda o: o["printed_row_order"].reverse(), "printed_row_order"),
         ("cal_LR_DEV_fuzzy_logistic", lambda o: o["values"].__setitem__(3, o["values"][3] - 2e-6), "values"),
         ("nec_LF_SURV_superSubset", lambda o: o["terms"].pop(), "terms"),
-        ("min_LF_SURV_intermediate", lambda o: o["intermediate"][0]["easy_counterfactuals"].append(29), "easy_counterfactuals"),
+        (
+            "min_LF_SURV_intermediate",
+            lambda o: o["intermediate"][0]["easy_counterfactuals"].append(29),
+            "easy_counterfactuals",
+        ),
     ],
 )
 def test_comparison_detects_differences(qca_reference_dir, name, mutate, where):
@@ -165,9 +181,17 @@ def test_comparison_detects_differences(qca_reference_dir, name, mutate, where):
         # row dominance: R keeps both implicants of equal coverage (two models)
         ("min_ex_rowdom_equal", lambda o: o.__setitem__("n_models", 1), "n_models"),
         # R's PI chart no longer lists a dominated implicant
-        ("min_ex_rowdom_chart", lambda o: o["PIchart"]["covers"].__setitem__("C", o["PIchart"]["columns"][:1]), "PIchart.covers"),
+        (
+            "min_ex_rowdom_chart",
+            lambda o: o["PIchart"]["covers"].__setitem__("C", o["PIchart"]["columns"][:1]),
+            "PIchart.covers",
+        ),
         # easy counterfactuals freed to every level of a multi-value condition
-        ("min_ex_intermediate_mv", lambda o: o["intermediate"][0]["easy_counterfactuals"].pop(), "easy_counterfactuals"),
+        (
+            "min_ex_intermediate_mv",
+            lambda o: o["intermediate"][0]["easy_counterfactuals"].pop(),
+            "easy_counterfactuals",
+        ),
         # rows with n < n.cut are not printed
         ("tt_ex_ncut_printed", lambda o: o["printed_row_order"].append(3), "printed_row_order"),
     ],
@@ -220,7 +244,9 @@ def test_all_prime_implicants_where_r_stops_early(qca_reference_dir):
     df.index = [f"c{i}" for i in range(len(df))]
     tt = truth_table(df[conds + ["Y0"]], "Y0", conds, incl_cut=0.8)
     sol = minimize(tt, include="?", simplifying_assumptions=False)
-    assert [{frozenset(t.split("*")) for t in m} for m in sol.models] == [{frozenset({"X1", "X2"}), frozenset({"~X3", "X4"})}]
+    assert [{frozenset(t.split("*")) for t in m} for m in sol.models] == [
+        {frozenset({"X1", "X2"}), frozenset({"~X3", "X4"})}
+    ]
     expected = _independent_primes(tt.configs(tt.positive_rows), tt.configs(tt.negative_rows), 10)
     got = {tuple(int(v) for v in c) for c in sol.chart.cubes}
     assert got == expected

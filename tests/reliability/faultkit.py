@@ -45,5 +45,3 @@ class Runner:
             assert text in err, f"{text!r} not in message: {err}"
         assert snapshot(self.root) == before, "files on disk changed"
         return err
-
-

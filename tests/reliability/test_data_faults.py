@@ -76,14 +76,26 @@ FETCH_FAULTS = {
     "truncated-eurostat-gz": ("eurostat/lfst_r_lfu3rt.tsv.gz", lambda d: d[: len(d) // 2], ["truncated or corrupt"]),
     "truncated-spi-csv": ("spi/eu_spi_2016_component_scores.csv", _cut_csv, ["fields", "cut off"]),
     "empty-eige-csv": ("eige/gender_equality_index_2013_2022_long.csv", lambda d: b"", ["empty (0 bytes)"]),
-    "truncated-nuts-geojson-gz": ("nuts/geo/NUTS_RG_03M_2021_4326_LEVL_0.geojson.gz", lambda d: d[:-50],
-                                  ["truncated or corrupt"]),
-    "truncated-governance-xlsx": ("governance/cws/CWS-data-2020.xlsx", lambda d: d[: len(d) // 3],
-                                  ["truncated or corrupt"]),
-    "shrunk-nuts-csv-at-line-end": ("nuts/nuts_2021_regions_gisco_attributes.csv",
-                                    lambda d: d[: d.index(b"\n", len(d) // 4) + 1], ["less than half the size"]),
-    "bad-xls-signature": ("nuts/nuts_changes_2010_2013.xls", lambda d: b"<html>error page</html>" + d[24:],
-                          ["bad signature"]),
+    "truncated-nuts-geojson-gz": (
+        "nuts/geo/NUTS_RG_03M_2021_4326_LEVL_0.geojson.gz",
+        lambda d: d[:-50],
+        ["truncated or corrupt"],
+    ),
+    "truncated-governance-xlsx": (
+        "governance/cws/CWS-data-2020.xlsx",
+        lambda d: d[: len(d) // 3],
+        ["truncated or corrupt"],
+    ),
+    "shrunk-nuts-csv-at-line-end": (
+        "nuts/nuts_2021_regions_gisco_attributes.csv",
+        lambda d: d[: d.index(b"\n", len(d) // 4) + 1],
+        ["less than half the size"],
+    ),
+    "bad-xls-signature": (
+        "nuts/nuts_changes_2010_2013.xls",
+        lambda d: b"<html>error page</html>" + d[24:],
+        ["bad signature"],
+    ),
 }
 
 
@@ -99,14 +111,18 @@ def test_fetch_keeps_the_good_raw_file(run, work, fake_mirror, fault):
 # ----------------------------------------------------------------------------- build: raw files against the manifest
 @pytest.mark.parametrize(
     "rel",
-    ["spi/eu_spi_2020_raw_indicators_regional.csv", "eige/gender_equality_index_2013_2022_long.csv",
-     "nuts/nuts_changes_1999_2021_tidy_rOpenGov_regions.csv", "governance/lai/LAI_2014_aggregate.csv"],
+    [
+        "spi/eu_spi_2020_raw_indicators_regional.csv",
+        "eige/gender_equality_index_2013_2022_long.csv",
+        "nuts/nuts_changes_1999_2021_tidy_rOpenGov_regions.csv",
+        "governance/lai/LAI_2014_aggregate.csv",
+    ],
 )
 def test_build_refuses_a_raw_file_changed_after_fetch(run, work, rel):
     path = work / "raw" / rel
     data = path.read_bytes()
     position = data.index(b"1", len(data) // 2)
-    path.write_bytes(data[:position] + b"2" + data[position + 1:])  # one digit changed, file still valid
+    path.write_bytes(data[:position] + b"2" + data[position + 1 :])  # one digit changed, file still valid
     run.fails("data", "build", expect=[rel, "does not match data/raw/MANIFEST", "localise data fetch"])
 
 
@@ -158,8 +174,9 @@ def test_empty_processed_folder_is_said_on_stderr(work):
         if path.is_file():
             path.unlink()
     code = "from localise.data import load_regional_panel; load_regional_panel()"
-    result = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True,
-                            env={**os.environ}, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, env={**os.environ}, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert "regional_panel_nuts2016.parquet is missing" in result.stderr
     assert "SYNTHETIC" in result.stderr and "localise data prepare" in result.stderr
@@ -173,16 +190,19 @@ def _visible(folder: Path) -> dict[str, str]:
 def _build_process(env: dict[str, str], slow_replace: bool) -> subprocess.Popen:
     code = (
         "import os, sys, time\n"
-        + ("_r = os.replace\n"
-           "def _slow(a, b):\n"
-           "    time.sleep(0.3) if '.staging' in str(a) else None\n"
-           "    return _r(a, b)\n"
-           "os.replace = _slow\n" if slow_replace else "")
+        + (
+            "_r = os.replace\n"
+            "def _slow(a, b):\n"
+            "    time.sleep(0.3) if '.staging' in str(a) else None\n"
+            "    return _r(a, b)\n"
+            "os.replace = _slow\n"
+            if slow_replace
+            else ""
+        )
         + "from localise.cli import main\n"
         "sys.exit(main(['data', 'build', '--nuts-version', '2016']))\n"
     )
-    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _kill_when(proc: subprocess.Popen, condition, timeout: float = 400) -> bool:
@@ -213,15 +233,19 @@ def test_kill_9_during_data_build_leaves_the_old_or_the_new_complete_build(work)
     raw = work / "raw" / rel
     data = raw.read_bytes()
     position = data.index(b"5", len(data) // 2)
-    raw.write_bytes(data[:position] + b"6" + data[position + 1:])
+    raw.write_bytes(data[:position] + b"6" + data[position + 1 :])
     entries = fetch.read_manifest()
     entries[rel].update(sha256=sha256_file(raw), size_bytes=str(raw.stat().st_size))
     fetch._write_manifest(entries)
     # the new complete state, from an uninterrupted build on a copy
     reference = work / "reference"
     shutil.copytree(folder, reference)
-    done = subprocess.run([sys.executable, "-m", "localise.cli", "data", "build", "--nuts-version", "2016"],
-                          env={**env, "LOCALISE_DATA_PROCESSED": str(reference)}, capture_output=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "localise.cli", "data", "build", "--nuts-version", "2016"],
+        env={**env, "LOCALISE_DATA_PROCESSED": str(reference)},
+        capture_output=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     new = _visible(reference)
     assert "regional_panel_nuts2021.parquet" not in new and new["eige.parquet"] != old["eige.parquet"]
@@ -231,8 +255,10 @@ def test_kill_9_during_data_build_leaves_the_old_or_the_new_complete_build(work)
         "while staging": (False, lambda: any(folder.glob(".staging-*/country_panel.parquet")), "old"),
         "after the commit point, during the renames": (
             True,
-            lambda: (folder / processed.JOURNAL).exists()
-            and not any(folder.glob(".staging-*/regional_panel_nuts2016.parquet")),
+            lambda: (
+                (folder / processed.JOURNAL).exists()
+                and not any(folder.glob(".staging-*/regional_panel_nuts2016.parquet"))
+            ),
             "new",
         ),
     }

@@ -60,8 +60,7 @@ def merged(tmp_path, sheets, run):
 )
 def test_template_rejects_coder_names_that_are_not_plain(run, tmp_path, coder):
     out = tmp_path / "a" / "b" / "out"
-    err = run.fails("grid", "template", "--cases", *CASES, "--coders", "anna", coder, "--out", out,
-                    expect=["coder"])
+    err = run.fails("grid", "template", "--cases", *CASES, "--coders", "anna", coder, "--out", out, expect=["coder"])
     assert "plain name" in err or "give at least one non-empty coder name" in err
     assert not out.exists()
 
@@ -72,11 +71,24 @@ def test_template_refuses_to_blank_a_filled_sheet(run, tmp_path, grid_inputs):
     assert code == 0, err
     sheet = out / "coding_anna.csv"
     filled(grid_inputs, "anna").to_csv(sheet, index=False)  # the coder's work
-    run.fails("grid", "template", "--cases", *CASES, "--coders", "anna", "ben", "--out", out, "--format", "csv",
-              expect=[str(sheet), "already exist", "--force"])
+    run.fails(
+        "grid",
+        "template",
+        "--cases",
+        *CASES,
+        "--coders",
+        "anna",
+        "ben",
+        "--out",
+        out,
+        "--format",
+        "csv",
+        expect=[str(sheet), "already exist", "--force"],
+    )
     assert not (out / "coding_ben.csv").exists()  # nothing written, not even the new coder's sheet
-    code, _, err = run("grid", "template", "--cases", *CASES, "--coders", "anna", "--out", out, "--format", "csv",
-                       "--force")
+    code, _, err = run(
+        "grid", "template", "--cases", *CASES, "--coders", "anna", "--out", out, "--format", "csv", "--force"
+    )
     assert code == 0, err
     assert pd.read_csv(sheet, keep_default_na=False)["level"].eq("").all()  # replaced only when asked
 
@@ -96,15 +108,25 @@ def test_merge_refuses_out_that_resolves_to_an_input(run, sheets, tmp_path):
 
 def test_merge_refuses_disagreements_equal_to_out(run, sheets, tmp_path):
     out = tmp_path / "merged.csv"
-    run.fails("grid", "merge", *sheets, "--out", out, "--disagreements", out,
-              expect=["--disagreements", "same file as --out"])
+    run.fails(
+        "grid", "merge", *sheets, "--out", out, "--disagreements", out, expect=["--disagreements", "same file as --out"]
+    )
     assert not out.exists()
 
 
 def test_merge_refuses_disagreements_equal_to_an_input(run, sheets, tmp_path):
     a, b = sheets
-    run.fails("grid", "merge", a, b, "--out", tmp_path / "m.csv", "--disagreements", a,
-              expect=["--disagreements", "also an input"])
+    run.fails(
+        "grid",
+        "merge",
+        a,
+        b,
+        "--out",
+        tmp_path / "m.csv",
+        "--disagreements",
+        a,
+        expect=["--disagreements", "also an input"],
+    )
 
 
 def test_reliability_refuses_out_equal_to_its_input(run, merged):
@@ -137,21 +159,34 @@ def _edit_merged(path, row, column, value):
 def test_reliability_rejects_level_99_in_merged_table(run, merged):
     ordinal_row = int(pd.read_csv(merged).query("dimension == 'G3'").index[0])
     _edit_merged(merged, ordinal_row, "level", "99")
-    run.fails("grid", "reliability", merged, "--n-boot", "0",
-              expect=[f"{merged}:{ordinal_row + 2}:level", "level 99 is", "outside the codebook", "expected one of"])
+    run.fails(
+        "grid",
+        "reliability",
+        merged,
+        "--n-boot",
+        "0",
+        expect=[f"{merged}:{ordinal_row + 2}:level", "level 99 is", "outside the codebook", "expected one of"],
+    )
 
 
 def test_reliability_rejects_dimension_g42_in_merged_table(run, merged):
     _edit_merged(merged, 3, "dimension", "G42")
-    run.fails("grid", "reliability", merged, "--n-boot", "0",
-              expect=[f"{merged}:5:dimension", "'G42'", "expected one of"])
+    run.fails(
+        "grid", "reliability", merged, "--n-boot", "0", expect=[f"{merged}:5:dimension", "'G42'", "expected one of"]
+    )
 
 
 def test_reliability_rejects_unknown_mode_category(run, merged):
     row = int(pd.read_csv(merged).query("dimension == 'MODE'").index[0])
     _edit_merged(merged, row, "category", "anarchy")
-    run.fails("grid", "reliability", merged, "--n-boot", "0",
-              expect=[f"{merged}:{row + 2}:category", "'anarchy'", "hierarchical"])
+    run.fails(
+        "grid",
+        "reliability",
+        merged,
+        "--n-boot",
+        "0",
+        expect=[f"{merged}:{row + 2}:category", "'anarchy'", "hierarchical"],
+    )
 
 
 def test_reliability_rejects_text_level(run, merged):
@@ -209,19 +244,30 @@ def test_outputs_get_the_mode_of_an_ordinary_new_file(run, sheets, tmp_path):
         assert path.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
-@pytest.mark.parametrize(("option", "value", "expect"), [
-    ("--threshold", "nan", "finite number in [0, 1]"),
-    ("--threshold", "1.5", "finite number in [0, 1]"),
-    ("--n-boot", "-3", "expected 0 (no interval)"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "expect"),
+    [
+        ("--threshold", "nan", "finite number in [0, 1]"),
+        ("--threshold", "1.5", "finite number in [0, 1]"),
+        ("--n-boot", "-3", "expected 0 (no interval)"),
+    ],
+)
 def test_reliability_rejects_nonsense_settings(run, merged, option, value, expect):
     run.fails("grid", "reliability", merged, f"{option}={value}", expect=[option, expect])
 
 
 def test_merge_refuses_the_same_sheet_twice(run, sheets, tmp_path):
     a, b = sheets
-    run.fails("grid", "merge", a, b, tmp_path / "sub" / ".." / a.name, "--out", tmp_path / "m.csv",
-              expect=["given twice", str(a)])
+    run.fails(
+        "grid",
+        "merge",
+        a,
+        b,
+        tmp_path / "sub" / ".." / a.name,
+        "--out",
+        tmp_path / "m.csv",
+        expect=["given twice", str(a)],
+    )
 
 
 def test_merge_sees_the_same_coding_in_two_folders_with_one_file_name(run, sheets, tmp_path):
@@ -229,6 +275,13 @@ def test_merge_sees_the_same_coding_in_two_folders_with_one_file_name(run, sheet
     for folder in ("x", "y"):
         (tmp_path / folder).mkdir()
         shutil.copy(a, tmp_path / folder / a.name)
-    err = run.fails("grid", "merge", tmp_path / "x" / a.name, tmp_path / "y" / a.name, "--out", tmp_path / "m.csv",
-                    expect=["also coded in", str(tmp_path / "x" / a.name)])
+    err = run.fails(
+        "grid",
+        "merge",
+        tmp_path / "x" / a.name,
+        tmp_path / "y" / a.name,
+        "--out",
+        tmp_path / "m.csv",
+        expect=["also coded in", str(tmp_path / "x" / a.name)],
+    )
     assert str(tmp_path / "y" / a.name) in err

@@ -39,8 +39,11 @@ FAULTS = {
     "empty": (".csv", b"", ["is empty (0 bytes)", "expected"]),
     "binary": (".csv", b"id,x\n\x00\x01\x02\xff\xfe\x00" * 20, ["binary content", "NUL byte at line 2"]),
     "gzip-named-csv": (".csv", gzip.compress(b"id,x\n1,2\n"), ["gzip archive", "expected"]),
-    "latin1": (".csv", "case,name\nFR_MULHOUSE,Mulhouse\nPL_GDANSK,Gdańsk\nSE_UMEA,Umeå\n".encode("latin-1", "replace"),
-               ["line 4", "not UTF-8", "latin-1"]),
+    "latin1": (
+        ".csv",
+        "case,name\nFR_MULHOUSE,Mulhouse\nPL_GDANSK,Gdańsk\nSE_UMEA,Umeå\n".encode("latin-1", "replace"),
+        ["line 4", "not UTF-8", "latin-1"],
+    ),
     "csv-named-xlsx": (".xlsx", b"id,x\n1,2\n", ["named .xlsx but the content is CSV text", ".csv"]),
     "xlsx-named-csv": (".csv", None, ["ZIP archive", "XLSX", "expected CSV text"]),
     "corrupt-xlsx": (".xlsx", _corrupt_zip(), ["not a readable XLSX workbook"]),
@@ -68,13 +71,26 @@ def _argv(command: str, path, tmp_path) -> list[object]:
         return ["cohesion", "sroi", path]
     if command == "cohesion sroi --inputs":
         impact = tmp_path / "map.csv"
-        impact.write_text("outcome_id,stakeholder,outcome,indicator,quantity,proxy,proxy_source,deadweight,"
-                          "displacement,attribution,dropoff,duration_years\n"
-                          "a,s,o,i,10,100,survey,0,0,0,0,1\n", encoding="utf-8")
+        impact.write_text(
+            "outcome_id,stakeholder,outcome,indicator,quantity,proxy,proxy_source,deadweight,"
+            "displacement,attribution,dropoff,duration_years\n"
+            "a,s,o,i,10,100,survey,0,0,0,0,1\n",
+            encoding="utf-8",
+        )
         return ["cohesion", "sroi", impact, "--inputs", path]
     if command == "grid template --registry-extra":
-        return ["grid", "template", "--cases", "FR_MULHOUSE", "--coders", "anna", "--out", tmp_path / "out",
-                "--registry-extra", path]
+        return [
+            "grid",
+            "template",
+            "--cases",
+            "FR_MULHOUSE",
+            "--coders",
+            "anna",
+            "--out",
+            tmp_path / "out",
+            "--registry-extra",
+            path,
+        ]
     if command == "cohesion spiral-check":
         return ["cohesion", "spiral-check", path]
     raise AssertionError(command)
@@ -94,14 +110,26 @@ def _make(tmp_path, fault: str):
     return path, expect
 
 
-CASES = [(c, f) for c in ("grid check", "qca minimize", "indicators compute") for f in FAULTS] + [
-    ("cohesion sroi", f) for f in FAULTS if not f.endswith("xlsx")  # SROI maps are CSV or YAML only
-] + [
-    (c, f)
-    for c in ("grid merge", "grid reliability", "indicators uncertainty", "cohesion sroi --inputs", "cohesion spiral-check",
-              "grid template --registry-extra")
-    for f in MAIN_FAULTS
-]
+CASES = (
+    [(c, f) for c in ("grid check", "qca minimize", "indicators compute") for f in FAULTS]
+    + [
+        ("cohesion sroi", f)
+        for f in FAULTS
+        if not f.endswith("xlsx")  # SROI maps are CSV or YAML only
+    ]
+    + [
+        (c, f)
+        for c in (
+            "grid merge",
+            "grid reliability",
+            "indicators uncertainty",
+            "cohesion sroi --inputs",
+            "cohesion spiral-check",
+            "grid template --registry-extra",
+        )
+        for f in MAIN_FAULTS
+    ]
+)
 
 
 @pytest.mark.parametrize(("command", "fault"), CASES, ids=[f"{c}:{f}" for c, f in CASES])
@@ -139,9 +167,11 @@ def _indicator_csv(tmp_path, text="unit,x,y\na,1,3\nb,2,1\nc,3,2\n"):
     data = tmp_path / "data.csv"
     data.write_text(text, encoding="utf-8")
     fw = tmp_path / "fw.yml"
-    fw.write_text("name: t\nlevels: [indicator, index]\nnormalisation: minmax\nnodes:\n  - {id: i, level: index}\n"
-                  "indicators:\n  - {id: x, parent: i, direction: higher}\n  - {id: y, parent: i, direction: lower}\n",
-                  encoding="utf-8")
+    fw.write_text(
+        "name: t\nlevels: [indicator, index]\nnormalisation: minmax\nnodes:\n  - {id: i, level: index}\n"
+        "indicators:\n  - {id: x, parent: i, direction: higher}\n  - {id: y, parent: i, direction: lower}\n",
+        encoding="utf-8",
+    )
     return data, fw
 
 
@@ -157,8 +187,11 @@ def test_indicator_table_with_a_repeated_column(run, tmp_path):
 
 def test_sroi_map_with_a_repeated_column(run, tmp_path):
     impact = tmp_path / "map.csv"
-    impact.write_text("outcome_id,stakeholder,outcome,indicator,quantity,proxy,proxy_source,deadweight,displacement,"
-                      "attribution,dropoff,duration_years,proxy\na,s,o,i,10,100,survey,0,0,0,0,1,1e9\n", encoding="utf-8")
+    impact.write_text(
+        "outcome_id,stakeholder,outcome,indicator,quantity,proxy,proxy_source,deadweight,displacement,"
+        "attribution,dropoff,duration_years,proxy\na,s,o,i,10,100,survey,0,0,0,0,1,1e9\n",
+        encoding="utf-8",
+    )
     (tmp_path / "map_inputs.csv").write_text(VALID_INPUTS, encoding="utf-8")
     run.fails("cohesion", "sroi", impact, expect=[str(impact), "'proxy' appears twice"])
 

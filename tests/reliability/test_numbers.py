@@ -9,8 +9,10 @@ FRAMEWORK = (
     "nodes:\n  - {id: i, level: index}\n"
     "indicators:\n  - {id: x, parent: i, direction: higher}\n  - {id: y, parent: i, direction: lower}\n"
 )
-IMPACT_HEADER = ("outcome_id,stakeholder,outcome,indicator,quantity,proxy,proxy_source,deadweight,displacement,"
-                 "attribution,dropoff,duration_years\n")
+IMPACT_HEADER = (
+    "outcome_id,stakeholder,outcome,indicator,quantity,proxy,proxy_source,deadweight,displacement,"
+    "attribution,dropoff,duration_years\n"
+)
 
 
 @pytest.fixture
@@ -26,15 +28,27 @@ def indicator_files(tmp_path):
 def test_order_outside_the_documented_range(run, indicator_files, tmp_path, order):
     data, fw = indicator_files
     out = tmp_path / "scores.csv"
-    run.fails("indicators", "compute", fw, data, f"--order={order}", "-o", out,
-              expect=["--order", "finite number in [-50, 50]", order.replace("1e308", "1e+308")])
+    run.fails(
+        "indicators",
+        "compute",
+        fw,
+        data,
+        f"--order={order}",
+        "-o",
+        out,
+        expect=["--order", "finite number in [-50, 50]", order.replace("1e308", "1e+308")],
+    )
     assert not out.exists()
 
 
 def test_order_nan_in_a_framework_file(run, indicator_files, tmp_path):
     data, fw = indicator_files
-    fw.write_text(FRAMEWORK.replace("normalisation: minmax\n", "normalisation: minmax\naggregation:\n"
-                                    "  index: {method: power, order: .nan}\n"), encoding="utf-8")
+    fw.write_text(
+        FRAMEWORK.replace(
+            "normalisation: minmax\n", "normalisation: minmax\naggregation:\n  index: {method: power, order: .nan}\n"
+        ),
+        encoding="utf-8",
+    )
     run.fails("indicators", "compute", fw, data, expect=["order", "finite number in [-50, 50]", "nan"])
 
 
@@ -42,15 +56,21 @@ def test_order_nan_in_a_framework_file(run, indicator_files, tmp_path):
 def test_infinite_indicator_value_is_an_error_not_data(run, indicator_files, cell, shown):
     data, fw = indicator_files
     data.write_text(f"unit,x,y\na,1,3\nb,{cell},1\nc,3,2\n", encoding="utf-8")
-    run.fails("indicators", "compute", fw, data,
-              expect=[str(data), "unit 'b'", "column 'x'", shown, "expected finite numbers or an empty cell"])
+    run.fails(
+        "indicators",
+        "compute",
+        fw,
+        data,
+        expect=[str(data), "unit 'b'", "column 'x'", shown, "expected finite numbers or an empty cell"],
+    )
 
 
 def test_infinite_indicator_value_in_uncertainty(run, indicator_files):
     data, fw = indicator_files
     data.write_text("unit,x,y\na,1,3\nb,2,-inf\nc,3,2\n", encoding="utf-8")
-    run.fails("indicators", "uncertainty", fw, data, "--replications", "8",
-              expect=[str(data), "unit 'b'", "column 'y'"])
+    run.fails(
+        "indicators", "uncertainty", fw, data, "--replications", "8", expect=[str(data), "unit 'b'", "column 'y'"]
+    )
 
 
 def test_empty_cell_is_still_counted_as_missing(run, indicator_files):
@@ -63,8 +83,10 @@ def test_empty_cell_is_still_counted_as_missing(run, indicator_files):
 
 def _sroi_csv(tmp_path, quantity="10", proxy="100", inputs=("1000",)):
     impact = tmp_path / "map.csv"
-    impact.write_text(IMPACT_HEADER + f"a,s,o,i,{quantity},{proxy},survey,0,0,0,0,3\n"
-                      "b,s,o2,i2,5,20,survey,0,0,0,0,1\n", encoding="utf-8")
+    impact.write_text(
+        IMPACT_HEADER + f"a,s,o,i,{quantity},{proxy},survey,0,0,0,0,3\nb,s,o2,i2,5,20,survey,0,0,0,0,1\n",
+        encoding="utf-8",
+    )
     rows = "".join(f"s,in{i},{v}\n" for i, v in enumerate(inputs))
     (tmp_path / "map_inputs.csv").write_text("stakeholder,input,value\n" + rows, encoding="utf-8")
     return impact
@@ -86,7 +108,8 @@ def test_sroi_overflow_in_a_yaml_model(run, tmp_path):
         "title: t\ncurrency: EUR\ninputs:\n  - {stakeholder: s, input: i, value: 1.0e308}\n"
         "outcomes:\n  - {outcome_id: a, stakeholder: s, outcome: o, indicator: i, quantity: 1.0e308, proxy: 10,\n"
         "     proxy_source: x, deadweight: 0, displacement: 0, attribution: 0, dropoff: 0, duration_years: 2}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     run.fails("cohesion", "sroi", model, expect=[str(model), "outcome 'a'", "overflows"])
 
 
@@ -103,7 +126,9 @@ def test_sroi_ordinary_model_still_works(run, tmp_path):
     assert "SROI ratio" in out
 
 
-@pytest.mark.parametrize(("cell", "expect"), [("inf", "outside [0, 1]"), ("1.7", "outside [0, 1]"), ("-0.2", "negative values")])
+@pytest.mark.parametrize(
+    ("cell", "expect"), [("inf", "outside [0, 1]"), ("1.7", "outside [0, 1]"), ("-0.2", "negative values")]
+)
 def test_qca_membership_outside_unit_interval(run, tmp_path, cell, expect):
     data = tmp_path / "q.csv"
     data.write_text(f"case,A,B,Y\nc1,1,0,1\nc2,{cell},1,0\nc3,0.5,1,1\n", encoding="utf-8")

@@ -34,19 +34,25 @@ def test_registry_that_is_a_folder(run, suite, command):
     run.fails(command, "--registry", registry.parent, *extra, expect=[str(registry.parent), "is a folder"])
 
 
-@pytest.mark.parametrize("content", [b"", b"\x00\x01binary", "notebooks: {caf\u00e9: x}".encode("latin-1")],
-                         ids=["empty", "binary", "latin1"])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\x00\x01binary", "notebooks: {caf\u00e9: x}".encode("latin-1")],
+    ids=["empty", "binary", "latin1"],
+)
 def test_registry_file_that_cannot_be_read(run, suite, content):
     registry, _ = suite
     registry.write_bytes(content)
     run.fails("list", "--registry", registry, expect=[str(registry)])
 
 
-@pytest.mark.parametrize(("entry", "expect"), [
-    ("intro: just-a-string", "notebooks.intro: expected a mapping"),
-    ("intro: {notebook: 42}", "notebooks.intro.notebook: expected a file name ending in .ipynb"),
-    (f"intro: {{notebook: {NOTEBOOK}, runs: 3}}", "notebooks.intro.runs: expected a list"),
-])
+@pytest.mark.parametrize(
+    ("entry", "expect"),
+    [
+        ("intro: just-a-string", "notebooks.intro: expected a mapping"),
+        ("intro: {notebook: 42}", "notebooks.intro.notebook: expected a file name ending in .ipynb"),
+        (f"intro: {{notebook: {NOTEBOOK}, runs: 3}}", "notebooks.intro.runs: expected a list"),
+    ],
+)
 def test_list_on_a_malformed_entry(run, suite, entry, expect):
     registry, _ = suite
     registry.write_text("notebooks:\n  " + entry + "\n", encoding="utf-8")
@@ -78,15 +84,19 @@ def test_reports_folder_not_writable(run, suite):
         reports.chmod(0o700)
 
 
-@pytest.mark.parametrize(("address", "expect"), [
-    ("tcp://127.0.0.1:1", "nothing answers at 127.0.0.1:1"),
-    ("not an address", "expected an address like tcp://"),
-    ("tcp://127.0.0.1:99999", "expected an address like tcp://"),
-])
+@pytest.mark.parametrize(
+    ("address", "expect"),
+    [
+        ("tcp://127.0.0.1:1", "nothing answers at 127.0.0.1:1"),
+        ("not an address", "expected an address like tcp://"),
+        ("tcp://127.0.0.1:99999", "expected an address like tcp://"),
+    ],
+)
 def test_scheduler_that_does_not_answer(run, suite, address, expect):
     registry, reports = suite
-    run.fails("run", "--registry", registry, "--reports", reports, "--scheduler", address,
-              expect=["--scheduler", expect])
+    run.fails(
+        "run", "--registry", registry, "--reports", reports, "--scheduler", address, expect=["--scheduler", expect]
+    )
     assert not reports.exists()  # no empty run folder
 
 
@@ -95,8 +105,13 @@ def test_no_kernel_folder_is_left_in_the_temporary_directory(tmp_path):
     import sys
 
     code = "from localise.suite.executor import ensure_kernel; print(ensure_kernel())"
-    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(tmp_path)},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert list(tmp_path.glob("localise-kernels-*")) == []
 
@@ -113,8 +128,10 @@ def _sleepy_suite(tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Sleeps"), params, body])
     nbformat.write(notebook, folder / "90_sleepy.ipynb")
     registry = folder / "suite.yml"
-    registry.write_text("notebooks:\n  sleep_a:\n    notebook: 90_sleepy.ipynb\n"
-                        "  sleep_b:\n    notebook: 90_sleepy.ipynb\n", encoding="utf-8")
+    registry.write_text(
+        "notebooks:\n  sleep_a:\n    notebook: 90_sleepy.ipynb\n  sleep_b:\n    notebook: 90_sleepy.ipynb\n",
+        encoding="utf-8",
+    )
     return registry
 
 
@@ -138,9 +155,23 @@ def _start_run(tmp_path):
 
     registry = _sleepy_suite(tmp_path)
     reports = tmp_path / "reports"
-    proc = subprocess.Popen([sys.executable, "-m", "localise.cli", "run", "--registry", str(registry),
-                             "--reports", str(reports), "--workers", "2", "--no-html"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "localise.cli",
+            "run",
+            "--registry",
+            str(registry),
+            "--reports",
+            str(reports),
+            "--workers",
+            "2",
+            "--no-html",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:

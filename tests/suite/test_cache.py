@@ -56,9 +56,14 @@ def _fake_execute(calls: list[str]):
             data = Path(task["notebook"]).parent.parent / "data" / "input.csv"
             inputs.append({"path": str(data), "sha256": sha256_file(data), "synthetic": False, "role": "data"})
         failed = "fail" in output
-        return {"output": output, "notebook": Path(task["notebook"]).name, "status": "failed" if failed else "ok",
-                "error": {"ename": "ValueError", "evalue": "planted"} if failed else None,
-                "duration_s": 1.0, "inputs": inputs}
+        return {
+            "output": output,
+            "notebook": Path(task["notebook"]).name,
+            "status": "failed" if failed else "ok",
+            "error": {"ename": "ValueError", "evalue": "planted"} if failed else None,
+            "duration_s": 1.0,
+            "inputs": inputs,
+        }
 
     return execute
 
@@ -77,8 +82,14 @@ def _run(registry: Path, reports: Path, calls: list[str], **options: Any) -> tup
     """Run the suite serially; return the outputs executed this time and the manifest."""
     calls.clear()
     overrides = options.pop("overrides", None)
-    result = run_suite(build_plan(registry, overrides=overrides), workers=1, reports=reports, progress=False,
-                       html_output=False, **options)
+    result = run_suite(
+        build_plan(registry, overrides=overrides),
+        workers=1,
+        reports=reports,
+        progress=False,
+        html_output=False,
+        **options,
+    )
     manifest = json.loads((result.run_dir / "manifest.json").read_text())
     return list(calls), manifest
 
@@ -224,7 +235,9 @@ def test_missing_output_file_prevents_reuse(suite):
 
 @pytest.mark.notebooks
 def test_real_notebooks_rerun_from_cache_with_marks_on_the_site(tmp_path):
-    registry = make_suite(tmp_path / "notebooks", """
+    registry = make_suite(
+        tmp_path / "notebooks",
+        """
 notebooks:
   10_ok:
     notebook: 10_ok.ipynb
@@ -232,7 +245,9 @@ notebooks:
   40_independent:
     notebook: 40_independent.ipynb
     after: [10_ok]
-""", tmp_path / "data")
+""",
+        tmp_path / "data",
+    )
     first = run_suite(build_plan(registry), workers=1, reports=tmp_path / "r", progress=False)
     second = run_suite(build_plan(registry), workers=1, reports=tmp_path / "r", progress=False)
     assert first.ok and second.ok

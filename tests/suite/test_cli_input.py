@@ -93,11 +93,22 @@ def test_only_accepts_the_stem_before_the_override(suite):
 
 
 def test_real_registry_country_and_city(monkeypatch, tmp_path):
-    indicators = ["unemployment_rate", "gdp_pps_per_inhabitant", "household_disposable_income_per_inhabitant",
-                  "adult_learning_rate"]  # notebook 07's defaults (and unemployment_rate:F-M)
-    _write_panel(tmp_path, [(geo, ind, sex, year, 4.0 + 3 * k + (sex == "F") * (k % 3))
-                            for k, geo in enumerate(["PL21", "PL22", "FR10", "FR20", "DE11"])
-                            for ind in indicators for sex in "TFM" for year in (2011, 2012, 2013)])
+    indicators = [
+        "unemployment_rate",
+        "gdp_pps_per_inhabitant",
+        "household_disposable_income_per_inhabitant",
+        "adult_learning_rate",
+    ]  # notebook 07's defaults (and unemployment_rate:F-M)
+    _write_panel(
+        tmp_path,
+        [
+            (geo, ind, sex, year, 4.0 + 3 * k + (sex == "F") * (k % 3))
+            for k, geo in enumerate(["PL21", "PL22", "FR10", "FR20", "DE11"])
+            for ind in indicators
+            for sex in "TFM"
+            for year in (2011, 2012, 2013)
+        ],
+    )
     monkeypatch.setenv("LOCALISE_DATA_PROCESSED", str(tmp_path))
     plan = build_plan(only=["07_country_profile"], overrides={"country": "PL"})
     assert [(e.output, e.parameters["country"]) for e in plan.executions] == [("07_country_profile__country-PL", "PL")]
@@ -165,8 +176,10 @@ def test_choices_from_checks_p_values_before_anything_runs(suite, capsys):
 def _write_panel(folder, rows):
     """A processed regional panel with the loader's columns; rows: (geo, indicator, sex, year, value)."""
     folder.mkdir(parents=True, exist_ok=True)
-    columns = {name: [] for name in ("geo", "country", "nuts_level", "year", "indicator", "sex", "unit", "value",
-                                     "flags", "source")}
+    columns = {
+        name: []
+        for name in ("geo", "country", "nuts_level", "year", "indicator", "sex", "unit", "value", "flags", "source")
+    }
     for geo, indicator, sex, year, value in rows:
         for name, item in zip(columns, (geo, geo[:2], 2, year, indicator, sex, "PC", value, "", "test")):
             columns[name].append(item)
@@ -176,8 +189,14 @@ def _write_panel(folder, rows):
 def test_real_registry_rejects_a_country_without_data(monkeypatch, tmp_path, capsys):
     processed = tmp_path / "processed"
     # PL and FR have regions with the getting-started indicator; SE only with another one
-    _write_panel(processed, [("PL21", "unemployment_rate", "T", 2012, 9.0), ("FR10", "unemployment_rate", "T", 2012, 8.0),
-                             ("SE11", "arope", "T", 2012, 15.0)])
+    _write_panel(
+        processed,
+        [
+            ("PL21", "unemployment_rate", "T", 2012, 9.0),
+            ("FR10", "unemployment_rate", "T", 2012, 8.0),
+            ("SE11", "arope", "T", 2012, 15.0),
+        ],
+    )
     monkeypatch.setenv("LOCALISE_DATA_PROCESSED", str(processed))
     reports = tmp_path / "reports"
     code = main(["run", "--only", "00_getting_started", "-p", "country=XX", "--reports", str(reports)])
@@ -194,13 +213,25 @@ def test_country_profile_needs_regions_with_every_indicator(monkeypatch, tmp_pat
     """07's country must have a region with all of the typology's indicators in the period."""
     processed = tmp_path / "processed"
     indicators = ["unemployment_rate", "arope"]
-    rows = [(geo, ind, "T", year, 5.0 + i + j) for i, geo in enumerate(["PL21", "PL22", "FR10", "FR20", "DE11", "DE12"])
-            for j, ind in enumerate(indicators) for year in (2011, 2012, 2013)]
+    rows = [
+        (geo, ind, "T", year, 5.0 + i + j)
+        for i, geo in enumerate(["PL21", "PL22", "FR10", "FR20", "DE11", "DE12"])
+        for j, ind in enumerate(indicators)
+        for year in (2011, 2012, 2013)
+    ]
     rows += [("SE11", "unemployment_rate", "T", year, 7.0) for year in (2011, 2012, 2013)]  # no arope
     _write_panel(processed, rows)
     monkeypatch.setenv("LOCALISE_DATA_PROCESSED", str(processed))
     reports = tmp_path / "reports"
-    base = ["run", "--only", "07_country_profile", "--reports", str(reports), "-p", "indicators=[unemployment_rate, arope]"]
+    base = [
+        "run",
+        "--only",
+        "07_country_profile",
+        "--reports",
+        str(reports),
+        "-p",
+        "indicators=[unemployment_rate, arope]",
+    ]
     assert main([*base, "-p", "country=SE"]) == 2
     err = capsys.readouterr().err
     assert "-p country='SE': not an allowed value" in err and "expected one of: DE, FR, PL" in err
@@ -224,8 +255,14 @@ def test_regional_countries_reads_the_panel_or_names_the_demo(monkeypatch, tmp_p
     monkeypatch.setenv("LOCALISE_DATA_PROCESSED", str(tmp_path))
     assert regional_countries() == sorted(demo.DEMO_COUNTRIES)
     assert not list(tmp_path.iterdir())  # nothing generated just to list the countries
-    _write_panel(tmp_path, [("SE11", "arope", "T", 2012, 1.0), ("AT11", "arope", "F", 2012, 1.0),
-                            ("AT12", "unemployment_rate", "T", 2012, 1.0)])
+    _write_panel(
+        tmp_path,
+        [
+            ("SE11", "arope", "T", 2012, 1.0),
+            ("AT11", "arope", "F", 2012, 1.0),
+            ("AT12", "unemployment_rate", "T", 2012, 1.0),
+        ],
+    )
     assert regional_countries() == ["AT", "SE"]
     assert regional_countries(indicator="arope", sex="T") == ["SE"]
     assert regional_countries(indicator="unemployment_rate") == ["AT"]
@@ -237,7 +274,9 @@ def test_static_choices_check_registry_and_p_values(suite, capsys):
     )
     with pytest.raises(InputError, match=r"notebooks.10_ok.runs\[1\].name: name='c': not an allowed value"):
         build_plan(registry)
-    registry.write_text("notebooks:\n  10_ok:\n    notebook: 10_ok.ipynb\n    choices: {name: [a, b], items: [1, 2, 3]}\n")
+    registry.write_text(
+        "notebooks:\n  10_ok:\n    notebook: 10_ok.ipynb\n    choices: {name: [a, b], items: [1, 2, 3]}\n"
+    )
     assert _run(registry, reports, "-p", "name=z") == 2
     assert "-p name='z': not an allowed value" in capsys.readouterr().err
     assert _run(registry, reports, "-p", "items=[1, 4]") == 2  # a list is checked item by item
@@ -266,7 +305,9 @@ def test_choices_from_that_cannot_be_called_is_named(suite):
     registry, _ = suite(
         "notebooks:\n  10_ok:\n    notebook: 10_ok.ipynb\n    choices_from: {name: 'localise.data.loaders:no_such'}\n"
     )
-    with pytest.raises(InputError, match="notebooks.10_ok.choices_from.name: cannot call localise.data.loaders:no_such"):
+    with pytest.raises(
+        InputError, match="notebooks.10_ok.choices_from.name: cannot call localise.data.loaders:no_such"
+    ):
         build_plan(registry, overrides={"name": "x"})
 
 

@@ -19,7 +19,11 @@ def suite_dir(tmp_path):
 def test_parameters_are_read_with_types(suite_dir):
     parameters = notebook_parameters(suite_dir / "10_ok.ipynb")
     assert {name: p.type_name for name, p in parameters.items()} == {
-        "x": "int", "name": "str", "items": "list", "ratio": "float", "data_dir": "str",
+        "x": "int",
+        "name": "str",
+        "items": "list",
+        "ratio": "float",
+        "data_dir": "str",
     }
     assert parameters["items"].default == [1, 2]
 
@@ -28,7 +32,11 @@ def test_plan_orders_dependencies_and_names_outputs(suite_dir):
     plan = build_plan(suite_dir / "suite.yml")
     outputs = [e.output for e in plan.executions]
     assert outputs == [
-        "10_ok__name-first", "10_ok__name-second__x-2", "20_fail", "30_dependent", "40_independent",
+        "10_ok__name-first",
+        "10_ok__name-second__x-2",
+        "20_fail",
+        "30_dependent",
+        "40_independent",
     ]
     by_output = plan.by_output()
     assert by_output["40_independent"].after == ["10_ok__name-first", "10_ok__name-second__x-2"]
@@ -45,17 +53,41 @@ def test_output_name_is_deterministic_and_safe():
     ("entry", "expected"),
     [
         ("  bad:\n    notebook: 99_missing.ipynb\n", "notebooks.bad.notebook: unknown notebook '99_missing.ipynb'"),
-        ("  bad:\n    notebook: 10_ok.ipynb\n    parameters: {nope: 1}\n", "notebooks.bad.parameters.nope: not a parameter"),
-        ("  bad:\n    notebook: 10_ok.ipynb\n    parameters: {x: 'one'}\n", "notebooks.bad.parameters.x: 'one': expected int"),
-        ("  bad:\n    notebook: 10_ok.ipynb\n    runs: [{ratio: yes}]\n", "notebooks.bad.runs[0].ratio: True: expected float"),
-        ("  bad:\n    notebook: 10_ok.ipynb\n    runs: [{items: 3}]\n", "notebooks.bad.runs[0].items: 3: expected a list"),
-        ("  bad:\n    notebook: 30_dependent.ipynb\n    after: [ghost]\n", "notebooks.bad.after: unknown notebook 'ghost'"),
+        (
+            "  bad:\n    notebook: 10_ok.ipynb\n    parameters: {nope: 1}\n",
+            "notebooks.bad.parameters.nope: not a parameter",
+        ),
+        (
+            "  bad:\n    notebook: 10_ok.ipynb\n    parameters: {x: 'one'}\n",
+            "notebooks.bad.parameters.x: 'one': expected int",
+        ),
+        (
+            "  bad:\n    notebook: 10_ok.ipynb\n    runs: [{ratio: yes}]\n",
+            "notebooks.bad.runs[0].ratio: True: expected float",
+        ),
+        (
+            "  bad:\n    notebook: 10_ok.ipynb\n    runs: [{items: 3}]\n",
+            "notebooks.bad.runs[0].items: 3: expected a list",
+        ),
+        (
+            "  bad:\n    notebook: 30_dependent.ipynb\n    after: [ghost]\n",
+            "notebooks.bad.after: unknown notebook 'ghost'",
+        ),
         ("  ../escape:\n    notebook: 30_dependent.ipynb\n", "notebooks.../escape: name must match"),
         ("  bad:\n    notebook: ../../outside.ipynb\n", "lies outside the notebooks folder"),
         ("  bad:\n    notebook: 10_ok.ipynb\n    colour: red\n", "notebooks.bad: unknown key(s) ['colour']"),
-        ("  bad:\n    notebook: 30_dependent.ipynb\n    section: misc\n", "notebooks.bad.section: 'misc': expected one of"),
-        ("  bad:\n    notebook: 30_dependent.ipynb\n    description: [a, b]\n", "notebooks.bad.description: expected one line"),
-        ("  bad:\n    notebook: 30_dependent.ipynb\n    description: \"a\\nb\"\n", "notebooks.bad.description: expected one line"),
+        (
+            "  bad:\n    notebook: 30_dependent.ipynb\n    section: misc\n",
+            "notebooks.bad.section: 'misc': expected one of",
+        ),
+        (
+            "  bad:\n    notebook: 30_dependent.ipynb\n    description: [a, b]\n",
+            "notebooks.bad.description: expected one line",
+        ),
+        (
+            '  bad:\n    notebook: 30_dependent.ipynb\n    description: "a\\nb"\n',
+            "notebooks.bad.description: expected one line",
+        ),
     ],
 )
 def test_bad_entries_are_named(suite_dir, entry, expected):

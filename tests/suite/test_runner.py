@@ -68,7 +68,8 @@ def test_manifest_records_provenance(finished_run):
     assert [i["sha256"] for i in ok["inputs"]] == [sha256_file(data_file)]
     merged = {i["path"]: i for i in manifest["inputs"]}
     assert len(merged) == 1 and sorted(next(iter(merged.values()))["read_by"]) == [
-        "10_ok__name-first", "10_ok__name-second__x-2",
+        "10_ok__name-first",
+        "10_ok__name-second__x-2",
     ]
     table = result.run_dir / "10_ok__name-second__x-2" / "table_second.csv"
     assert table.read_text().splitlines() == ["a,b,x", "1,2,2", "3,4,2"]
@@ -83,7 +84,9 @@ def test_index_page_and_latest_link(finished_run):
     root, result, _ = finished_run
     assert "url=site/index.html" in (result.run_dir / "index.html").read_text()  # the run's report site
     landing = (result.run_dir / "site" / "index.html").read_text()
-    assert "20_fail" in landing and "planted failure" in landing and 'href="notebooks/10_ok__name-first.html"' in landing
+    assert (
+        "20_fail" in landing and "planted failure" in landing and 'href="notebooks/10_ok__name-first.html"' in landing
+    )
     assert (root / "reports" / "latest").resolve() == result.run_dir.resolve()
     assert not list(result.run_dir.rglob("*.partial*"))
 
@@ -115,12 +118,27 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
 
 
 def test_interrupted_run_leaves_no_complete_looking_notebook(tmp_path):
-    registry = make_suite(tmp_path / "notebooks", "notebooks:\n  50_sleep:\n    notebook: 50_sleep.ipynb\n", tmp_path / "data")
+    registry = make_suite(
+        tmp_path / "notebooks", "notebooks:\n  50_sleep:\n    notebook: 50_sleep.ipynb\n", tmp_path / "data"
+    )
     reports = tmp_path / "reports"
     process = subprocess.Popen(
-        [sys.executable, "-m", "localise.cli", "run", "--registry", str(registry), "--reports", str(reports),
-         "--workers", "1", "-p", "seconds=60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "localise.cli",
+            "run",
+            "--registry",
+            str(registry),
+            "--reports",
+            str(reports),
+            "--workers",
+            "1",
+            "-p",
+            "seconds=60",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     deadline = time.time() + 60
     while time.time() < deadline and not list(reports.rglob("*.partial*")):
@@ -138,8 +156,21 @@ def test_interrupted_run_leaves_no_complete_looking_notebook(tmp_path):
 
 def test_cli_run_exits_nonzero_with_summary(tmp_path, capsys):
     registry = make_suite(tmp_path / "notebooks", GOOD_REGISTRY, tmp_path / "data")
-    code = main(["run", "--registry", str(registry), "--reports", str(tmp_path / "r"), "--only", "20_fail",
-                 "40_independent", "--workers", "1", "--no-html"])
+    code = main(
+        [
+            "run",
+            "--registry",
+            str(registry),
+            "--reports",
+            str(tmp_path / "r"),
+            "--only",
+            "20_fail",
+            "40_independent",
+            "--workers",
+            "1",
+            "--no-html",
+        ]
+    )
     assert code == 1
     out = capsys.readouterr().out
     assert "20_fail" in out and "failed" in out and "40_independent" in out
@@ -158,8 +189,9 @@ def test_dask_local_cluster(tmp_path):
     registry = make_suite(tmp_path / "notebooks", GOOD_REGISTRY, tmp_path / "data")
     plan = build_plan(registry, only=["10_ok", "40_independent"])
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
-        result = run_suite(plan, scheduler=cluster.scheduler_address, reports=tmp_path / "r", progress=False,
-                           html_output=False)
+        result = run_suite(
+            plan, scheduler=cluster.scheduler_address, reports=tmp_path / "r", progress=False, html_output=False
+        )
     assert result.ok, result.summary_table()
     manifest = json.loads(result.manifest_path.read_text())
     assert manifest["engine"] == {"scheduler": cluster.scheduler_address}
@@ -174,12 +206,26 @@ def test_dask_real_scheduler_and_worker(tmp_path):
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     scheduler = subprocess.Popen(
         [str(bindir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     worker = subprocess.Popen(
-        [str(bindir / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "2", "--no-dashboard",
-         "--host", "127.0.0.1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        [
+            str(bindir / "dask"),
+            "worker",
+            address,
+            "--nworkers",
+            "1",
+            "--nthreads",
+            "2",
+            "--no-dashboard",
+            "--host",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         from distributed import Client
@@ -187,13 +233,31 @@ def test_dask_real_scheduler_and_worker(tmp_path):
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(1, timeout=60)
         registry = make_suite(tmp_path / "notebooks", GOOD_REGISTRY, tmp_path / "data")
-        code = main(["run", "--registry", str(registry), "--reports", str(tmp_path / "r"), "--scheduler", address,
-                     "--only", "10_ok", "20_fail", "30_dependent", "--no-html"])
+        code = main(
+            [
+                "run",
+                "--registry",
+                str(registry),
+                "--reports",
+                str(tmp_path / "r"),
+                "--scheduler",
+                address,
+                "--only",
+                "10_ok",
+                "20_fail",
+                "30_dependent",
+                "--no-html",
+            ]
+        )
         assert code == 1
         manifest = json.loads(next((tmp_path / "r").glob("*/manifest.json")).read_text())
         status = {r["output"]: r["status"] for r in manifest["notebooks"]}
-        assert status == {"10_ok__name-first": "ok", "10_ok__name-second__x-2": "ok",
-                          "20_fail": "failed", "30_dependent": "skipped"}
+        assert status == {
+            "10_ok__name-first": "ok",
+            "10_ok__name-second__x-2": "ok",
+            "20_fail": "failed",
+            "30_dependent": "skipped",
+        }
         worker_pids = {r["worker"].split(":")[1] for r in manifest["notebooks"] if r["status"] != "skipped"}
         assert str(os.getpid()) not in worker_pids  # executed on the dask worker, not here
     finally:
@@ -213,8 +277,9 @@ def test_cell_timeout_fails_that_notebook_only(tmp_path):
         tmp_path / "data",
     )
     started = time.perf_counter()
-    result = run_suite(build_plan(registry), workers=1, timeout=2, reports=tmp_path / "r", progress=False,
-                       html_output=False)
+    result = run_suite(
+        build_plan(registry), workers=1, timeout=2, reports=tmp_path / "r", progress=False, html_output=False
+    )
     assert time.perf_counter() - started < 25  # the 30 s cell was stopped
     status = {r["output"]: r["status"] for r in result.records}
     assert status == {"50_sleep": "failed", "40_independent": "ok"}
@@ -229,8 +294,9 @@ def test_kernel_start_is_retried_once(tmp_path, monkeypatch):
 
     from localise.suite import executor
 
-    registry = make_suite(tmp_path / "notebooks", "notebooks:\n  40_independent:\n    notebook: 40_independent.ipynb\n",
-                          tmp_path / "data")
+    registry = make_suite(
+        tmp_path / "notebooks", "notebooks:\n  40_independent:\n    notebook: 40_independent.ipynb\n", tmp_path / "data"
+    )
     calls = []
     real = papermill.execute_notebook
 
@@ -242,8 +308,15 @@ def test_kernel_start_is_retried_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     plan = build_plan(registry)
-    task = {"notebook": str(plan.executions[0].notebook), "output": "40_independent", "run_dir": str(tmp_path / "r"),
-            "parameters": {}, "timeout": None, "cwd": str(tmp_path / "notebooks"), "html": False}
+    task = {
+        "notebook": str(plan.executions[0].notebook),
+        "output": "40_independent",
+        "run_dir": str(tmp_path / "r"),
+        "parameters": {},
+        "timeout": None,
+        "cwd": str(tmp_path / "notebooks"),
+        "html": False,
+    }
     (tmp_path / "r").mkdir()
     record = executor.execute(task)
     assert record["status"] == "ok" and record["attempts"] == 2 and len(calls) == 2

@@ -153,7 +153,7 @@ def test_saved_figures_are_byte_identical_across_kernels_and_outside_them(site_r
 def test_run_index_redirects_to_the_site(site_run):
     assert site_run.site is not None and site_run.site.ok, site_run.site
     index = (site_run.run_dir / "index.html").read_text()
-    assert 'url=site/index.html' in index
+    assert "url=site/index.html" in index
     assert (site_run.run_dir / "site" / "index.html").is_file()
 
 
@@ -186,7 +186,12 @@ def test_notebook_page_has_title_parameters_outputs_marks_and_way_back(site_run)
     assert re.search(r"<code>name</code></td><td><code>'a'</code></td><td>set by the run", page)
     assert 'href="../index.html"' in page  # back to the landing page
     links = re.findall(r'href="(\.\./\.\./10_figures__name-a/[^"]+)"', page)
-    assert {Path(link).name for link in links} == {"line_a.png", "line_a.svg", "bars_SYNTHETIC.png", "bars_SYNTHETIC.svg"}
+    assert {Path(link).name for link in links} == {
+        "line_a.png",
+        "line_a.svg",
+        "bars_SYNTHETIC.png",
+        "bars_SYNTHETIC.svg",
+    }
     for link in links:
         assert (site_run.run_dir / "site" / "notebooks" / link).resolve().is_file()
     synthetic_item = re.search(r"<li><code>bars_SYNTHETIC</code>.*?</li>", page).group(0)

@@ -41,8 +41,18 @@ def _executed(path: Path, title: str, text: str, colour: str) -> None:
 
 
 def _record(output: str, **extra) -> dict:
-    return {"output": output, "notebook": f"{output}.ipynb", "status": "ok", "duration_s": 1.5, "parameters": {},
-            "outputs": [], "inputs": [], "section": "tutorial", "description": f"About {output}.", **extra}
+    return {
+        "output": output,
+        "notebook": f"{output}.ipynb",
+        "status": "ok",
+        "duration_s": 1.5,
+        "parameters": {},
+        "outputs": [],
+        "inputs": [],
+        "section": "tutorial",
+        "description": f"About {output}.",
+        **extra,
+    }
 
 
 def _run(reports: Path, run_id: str, texts: dict[str, str], cached: set[str] = frozenset()) -> Path:
@@ -52,11 +62,20 @@ def _run(reports: Path, run_id: str, texts: dict[str, str], cached: set[str] = f
     records = []
     for output, text in texts.items():
         _executed(run_dir / f"{output}.ipynb", f"Notebook {output}", text, "red" if "red" in text else "blue")
-        marks = {"cached": True, "cached_from": "20260101T000000Z", "executed_duration_s": 3.0} if (
-            output in cached) else {}
+        marks = (
+            {"cached": True, "cached_from": "20260101T000000Z", "executed_duration_s": 3.0}
+            if (output in cached)
+            else {}
+        )
         records.append(_record(output, **marks))
-    manifest = {"run_id": run_id, "status": "ok", "started": "2026-12-02T09:00:00+00:00", "wall_time_s": 2.0,
-                "git": {"commit": "abc"}, "notebooks": records}
+    manifest = {
+        "run_id": run_id,
+        "status": "ok",
+        "started": "2026-12-02T09:00:00+00:00",
+        "wall_time_s": 2.0,
+        "git": {"commit": "abc"},
+        "notebooks": records,
+    }
     (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return run_dir
 

@@ -23,10 +23,17 @@ class FakeBrowser:
             return True
         path, _ = _as_path(self.url)
         text = path.read_text(encoding="utf-8")
-        images = [{"src": urljoin(self.url, src), "complete": True, "width": 0 if "missing" in src else 10}
-                  for src in re.findall(r'<img src="([^"]+)"', text)]
-        return {"title": "page", "ready": "complete", "ids": re.findall(r'id="([^"]+)"', text),
-                "links": [urljoin(self.url, href) for href in re.findall(r'href="([^"]+)"', text)], "images": images}
+        images = [
+            {"src": urljoin(self.url, src), "complete": True, "width": 0 if "missing" in src else 10}
+            for src in re.findall(r'<img src="([^"]+)"', text)
+        ]
+        return {
+            "title": "page",
+            "ready": "complete",
+            "ids": re.findall(r'id="([^"]+)"', text),
+            "links": [urljoin(self.url, href) for href in re.findall(r'href="([^"]+)"', text)],
+            "images": images,
+        }
 
     def get_log(self, kind: str) -> list[dict]:
         return []
@@ -37,9 +44,12 @@ def test_crawl_follows_local_pages_and_reports_what_is_broken(tmp_path: Path) ->
     (site / "notebooks").mkdir(parents=True)
     (site / "index.html").write_text(
         '<a href="notebooks/a.html#top">a</a> <a href="https://example.org/">out</a> <a href="gone.html">gone</a>'
-        '<img src="thumb-missing.png">', encoding="utf-8")
+        '<img src="thumb-missing.png">',
+        encoding="utf-8",
+    )
     (site / "notebooks" / "a.html").write_text(
-        '<h1 id="top">A</h1><a href="../index.html#nowhere">back</a><a href="b.html">b</a>', encoding="utf-8")
+        '<h1 id="top">A</h1><a href="../index.html#nowhere">back</a><a href="b.html">b</a>', encoding="utf-8"
+    )
     (site / "notebooks" / "b.html").write_text('<p id="b">B</p><a href="../index.html">home</a>', encoding="utf-8")
     report = SiteCheck()
     _crawl(FakeBrowser(), site, report)

@@ -56,9 +56,29 @@ def quiet_run(tmp_path_factory):
     )
     reports = root / "reports"
     completed = subprocess.run(
-        [sys.executable, "-m", "localise.cli", "run", "--registry", str(registry), "--reports", str(reports),
-         "--workers", "2", "--no-html", "-p", "x=3", "-p", "country=PL", "-p", "ratio=0.25"],
-        capture_output=True, text=True, timeout=300, env=_environment(),
+        [
+            sys.executable,
+            "-m",
+            "localise.cli",
+            "run",
+            "--registry",
+            str(registry),
+            "--reports",
+            str(reports),
+            "--workers",
+            "2",
+            "--no-html",
+            "-p",
+            "x=3",
+            "-p",
+            "country=PL",
+            "-p",
+            "ratio=0.25",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_environment(),
     )
     manifest_path = next(p for p in reports.glob("*/manifest.json") if p.parent.name != "latest")
     return completed, json.loads(manifest_path.read_text()), manifest_path.parent
@@ -133,7 +153,12 @@ class _Stream:
 
 @pytest.mark.parametrize(
     ("stdout_tty", "stderr_tty", "ci", "expected"),
-    [(True, True, None, "bar"), (False, True, None, "lines"), (True, False, None, "lines"), (True, True, "true", "lines")],
+    [
+        (True, True, None, "bar"),
+        (False, True, None, "lines"),
+        (True, False, None, "lines"),
+        (True, True, "true", "lines"),
+    ],
 )
 def test_bar_on_a_terminal_lines_in_a_log(monkeypatch, stdout_tty, stderr_tty, ci, expected):
     from localise.suite import runner
@@ -155,8 +180,14 @@ def test_bar_names_failures_above_it(tmp_path, capsys):
     registry = make_suite(tmp_path / "notebooks", GOOD_REGISTRY, tmp_path / "data")
     progress = runner._Progress("bar", build_plan(registry, only=["10_ok", "20_fail"]), tmp_path, 2)
     progress.finished({"output": "10_ok__name-first", "status": "ok", "duration_s": 1.0})
-    progress.finished({"output": "20_fail", "status": "failed", "duration_s": 2.5,
-                       "error": {"ename": "ValueError", "evalue": "planted\nfailure"}})
+    progress.finished(
+        {
+            "output": "20_fail",
+            "status": "failed",
+            "duration_s": 2.5,
+            "error": {"ename": "ValueError", "evalue": "planted\nfailure"},
+        }
+    )
     progress.close()
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -178,7 +209,8 @@ def test_kernel_log_drops_only_the_known_noise(tmp_path):
         encoding="utf-8",
     )
     assert executor._read_kernel_log(log) == [
-        "[IPKernelApp] ERROR | Exception in message handler:", "Fatal Python error: Segmentation fault",
+        "[IPKernelApp] ERROR | Exception in message handler:",
+        "Fatal Python error: Segmentation fault",
     ]
     assert not log.exists()
     assert executor._read_kernel_log(log) == []

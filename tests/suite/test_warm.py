@@ -23,8 +23,16 @@ CELLS = (
 
 def _task(notebook: Path, run_dir: Path, run_id: str) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
-    return {"notebook": str(notebook), "output": "probe", "run_dir": str(run_dir), "parameters": {}, "timeout": 120,
-            "cwd": str(notebook.parent), "html": False, "env": {"LOCALISE_RUN_ID": run_id}}
+    return {
+        "notebook": str(notebook),
+        "output": "probe",
+        "run_dir": str(run_dir),
+        "parameters": {},
+        "timeout": 120,
+        "cwd": str(notebook.parent),
+        "html": False,
+        "env": {"LOCALISE_RUN_ID": run_id},
+    }
 
 
 def _cells(path: Path) -> list[dict]:

@@ -100,8 +100,16 @@ def pillars() -> pd.DataFrame:
     for pillar, items in doc["pillars"].items():
         for ind, spec in items.items():
             derived = spec.get("derived") or {}
-            rows.append({"pillar": pillar, "indicator": ind, "label": spec["label"], "better": spec["better"],
-                         "numerator": derived.get("numerator", ""), "denominator": derived.get("denominator", "")})
+            rows.append(
+                {
+                    "pillar": pillar,
+                    "indicator": ind,
+                    "label": spec["label"],
+                    "better": spec["better"],
+                    "numerator": derived.get("numerator", ""),
+                    "denominator": derived.get("denominator", ""),
+                }
+            )
     out = pd.DataFrame(rows)
     units = {k: str(v.get("unit", "")) for k, v in load_catalogue()["indicators"].items()}
     counts = [i for i in out["indicator"] if any(w in units.get(i, "") for w in _COUNT_UNITS)]
@@ -192,8 +200,14 @@ def same_year(data: pd.DataFrame, *, keys: tuple[str, ...] = ("pillar", "indicat
         at = sub[sub["year"] == best].drop_duplicates("level").set_index("level")["value"]
         absent = [lv for lv in _ordered(sub["level"].unique()) if lv not in at.index]
         key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(key_columns, key)), "year": int(best), **at.to_dict(),
-                     "not in reference year": ", ".join(absent)})
+        rows.append(
+            {
+                **dict(zip(key_columns, key)),
+                "year": int(best),
+                **at.to_dict(),
+                "not in reference year": ", ".join(absent),
+            }
+        )
     levels = _ordered(d["level"].unique())
     out = pd.DataFrame(rows, columns=key_columns + ["year"] + levels + ["not in reference year"])
     return out.set_index(key_columns)
@@ -266,10 +280,12 @@ class ActiveInclusionProfile(Results):
         """Levels compared, indicators, breaks in series and the state of the city values."""
         miss = f"; not in the panel: {', '.join(self.missing)}" if self.missing else ""
         note = f"\nNote: {self.note}" if self.note else ""
-        return (f"Active inclusion profile of {self.city} (NUTS 2 {self.nuts2 or 'unknown'}, country {self.country}, "
-                f"EU average {self.eu_geo or 'not available'}): {self.data['indicator'].nunique()} indicators, "
-                f"{int(self.data['break'].sum())} values flagged as breaks in series{miss}{note}\n"
-                f"City values (Urban Audit extract): {self.city_status} -- {self.city_detail}")
+        return (
+            f"Active inclusion profile of {self.city} (NUTS 2 {self.nuts2 or 'unknown'}, country {self.country}, "
+            f"EU average {self.eu_geo or 'not available'}): {self.data['indicator'].nunique()} indicators, "
+            f"{int(self.data['break'].sum())} values flagged as breaks in series{miss}{note}\n"
+            f"City values (Urban Audit extract): {self.city_status} -- {self.city_detail}"
+        )
 
 
 def _derive(rows: pd.DataFrame, spec: pd.DataFrame) -> pd.DataFrame:
@@ -281,12 +297,18 @@ def _derive(rows: pd.DataFrame, spec: pd.DataFrame) -> pd.DataFrame:
         keys = ["geo", "country", "nuts_level", "year", "sex", "level"]
         m = num.merge(den, on=keys, suffixes=("_n", "_d"))
         m = m[m["value_d"] > 0]
-        parts.append(pd.DataFrame({
-            **{k: m[k] for k in keys},
-            "indicator": d["indicator"], "unit": "PC", "value": 100 * m["value_n"] / m["value_d"],
-            "flags": (m["flags_n"].fillna("") + m["flags_d"].fillna("")).map(lambda f: "".join(sorted(set(f)))),
-            "source": m["source_n"] + " / " + m["source_d"],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    **{k: m[k] for k in keys},
+                    "indicator": d["indicator"],
+                    "unit": "PC",
+                    "value": 100 * m["value_n"] / m["value_d"],
+                    "flags": (m["flags_n"].fillna("") + m["flags_d"].fillna("")).map(lambda f: "".join(sorted(set(f)))),
+                    "source": m["source_n"] + " / " + m["source_d"],
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True) if parts else rows.iloc[0:0]
 
 
@@ -338,8 +360,13 @@ def dashboard(
     return ActiveInclusionProfile(city=city, nuts2=nuts2, country=country, eu_geo=eu, data=data, missing=missing)
 
 
-def add_city_values(profile: ActiveInclusionProfile, case: pd.Series, cities: pd.DataFrame, records: pd.DataFrame,
-                    code_list: pd.DataFrame | None = None) -> ActiveInclusionProfile:
+def add_city_values(
+    profile: ActiveInclusionProfile,
+    case: pd.Series,
+    cities: pd.DataFrame,
+    records: pd.DataFrame,
+    code_list: pd.DataFrame | None = None,
+) -> ActiveInclusionProfile:
     """Add the city's Urban Audit values (third-party extract) to ``profile`` when its code checks out.
 
     The case's code is checked with :func:`localise.data.urban_audit.check_cases`; only
@@ -432,11 +459,21 @@ def city_vs_region_extract(profile: ActiveInclusionProfile, regions: pd.DataFram
     reg = regions[(regions["geo"] == profile.nuts2) & (regions["indicator"] == "unemployment_rate")]
     if city.empty or reg.empty:
         return pd.DataFrame()
-    rows = pd.concat([
-        pd.DataFrame({"indicator": "unemployment_rate", "level": "city", "year": city["year"].astype(int),
-                      "value": city["value"]}),
-        pd.DataFrame({"indicator": "unemployment_rate", "level": "region", "year": reg["year"], "value": reg["value"]}),
-    ])
+    rows = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "indicator": "unemployment_rate",
+                    "level": "city",
+                    "year": city["year"].astype(int),
+                    "value": city["value"],
+                }
+            ),
+            pd.DataFrame(
+                {"indicator": "unemployment_rate", "level": "region", "year": reg["year"], "value": reg["value"]}
+            ),
+        ]
+    )
     return same_year(rows, keys=("indicator",))
 
 
@@ -474,7 +511,7 @@ def plot_trends(profile: ActiveInclusionProfile, *, sex: str = "T", ncols: int =
         ax.set_title(ind, fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=6)
-    for ax in list(axes.flat)[len(inds):]:
+    for ax in list(axes.flat)[len(inds) :]:
         ax.set_visible(False)
     fig.suptitle(f"Active inclusion: {profile.city} ({profile.nuts2}), sex={sex}; x = break in series")
     fig.tight_layout()
@@ -500,7 +537,7 @@ def plot_comparison(table: pd.DataFrame, *, title: str = "", ncols: int = 4) -> 
             )
         ax.set_title(f"{name}\n(all bars: {int(row['year'])})", fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(table):]:
+    for ax in list(axes.flat)[len(table) :]:
         ax.set_visible(False)
     fig.suptitle(title or "Same-year comparison (one reference year per indicator)")
     fig.tight_layout()

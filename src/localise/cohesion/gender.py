@@ -103,8 +103,10 @@ def sex_gaps(panel: pd.DataFrame, *, indicators: list[str] | None = None) -> pd.
     keys = [c for c in ("geo", "country", "year", "indicator", "unit") if c in data.columns]
     data = data.assign(flags=data["flags"] if "flags" in data else "")
     wide = data.pivot_table(index=keys, columns="sex", values="value", aggfunc="first")
-    flags = data[data["sex"].isin(["F", "M"])].groupby(keys)["flags"].agg(
-        lambda s: "".join(sorted(set("".join(map(str, s)))))
+    flags = (
+        data[data["sex"].isin(["F", "M"])]
+        .groupby(keys)["flags"]
+        .agg(lambda s: "".join(sorted(set("".join(map(str, s))))))
     )
     if "F" not in wide or "M" not in wide:
         return pd.DataFrame(columns=[*keys, "women", "men"])
@@ -149,9 +151,16 @@ def eige_correction(gaps: pd.DataFrame) -> pd.DataFrame:
     Columns ``median_gamma``, ``median_alpha``, ``median_score``, ``median_score_uncorrected``;
     ``attrs`` (the SYNTHETIC flag) are those of ``gaps``.
     """
-    out = gaps.dropna(subset=["eige_score"]).groupby("indicator").agg(
-        median_gamma=("eige_gamma", "median"), median_alpha=("eige_alpha", "median"),
-        median_score=("eige_score", "median"), median_score_uncorrected=("eige_score_uncorrected", "median"))
+    out = (
+        gaps.dropna(subset=["eige_score"])
+        .groupby("indicator")
+        .agg(
+            median_gamma=("eige_gamma", "median"),
+            median_alpha=("eige_alpha", "median"),
+            median_score=("eige_score", "median"),
+            median_score_uncorrected=("eige_score_uncorrected", "median"),
+        )
+    )
     out.attrs.update(gaps.attrs)  # a grouped aggregate does not carry them over
     return out
 
@@ -187,8 +196,25 @@ def rank_gaps(
     sub = sub.assign(disadvantaged=np.where(sub["women"] == sub["men"], "none", np.where(worse_women, "women", "men")))
     if by not in sub.columns:
         raise InputError(f"rank_gaps: unknown measure {by!r}")
-    cols = [c for c in ("geo", "country", "year", "women", "men", "total", "difference", "abs_difference",
-                        "disadvantaged", "ratio", "eige_score", "eige_score_uncorrected", "flags") if c in sub.columns]
+    cols = [
+        c
+        for c in (
+            "geo",
+            "country",
+            "year",
+            "women",
+            "men",
+            "total",
+            "difference",
+            "abs_difference",
+            "disadvantaged",
+            "ratio",
+            "eige_score",
+            "eige_score_uncorrected",
+            "flags",
+        )
+        if c in sub.columns
+    ]
     table = sub.sort_values(by, ascending=ascending, kind="stable")[cols].reset_index(drop=True)
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     if top:
@@ -206,8 +232,9 @@ def diverging_norm(values: pd.Series) -> Any:
     return TwoSlopeNorm(vmin=-bound, vcenter=0.0, vmax=bound)
 
 
-def gap_map(gaps: pd.DataFrame, indicator: str, *, year: int | None = None, measure: str = "difference",
-            ax: Any = None) -> Any | None:
+def gap_map(
+    gaps: pd.DataFrame, indicator: str, *, year: int | None = None, measure: str = "difference", ax: Any = None
+) -> Any | None:
     """Choropleth of a gap measure on NUTS 2 polygons, or ``None`` when no boundaries exist.
 
     Uses :func:`localise.data.nuts_geometries` (NUTS 2021 polygons); regions whose codes
@@ -240,9 +267,17 @@ def gap_map(gaps: pd.DataFrame, indicator: str, *, year: int | None = None, meas
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 7))
     norm = diverging_norm(sub[measure])
-    frame.plot(column=measure, ax=ax, legend=True, cmap="RdBu_r", norm=norm, missing_kwds={"color": "lightgrey"},
-               linewidth=0.1, edgecolor="white",
-               legend_kwds={"label": f"{measure}: men - women (0 = parity)", "shrink": 0.6})
+    frame.plot(
+        column=measure,
+        ax=ax,
+        legend=True,
+        cmap="RdBu_r",
+        norm=norm,
+        missing_kwds={"color": "lightgrey"},
+        linewidth=0.1,
+        edgecolor="white",
+        legend_kwds={"label": f"{measure}: men - women (0 = parity)", "shrink": 0.6},
+    )
     ax.set_xlim(-25, 45)
     ax.set_ylim(34, 72)
     ax.set_axis_off()

@@ -88,8 +88,9 @@ def load_coding_key(version: str = "guide-2010-8", *, path: str | os.PathLike[st
         for theme, label in (fspec.get("themes") or {}).items():
             rows.append((str(fam), fspec["label"], str(theme), label))
     key = pd.DataFrame(rows, columns=["family", "family_label", "theme", "theme_label"])
-    key.attrs.update(version=version, source=spec.get("source", ""),
-                     components_complete=bool(spec.get("components_complete", False)))
+    key.attrs.update(
+        version=version, source=spec.get("source", ""), components_complete=bool(spec.get("components_complete", False))
+    )
     return key
 
 
@@ -216,16 +217,27 @@ def criteria_reliability(sheet: pd.DataFrame, *, n_boot: int = 0, seed: int = 0)
     rows = []
     for level in ("family", "theme"):
         data = sheet[["criterion_id", "coder", level]].replace({"": np.nan})
-        res = krippendorff_alpha(data, unit="criterion_id", coder="coder", value=level, level="nominal",
-                                 n_boot=n_boot, seed=seed)
-        rows.append({"code": level, "alpha": res.alpha, "ci_low": res.ci_low, "ci_high": res.ci_high,
-                     "n_units": res.n_units, "n_coders": res.n_coders,
-                     "n_pairable_values": res.n_pairable_values, "interpretation": interpret_alpha(res.alpha)})
+        res = krippendorff_alpha(
+            data, unit="criterion_id", coder="coder", value=level, level="nominal", n_boot=n_boot, seed=seed
+        )
+        rows.append(
+            {
+                "code": level,
+                "alpha": res.alpha,
+                "ci_low": res.ci_low,
+                "ci_high": res.ci_high,
+                "n_units": res.n_units,
+                "n_coders": res.n_coders,
+                "n_pairable_values": res.n_pairable_values,
+                "interpretation": interpret_alpha(res.alpha),
+            }
+        )
     return pd.DataFrame(rows).set_index("code")
 
 
-def criteria_profile(sheet: pd.DataFrame, *, coder: str | None = None, by: str = "group",
-                     key_version: str | None = None) -> pd.DataFrame:
+def criteria_profile(
+    sheet: pd.DataFrame, *, coder: str | None = None, by: str = "group", key_version: str | None = None
+) -> pd.DataFrame:
     """Share of criteria per family, by ``by`` (default homogeneous group) and overall.
 
     With several coders, the codes of ``coder`` are used (default: the first coder in
@@ -332,7 +344,10 @@ class SituationIndicators(Results):
 
 
 def situation_indicators(
-    assessments: pd.DataFrame, *, by: list[str] | tuple[str, ...] = ("round", "group"), level: str = "family",
+    assessments: pd.DataFrame,
+    *,
+    by: list[str] | tuple[str, ...] = ("round", "group"),
+    level: str = "family",
     include_territory: bool = True,
 ) -> SituationIndicators:
     """Per ``by`` × family (or ``theme``/``indicator``): distribution, shares and score.
@@ -391,8 +406,9 @@ def progress(
 # co-responsibility actions
 
 
-def read_actions(path: str | os.PathLike[str] | pd.DataFrame, *, key_version: str = "guide-2010-8",
-                 source: str | None = None) -> pd.DataFrame:
+def read_actions(
+    path: str | os.PathLike[str] | pd.DataFrame, *, key_version: str = "guide-2010-8", source: str | None = None
+) -> pd.DataFrame:
     """Read co-responsibility actions: ``action_id, action, families`` (``;``-separated codes).
 
     Optional columns: ``groups`` (``;``-separated homogeneous groups involved; blank = all),
@@ -440,14 +456,19 @@ def monitor_actions(
         prog = progress(data, round_from=round_from, round_to=round_to, by="group", level="family")
         for fam in act["families"]:
             hit = prog[prog["family"] == fam]
-            base = {"action_id": act["action_id"], "action": act["action"], "family": fam,
-                    "groups": ";".join(groups) if groups else "all"}
+            base = {
+                "action_id": act["action_id"],
+                "action": act["action"],
+                "family": fam,
+                "groups": ";".join(groups) if groups else "all",
+            }
             if hit.empty:
                 rows.append({**base, "note": "family not assessed in both rounds"})
                 continue
             r = hit.iloc[0]
-            rows.append({**base, **{c: r[c] for c in prog.columns if c.startswith(("score", "share", "change"))},
-                         "note": ""})
+            rows.append(
+                {**base, **{c: r[c] for c in prog.columns if c.startswith(("score", "share", "change"))}, "note": ""}
+            )
     return pd.DataFrame(rows)
 
 
@@ -475,8 +496,14 @@ def plot_radar(scores: pd.DataFrame, *, title: str = "", ax: Any = None) -> Any:
     return ax.figure
 
 
-def plot_distribution(indicators: SituationIndicators, *, group: str = "territory", round_: int | None = None,
-                      title: str = "", ax: Any = None) -> Any:
+def plot_distribution(
+    indicators: SituationIndicators,
+    *,
+    group: str = "territory",
+    round_: int | None = None,
+    title: str = "",
+    ax: Any = None,
+) -> Any:
     """Stacked bars of the situation-scale distribution per family for one group."""
     import matplotlib.pyplot as plt
 
@@ -488,8 +515,13 @@ def plot_distribution(indicators: SituationIndicators, *, group: str = "territor
     shares.columns = [f"{k} {v}" for k, v in SITUATION_LEVELS.items()]
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
-    shares.plot.bar(stacked=True, ax=ax, color=["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"],
-                    edgecolor="grey", linewidth=0.3)
+    shares.plot.bar(
+        stacked=True,
+        ax=ax,
+        color=["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"],
+        edgecolor="grey",
+        linewidth=0.3,
+    )
     ax.set_ylabel("share of assessments")
     ax.set_title(title)
     ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
@@ -505,8 +537,10 @@ def check_sheet(path: str | os.PathLike[str], *, key_version: str = "guide-2010-
     cols = set(sheet.columns)
     if {"criterion_id", "coder"} <= cols:
         data = read_criteria_sheet(path, key_version=key_version)
-        lines = [f"{path}: criteria sheet OK ({data['criterion_id'].nunique()} criteria, "
-                 f"{data['coder'].nunique()} coder(s), {data['group'].nunique()} group(s), key {key_version})"]
+        lines = [
+            f"{path}: criteria sheet OK ({data['criterion_id'].nunique()} criteria, "
+            f"{data['coder'].nunique()} coder(s), {data['group'].nunique()} group(s), key {key_version})"
+        ]
         if data["coder"].nunique() > 1:
             rel = criteria_reliability(data)
             for code, r in rel.iterrows():
@@ -514,8 +548,10 @@ def check_sheet(path: str | os.PathLike[str], *, key_version: str = "guide-2010-
         return "\n".join(lines)
     if {"level", "round"} <= cols:
         data = read_assessments(path, key_version=key_version)
-        return (f"{path}: assessments OK ({len(data)} rows, rounds {sorted(data['round'].unique())}, "
-                f"{data['indicator'].nunique()} indicator(s), {data['group'].nunique()} group(s))")
+        return (
+            f"{path}: assessments OK ({len(data)} rows, rounds {sorted(data['round'].unique())}, "
+            f"{data['indicator'].nunique()} indicator(s), {data['group'].nunique()} group(s))"
+        )
     if {"action_id", "families"} <= cols:
         data = read_actions(path, key_version=key_version)
         return f"{path}: actions OK ({len(data)} action(s))"

@@ -100,8 +100,13 @@ def _impact_by_year(
     duration, and the discount factors ``(1 + r)^-t``: shape (T,) for one rate, (..., 1, T)
     for several.
     """
-    impact1 = (values["quantity"] * values["proxy"] * (1 - values["deadweight"]) * (1 - values["displacement"])
-               * (1 - values["attribution"]))
+    impact1 = (
+        values["quantity"]
+        * values["proxy"]
+        * (1 - values["deadweight"])
+        * (1 - values["displacement"])
+        * (1 - values["attribution"])
+    )
     duration = np.asarray(duration)
     horizon = int(np.max(duration))
     years = np.arange(1, horizon + 1)  # (T,)
@@ -177,8 +182,10 @@ class SROIModel:
         where = self.source or self.title
         if not np.isfinite(total):
             values = ", ".join(f"{v:g}" for v in self.inputs["value"])
-            raise InputError(f"{where}: inputs: the total value of inputs overflows (values {values}); "
-                             "expected amounts below 1e300 (check the units)")
+            raise InputError(
+                f"{where}: inputs: the total value of inputs overflows (values {values}); "
+                "expected amounts below 1e300 (check the units)"
+            )
         bad = np.flatnonzero(~np.isfinite(impact1) | ~np.isfinite(pv_by_outcome))
         if len(bad):
             i = int(bad[0])
@@ -344,8 +351,13 @@ class SROIModel:
         pv, _ = _present_value(draws, duration, rate)
         ratios = pv / self.total_inputs
         return MonteCarloResult(
-            ratios=ratios, base_ratio=self.fit().sroi_ratio, n_draws=n_draws, seed=seed,
-            distribution=distribution, ranges=ranges, title=self.title,
+            ratios=ratios,
+            base_ratio=self.fit().sroi_ratio,
+            n_draws=n_draws,
+            seed=seed,
+            distribution=distribution,
+            ranges=ranges,
+            title=self.title,
         )
 
 
@@ -382,15 +394,24 @@ class SROIResult(Results):
         return pd.DataFrame(
             {
                 "value": [
-                    self.total_inputs, self.present_value, self.net_present_value,
-                    self.sroi_ratio, self.net_sroi_ratio, self.payback_months, self.discount_rate,
+                    self.total_inputs,
+                    self.present_value,
+                    self.net_present_value,
+                    self.sroi_ratio,
+                    self.net_sroi_ratio,
+                    self.payback_months,
+                    self.discount_rate,
                 ]
             },
             index=pd.Index(
                 [
-                    f"total inputs ({self.currency})", f"present value ({self.currency})",
-                    f"net present value ({self.currency})", "SROI ratio", "net SROI ratio",
-                    "payback (months)", "discount rate",
+                    f"total inputs ({self.currency})",
+                    f"present value ({self.currency})",
+                    f"net present value ({self.currency})",
+                    "SROI ratio",
+                    "net SROI ratio",
+                    "payback (months)",
+                    "discount rate",
                 ],
                 name="measure",
             ),
@@ -558,8 +579,12 @@ def _check_currency(problems: ProblemCollector, rid: str | int, found: Any, curr
 
 
 def _check_tables(
-    problems: ProblemCollector, outcomes: pd.DataFrame, inputs: pd.DataFrame, discount_rate: Any,
-    outcome_label: str, input_label: str,
+    problems: ProblemCollector,
+    outcomes: pd.DataFrame,
+    inputs: pd.DataFrame,
+    discount_rate: Any,
+    outcome_label: str,
+    input_label: str,
 ) -> float | None:
     """Discount rate, required columns and empty tables; raises at once when columns are missing."""
     rate = _number(discount_rate)
@@ -598,8 +623,14 @@ def _check_outcome_numbers(problems: ProblemCollector, rid: str | int, rec: dict
 
 
 def _check_outcome_rows(
-    problems: ProblemCollector, outcomes: pd.DataFrame, *, label: str, row_offset: int, currency: str,
-    stakeholders: list[str] | None, currencies: list[Any] | None,
+    problems: ProblemCollector,
+    outcomes: pd.DataFrame,
+    *,
+    label: str,
+    row_offset: int,
+    currency: str,
+    stakeholders: list[str] | None,
+    currencies: list[Any] | None,
 ) -> None:
     """Identifier, texts, stakeholder, numbers and proxy currency of every outcome row."""
     seen: set[str] = set()
@@ -626,7 +657,12 @@ def _check_outcome_rows(
 
 
 def _check_input_rows(
-    problems: ProblemCollector, inputs: pd.DataFrame, *, label: str, row_offset: int, currency: str,
+    problems: ProblemCollector,
+    inputs: pd.DataFrame,
+    *,
+    label: str,
+    row_offset: int,
+    currency: str,
     currencies: list[Any] | None,
 ) -> None:
     """Value and currency of every input row."""
@@ -658,10 +694,18 @@ def _validate(
 
     problems = ProblemCollector(source)
     rate = _check_tables(problems, outcomes, inputs, discount_rate, outcome_label, input_label)
-    _check_outcome_rows(problems, outcomes, label=outcome_label, row_offset=row_offset, currency=currency,
-                        stakeholders=stakeholders, currencies=outcome_currencies)
-    _check_input_rows(problems, inputs, label=input_label, row_offset=row_offset, currency=currency,
-                      currencies=input_currencies)
+    _check_outcome_rows(
+        problems,
+        outcomes,
+        label=outcome_label,
+        row_offset=row_offset,
+        currency=currency,
+        stakeholders=stakeholders,
+        currencies=outcome_currencies,
+    )
+    _check_input_rows(
+        problems, inputs, label=input_label, row_offset=row_offset, currency=currency, currencies=input_currencies
+    )
     with np.errstate(over="ignore"):  # an overflowing total is reported by SROIModel.fit, naming the inputs
         total = float(pd.to_numeric(inputs["value"]).sum()) if not problems else 1.0
     if not problems and total <= 0:
@@ -717,21 +761,30 @@ def load_sroi(path: str | os.PathLike[str]) -> SROIModel:
             raise InputError(f"{path}:-:stakeholders: expected a list")
         names = [s["name"] if isinstance(s, dict) else s for s in stakeholder_list]
         stakeholders = [str(n) for n in names]
-        stakeholder_table = pd.DataFrame(
-            [s if isinstance(s, dict) else {"name": s} for s in stakeholder_list]
-        )
+        stakeholder_table = pd.DataFrame([s if isinstance(s, dict) else {"name": s} for s in stakeholder_list])
     outcomes = pd.DataFrame([o if isinstance(o, dict) else {} for o in doc["outcomes"]])
     inputs = pd.DataFrame([o if isinstance(o, dict) else {} for o in doc["inputs"]])
     outcome_cur = outcomes["currency"].tolist() if "currency" in outcomes else None
     input_cur = inputs["currency"].tolist() if "currency" in inputs else None
     outcomes, inputs, rate = _validate(
-        outcomes, inputs, currency=currency, discount_rate=doc.get("discount_rate", DEFAULT_DISCOUNT_RATE),
-        stakeholders=stakeholders, source=str(path), row_offset=0,
-        outcome_currencies=outcome_cur, input_currencies=input_cur,
+        outcomes,
+        inputs,
+        currency=currency,
+        discount_rate=doc.get("discount_rate", DEFAULT_DISCOUNT_RATE),
+        stakeholders=stakeholders,
+        source=str(path),
+        row_offset=0,
+        outcome_currencies=outcome_cur,
+        input_currencies=input_cur,
     )
     model = SROIModel(
-        outcomes=outcomes, inputs=inputs, discount_rate=rate, currency=currency,
-        title=str(doc.get("title", path.stem)), stakeholders=stakeholder_table, source=str(path),
+        outcomes=outcomes,
+        inputs=inputs,
+        discount_rate=rate,
+        currency=currency,
+        title=str(doc.get("title", path.stem)),
+        stakeholders=stakeholder_table,
+        source=str(path),
     )
     if doc.get("sensitivity"):
         model.ranges = _check_ranges(model, pd.DataFrame(doc["sensitivity"]))
@@ -769,13 +822,25 @@ def read_sroi_csv(
 
     source = f"{outcomes_path} (inputs: {inputs_path.name})"
     outcomes, inputs, rate = _validate(
-        outcomes, inputs, currency=currency, discount_rate=discount_rate, stakeholders=None,
-        source=source, row_offset=2, outcome_currencies=currencies(outcomes),
-        input_currencies=currencies(inputs), outcome_label="outcomes", input_label=inputs_path.name,
+        outcomes,
+        inputs,
+        currency=currency,
+        discount_rate=discount_rate,
+        stakeholders=None,
+        source=source,
+        row_offset=2,
+        outcome_currencies=currencies(outcomes),
+        input_currencies=currencies(inputs),
+        outcome_label="outcomes",
+        input_label=inputs_path.name,
     )
     return SROIModel(
-        outcomes=outcomes, inputs=inputs, discount_rate=rate, currency=currency,
-        title=title or outcomes_path.stem, source=str(outcomes_path),
+        outcomes=outcomes,
+        inputs=inputs,
+        discount_rate=rate,
+        currency=currency,
+        title=title or outcomes_path.stem,
+        source=str(outcomes_path),
     )
 
 

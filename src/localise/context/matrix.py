@@ -296,8 +296,11 @@ class ContextMatrix(Results):
     def to_frame(self) -> pd.DataFrame:
         """Analysed regions: country, oriented z-scores and treated values."""
         out = pd.concat(
-            [self.countries.rename("country"), self.z.add_prefix("z_"),
-             self.treated.loc[self.z.index].add_prefix("value_")],
+            [
+                self.countries.rename("country"),
+                self.z.add_prefix("z_"),
+                self.treated.loc[self.z.index].add_prefix("value_"),
+            ],
             axis=1,
         )
         out.attrs["synthetic"] = self.synthetic
@@ -319,8 +322,10 @@ class ContextMatrix(Results):
             lines.append(f"    {row.indicator} {row.geo}: {row.action} {row.old:.4g} -> {row.new:.4g}")
         logged = self.treatment_log[self.treatment_log["action"] == "log"]
         for ind, part in logged.groupby("indicator", sort=False):
-            lines.append(f"    {ind}: log-transformed (winsorisation did not meet the rule), all {len(part)} "
-                         "points (see treatment_log)")
+            lines.append(
+                f"    {ind}: log-transformed (winsorisation did not meet the rule), all {len(part)} "
+                "points (see treatment_log)"
+            )
         lines.append(f"  regions dropped for missing values: {len(self.dropped)}")
         for row in self.dropped.itertuples(index=False):
             lines.append(f"    {row.geo} ({row.country}): lacks {row.missing}")
@@ -465,8 +470,7 @@ def _selected_regions(spec: MatrixSpec, country_of: pd.Series, regions_country: 
     unknown = sorted(set(spec.countries) - set(country_of.unique()))
     if unknown:
         raise InputError(
-            f"countries {unknown} have no NUTS 2 regions in the panel; "
-            f"countries present: {sorted(country_of.unique())}"
+            f"countries {unknown} have no NUTS 2 regions in the panel; countries present: {sorted(country_of.unique())}"
         )
     return regions_country.isin(spec.countries)
 
@@ -489,8 +493,9 @@ def _fill_missing(
                 peers = sel_raw.loc[regions_country[sel_raw.index] == regions_country[geo], col].dropna()
                 if len(peers):
                     filled.loc[geo, col] = peers.mean()
-                    imputed_rows.append({"geo": geo, "country": regions_country[geo], "indicator": col,
-                                         "value": float(peers.mean())})
+                    imputed_rows.append(
+                        {"geo": geo, "country": regions_country[geo], "indicator": col, "value": float(peers.mean())}
+                    )
         raw = raw.copy()
         raw.loc[filled.index] = filled
         lacking = raw[selected].isna()
@@ -506,9 +511,7 @@ def _fill_missing(
     return raw, imputed, dropped
 
 
-def _treated_values(
-    raw: pd.DataFrame, population: pd.Index, spec: MatrixSpec
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _treated_values(raw: pd.DataFrame, population: pd.Index, spec: MatrixSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Values after the outlier rule (over the standardisation population) and the log of treated points."""
     treated = raw.copy()
     log_rows: list[dict] = []
@@ -606,7 +609,15 @@ def build_matrix(
         synthetic=bool(attrs.get("synthetic", False)),
         source_note=str(attrs.get("source_note", "")),
     )
-    for frame in (matrix.raw, matrix.treated, matrix.z, matrix.treatment_log, matrix.dropped, matrix.imputed,
-                  matrix.availability, matrix.breaks):
+    for frame in (
+        matrix.raw,
+        matrix.treated,
+        matrix.z,
+        matrix.treatment_log,
+        matrix.dropped,
+        matrix.imputed,
+        matrix.availability,
+        matrix.breaks,
+    ):
         frame.attrs["synthetic"] = matrix.synthetic  # so that tables saved from them are marked
     return matrix

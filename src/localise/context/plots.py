@@ -69,13 +69,21 @@ def plot_scores(result: TypologyResult, *, highlight: str | None = None, selecti
         ax.scatter(scores.loc[idx, "PC1"], y[idx], s=18, color=colours[cl - 1], label=f"cluster {cl}", alpha=0.8)
     if highlight is not None:
         idx = result.matrix.countries.index[result.matrix.countries == highlight]
-        ax.scatter(scores.loc[idx, "PC1"], y[idx], s=40, facecolors="none", edgecolors="black", lw=1.2,
-                   label=f"{highlight} regions")
+        ax.scatter(
+            scores.loc[idx, "PC1"],
+            y[idx],
+            s=40,
+            facecolors="none",
+            edgecolors="black",
+            lw=1.2,
+            label=f"{highlight} regions",
+        )
     if selection is not None:
         for r in selection.proposed().itertuples():
             if highlight is None or r.country == highlight:
-                ax.annotate(r.geo, (scores.loc[r.geo, "PC1"], y[r.geo]), fontsize=7, xytext=(3, 3),
-                            textcoords="offset points")
+                ax.annotate(
+                    r.geo, (scores.loc[r.geo, "PC1"], y[r.geo]), fontsize=7, xytext=(3, 3), textcoords="offset points"
+                )
     ev = result.pca.explained_variance_ratio
     ax.set_xlabel(f"PC1 ({ev.iloc[0]:.0%})")
     ax.set_ylabel(f"PC2 ({ev.iloc[1]:.0%})" if two else "")
@@ -96,8 +104,10 @@ class MapOutcome:
         return self.figure is not None
 
     def __repr__(self) -> str:
-        return f"MapOutcome(figure={'yes' if self.figure is not None else 'no'}, unmatched={len(self.unmatched)}, " \
-               f"note={self.note!r})"
+        return (
+            f"MapOutcome(figure={'yes' if self.figure is not None else 'no'}, unmatched={len(self.unmatched)}, "
+            f"note={self.note!r})"
+        )
 
 
 def _outline_cases(ax: Any, gdf: Any, selection: CaseSelection) -> None:
@@ -108,8 +118,14 @@ def _outline_cases(ax: Any, gdf: Any, selection: CaseSelection) -> None:
         sel.boundary.plot(ax=ax, color="black", linewidth=1.4)
         points = sel.geometry.representative_point()
         for geo, pt in zip(sel["geo"], points):
-            ax.annotate(geo, (pt.x, pt.y), fontsize=6, ha="center", va="center",
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0})
+            ax.annotate(
+                geo,
+                (pt.x, pt.y),
+                fontsize=6,
+                ha="center",
+                va="center",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0},
+            )
 
 
 def _frame_analysed(ax: Any, gdf: Any) -> None:
@@ -172,8 +188,9 @@ def typology_map(
         lacking = gdf[gdf["cluster"].isna() & gdf["country"].isin(set(result.matrix.countries))]
         if len(lacking):
             lacking.plot(ax=ax, facecolor="white", edgecolor="#999999", hatch="////", linewidth=0.3)
-            handles.append(Patch(facecolor="white", edgecolor="#999999", hatch="////",
-                                 label="not in typology (missing data)"))
+            handles.append(
+                Patch(facecolor="white", edgecolor="#999999", hatch="////", label="not in typology (missing data)")
+            )
     if selection is not None:
         _outline_cases(ax, gdf, selection)
         handles.append(Patch(facecolor="none", edgecolor="black", label=f"case ({PROPOSED_LABEL})"))

@@ -147,8 +147,11 @@ def national_framework(country: str, *, as_of: int | None = None) -> FrameworkOu
     if coded == 0:
         return FrameworkOutcome(table, f"no national framework codes for {country} in the grid (all not assessable)")
     when = f" in force in {as_of}" if as_of is not None else ""
-    return FrameworkOutcome(table, f"{coded} dimension(s) coded{when} for {country}, "
-                                   f"{table['dimension'].nunique() - coded} not assessable (analytical grid)")
+    return FrameworkOutcome(
+        table,
+        f"{coded} dimension(s) coded{when} for {country}, "
+        f"{table['dimension'].nunique() - coded} not assessable (analytical grid)",
+    )
 
 
 def outcome_trends(
@@ -185,9 +188,13 @@ def outcome_trends(
     rows = panel[panel["geo"].isin(geos) & (panel["sex"] == sex) & panel["indicator"].isin(indicators)]
     absent = [i for i in indicators if i not in set(rows["indicator"])]
     flags = rows["flags"].fillna("").astype(str)
-    out = rows.assign(break_in_series=flags.str.contains("b", regex=False))[
-        ["geo", "indicator", "year", "value", "unit", "flags", "break_in_series", "source"]
-    ].sort_values(["indicator", "geo", "year"]).reset_index(drop=True)
+    out = (
+        rows.assign(break_in_series=flags.str.contains("b", regex=False))[
+            ["geo", "indicator", "year", "value", "unit", "flags", "break_in_series", "source"]
+        ]
+        .sort_values(["indicator", "geo", "year"])
+        .reset_index(drop=True)
+    )
     out.attrs["synthetic"] = bool(panel.attrs.get("synthetic", False))
     out.attrs["absent"] = absent
     return out
@@ -207,12 +214,20 @@ def plot_trends(trends: pd.DataFrame, country: str, *, ncols: int = 3):
         sub = trends[trends["indicator"] == ind]
         for geo, part in sub.groupby("geo", sort=False):
             style = "-" if geo == country else "--"
-            ax.plot(part["year"], part["value"], style, marker=".", label=geo, color="black" if geo == country
-                    else "grey")
+            ax.plot(
+                part["year"], part["value"], style, marker=".", label=geo, color="black" if geo == country else "grey"
+            )
             brk = part[part["break_in_series"]]
             if len(brk):
-                ax.scatter(brk["year"], brk["value"], s=50, facecolors="none", edgecolors="crimson", zorder=3,
-                           label=f"break ({geo})")
+                ax.scatter(
+                    brk["year"],
+                    brk["value"],
+                    s=50,
+                    facecolors="none",
+                    edgecolors="crimson",
+                    zorder=3,
+                    label=f"break ({geo})",
+                )
                 if geo == country:
                     for year in brk["year"]:
                         ax.axvline(year, color="crimson", ls=":", lw=0.8)
@@ -221,7 +236,7 @@ def plot_trends(trends: pd.DataFrame, country: str, *, ncols: int = 3):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, never "2002.5"
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6, frameon=False)
-    for ax in list(axes.flat)[len(indicators):]:
+    for ax in list(axes.flat)[len(indicators) :]:
         ax.set_axis_off()
     fig.tight_layout()
     return fig
@@ -269,8 +284,11 @@ def saved_typology(*, notebook: str = TYPOLOGY_NOTEBOOK, run_dir: str | Path | N
         if regions is None:
             continue
         if folder != folders[0]:
-            warnings.warn(f"notebook {notebook} did not run in this run; using its outputs in {folder}",
-                          PreviousRunOutputsWarning, stacklevel=2)
+            warnings.warn(
+                f"notebook {notebook} did not run in this run; using its outputs in {folder}",
+                PreviousRunOutputsWarning,
+                stacklevel=2,
+            )
         out = {}
         for key, name in (("regions", "03_region_clusters"), ("cases", "03_cases"), ("k_choice", "03_k_choice")):
             path = _saved_csv(folder, name)
@@ -312,13 +330,21 @@ def plot_saved_scores(regions: pd.DataFrame, *, highlight: str | None = None, ca
         ax.scatter(part["PC1"], y[part.index], s=18, alpha=0.8, label=f"cluster {cl}")
     if highlight is not None:
         idx = regions.index[regions["country"] == highlight]
-        ax.scatter(regions.loc[idx, "PC1"], y[idx], s=40, facecolors="none", edgecolors="black", lw=1.2,
-                   label=f"{highlight} regions")
+        ax.scatter(
+            regions.loc[idx, "PC1"],
+            y[idx],
+            s=40,
+            facecolors="none",
+            edgecolors="black",
+            lw=1.2,
+            label=f"{highlight} regions",
+        )
     if cases is not None:
         for r in cases[cases["role"] == "proposed"].itertuples():
             if (highlight is None or r.country == highlight) and r.geo in regions.index:
-                ax.annotate(r.geo, (regions.at[r.geo, "PC1"], y[r.geo]), fontsize=7, xytext=(3, 3),
-                            textcoords="offset points")
+                ax.annotate(
+                    r.geo, (regions.at[r.geo, "PC1"], y[r.geo]), fontsize=7, xytext=(3, 3), textcoords="offset points"
+                )
     ax.set_xlabel("PC1")
     ax.set_ylabel("PC2" if "PC2" in regions else "")
     ax.legend(frameon=False, fontsize=8)

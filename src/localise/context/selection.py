@@ -126,9 +126,7 @@ def _distance_table(typology: TypologyResult, countries: Sequence[str]) -> pd.Da
         index=space.index,
     ).join(to_cent)
     dist = dist[dist["country"].isin(countries)].copy()
-    dist["rank_in_cluster"] = (
-        dist.groupby(["country", "cluster"])["dist_own_centroid"].rank(method="first").astype(int)
-    )
+    dist["rank_in_cluster"] = dist.groupby(["country", "cluster"])["dist_own_centroid"].rank(method="first").astype(int)
     dist = dist.sort_values(["country", "cluster", "rank_in_cluster"])
     dist.index.name = "geo"
     return dist
@@ -145,11 +143,20 @@ def _proposed_rows(country: str, d: pd.DataFrame, order: list, n_cases: int) -> 
             if len(hit) and len(chosen) < n_cases:
                 r = hit.iloc[0]
                 chosen.append(r.name)
-                rows.append({"country": country, "role": "proposed", "geo": r.name, "cluster": int(cl),
-                             "distance": r["dist_own_centroid"],
-                             "criterion": (f"closest to centroid of cluster {cl}" if rank == 1
-                                           else f"rank {rank} to centroid of cluster {cl} (fewer clusters "
-                                                f"than cases)")})
+                rows.append(
+                    {
+                        "country": country,
+                        "role": "proposed",
+                        "geo": r.name,
+                        "cluster": int(cl),
+                        "distance": r["dist_own_centroid"],
+                        "criterion": (
+                            f"closest to centroid of cluster {cl}"
+                            if rank == 1
+                            else f"rank {rank} to centroid of cluster {cl} (fewer clusters than cases)"
+                        ),
+                    }
+                )
         rank += 1
     return rows
 
@@ -172,11 +179,27 @@ def _country_cases(country: str, d: pd.DataFrame, cluster_size: pd.Series, n_cas
     ]
     for cl in order:
         r = d[(d["cluster"] == cl) & (d["rank_in_cluster"] == 1)].iloc[0]
-        rows.append({"country": country, "role": "diverse", "geo": r.name, "cluster": int(cl),
-                     "distance": r["dist_own_centroid"], "criterion": f"closest to centroid of cluster {cl}"})
+        rows.append(
+            {
+                "country": country,
+                "role": "diverse",
+                "geo": r.name,
+                "cluster": int(cl),
+                "distance": r["dist_own_centroid"],
+                "criterion": f"closest to centroid of cluster {cl}",
+            }
+        )
     ext = d.sort_values("dist_centre", ascending=False, kind="mergesort").iloc[0]
-    rows.append({"country": country, "role": "extreme", "geo": ext.name, "cluster": int(ext["cluster"]),
-                 "distance": ext["dist_centre"], "criterion": "farthest from the mean of all analysed regions"})
+    rows.append(
+        {
+            "country": country,
+            "role": "extreme",
+            "geo": ext.name,
+            "cluster": int(ext["cluster"]),
+            "distance": ext["dist_centre"],
+            "criterion": "farthest from the mean of all analysed regions",
+        }
+    )
     return rows + _proposed_rows(country, d, order, n_cases)
 
 
@@ -266,8 +289,9 @@ class StabilityResult(Results):
         return self.table.to_latex(index=False, float_format="%.2f", caption=caption)
 
 
-def _compare(base: TypologyResult, base_sel: CaseSelection, var: TypologyResult, var_sel: CaseSelection
-             ) -> tuple[dict, list[dict]]:
+def _compare(
+    base: TypologyResult, base_sel: CaseSelection, var: TypologyResult, var_sel: CaseSelection
+) -> tuple[dict, list[dict]]:
     common = base.labels.index.intersection(var.labels.index)
     ari = adjusted_rand_score(base.labels[common], var.labels[common]) if len(common) > 1 else np.nan
     b_prop, v_prop = base_sel.selected("proposed"), var_sel.selected("proposed")
@@ -281,10 +305,21 @@ def _compare(base: TypologyResult, base_sel: CaseSelection, var: TypologyResult,
         total += len(bp)
         same = b_typ.get(c) == v_typ.get(c)
         same_typ += int(same)
-        rows.append({"country": c, "baseline": ",".join(bp), "variant_cases": ",".join(vp),
-                     "kept": overlap / len(bp) if bp else np.nan, "typical_same": same})
-    return {"n_regions": var.matrix.n_regions, "ari": ari, "proposed_kept": kept / total if total else np.nan,
-            "typical_same": same_typ / len(base_sel.countries)}, rows
+        rows.append(
+            {
+                "country": c,
+                "baseline": ",".join(bp),
+                "variant_cases": ",".join(vp),
+                "kept": overlap / len(bp) if bp else np.nan,
+                "typical_same": same,
+            }
+        )
+    return {
+        "n_regions": var.matrix.n_regions,
+        "ari": ari,
+        "proposed_kept": kept / total if total else np.nan,
+        "typical_same": same_typ / len(base_sel.countries),
+    }, rows
 
 
 def selection_stability(
@@ -320,13 +355,19 @@ def selection_stability(
     base = fixed.fit(build_matrix(panel, spec))
     base_sel = select_cases(base, countries=countries, n_cases=n_cases)
     variants: list[tuple[str, str, MatrixSpec, int]] = []
-    for kk in (ks if ks is not None else [k - 1, k + 1]):
+    for kk in ks if ks is not None else [k - 1, k + 1]:
         if int(kk) >= 2 and int(kk) != k:
             variants.append(("k", f"k={kk}", spec, int(kk)))
     if leave_one_out and len(spec.indicators) >= 3:
         for ind in spec.indicators:
-            variants.append(("indicators", f"without {ind}",
-                             spec.with_(indicators=tuple(i for i in spec.indicators if i != ind)), k))
+            variants.append(
+                (
+                    "indicators",
+                    f"without {ind}",
+                    spec.with_(indicators=tuple(i for i in spec.indicators if i != ind)),
+                    k,
+                )
+            )
     for y in years or []:
         variants.append(("year", f"year={int(y)}", spec.with_(year=int(y), period=None), k))
     rows, detail = [], []
@@ -338,14 +379,30 @@ def selection_stability(
             rows.append({"kind": kind, "variant": name, **stats, "status": "ok"})
             detail += [{"variant": name, **r} for r in per_country]
         except InputError as error:
-            rows.append({"kind": kind, "variant": name, "n_regions": np.nan, "ari": np.nan,
-                         "proposed_kept": np.nan, "typical_same": np.nan, "status": f"not run: {error}"})
-    table = pd.DataFrame(rows, columns=["kind", "variant", "n_regions", "ari", "proposed_kept", "typical_same",
-                                        "status"])
-    by_country = pd.DataFrame(detail, columns=["variant", "country", "baseline", "variant_cases", "kept",
-                                               "typical_same"])
+            rows.append(
+                {
+                    "kind": kind,
+                    "variant": name,
+                    "n_regions": np.nan,
+                    "ari": np.nan,
+                    "proposed_kept": np.nan,
+                    "typical_same": np.nan,
+                    "status": f"not run: {error}",
+                }
+            )
+    table = pd.DataFrame(
+        rows, columns=["kind", "variant", "n_regions", "ari", "proposed_kept", "typical_same", "status"]
+    )
+    by_country = pd.DataFrame(
+        detail, columns=["variant", "country", "baseline", "variant_cases", "kept", "typical_same"]
+    )
     synthetic = base.matrix.synthetic
     table.attrs["synthetic"] = synthetic
     by_country.attrs["synthetic"] = synthetic
-    return StabilityResult(table=table, by_country=by_country, baseline=base_sel.selected("proposed"),
-                           synthetic=synthetic, settings={"k": k, "n_cases": n_cases})
+    return StabilityResult(
+        table=table,
+        by_country=by_country,
+        baseline=base_sel.selected("proposed"),
+        synthetic=synthetic,
+        settings={"k": k, "n_cases": n_cases},
+    )

@@ -115,8 +115,10 @@ class PCAResult(Results):
 
         table = self.loadings.iloc[:, : self.n_retained].copy()
         extra = pd.DataFrame(
-            [self.eigenvalues.iloc[: self.n_retained].to_numpy(),
-             self.explained_variance_ratio.iloc[: self.n_retained].to_numpy()],
+            [
+                self.eigenvalues.iloc[: self.n_retained].to_numpy(),
+                self.explained_variance_ratio.iloc[: self.n_retained].to_numpy(),
+            ],
             index=["eigenvalue", "explained variance"],
             columns=table.columns,
         )
@@ -170,7 +172,8 @@ def fit_pca(z: pd.DataFrame, *, n_components: int | None = None, cumulative: flo
         eigenvectors=pd.DataFrame(vectors, index=z.columns, columns=names),
         loadings=pd.DataFrame(
             vectors * np.sqrt(model.explained_variance_) / X.std(axis=0, ddof=1)[:, None],
-            index=z.columns, columns=names,
+            index=z.columns,
+            columns=names,
         ),
         scores=scores,
         n_retained=n_ret,
@@ -275,9 +278,9 @@ class TypologyResult(Results):
         out = pd.concat(
             [
                 g.value_counts().sort_index().rename("n_regions"),
-                self.matrix.countries.groupby(g).agg(lambda s: ",".join(f"{c}:{n}" for c, n in
-                                                                         s.value_counts().sort_index().items())
-                                                     ).rename("countries"),
+                self.matrix.countries.groupby(g)
+                .agg(lambda s: ",".join(f"{c}:{n}" for c, n in s.value_counts().sort_index().items()))
+                .rename("countries"),
                 z.groupby(g).mean().add_prefix("z_"),
                 treated.groupby(g).mean().add_prefix("mean_"),
             ],
@@ -389,16 +392,30 @@ class RegionalTypology:
     def get_params(self) -> dict:
         """Settings as a dict (printed in summaries)."""
         return {
-            "k": self.k, "method": self.method, "k_range": f"{min(self.k_range)}-{max(self.k_range)}",
-            "space": self.space, "n_components": self.n_components, "n_init": self.n_init,
-            "seed": self.seed, "gap_refs": self.gap_refs, "gap_reference": self.gap_reference,
+            "k": self.k,
+            "method": self.method,
+            "k_range": f"{min(self.k_range)}-{max(self.k_range)}",
+            "space": self.space,
+            "n_components": self.n_components,
+            "n_init": self.n_init,
+            "seed": self.seed,
+            "gap_refs": self.gap_refs,
+            "gap_reference": self.gap_reference,
         }
 
     def clone(self, **changes: object) -> RegionalTypology:
         """Copy with some settings changed."""
-        params: dict[str, Any] = {"k": self.k, "method": self.method, "k_range": self.k_range, "space": self.space,
-                  "n_components": self.n_components, "n_init": self.n_init, "seed": self.seed,
-                  "gap_refs": self.gap_refs, "gap_reference": self.gap_reference}
+        params: dict[str, Any] = {
+            "k": self.k,
+            "method": self.method,
+            "k_range": self.k_range,
+            "space": self.space,
+            "n_components": self.n_components,
+            "n_init": self.n_init,
+            "seed": self.seed,
+            "gap_refs": self.gap_refs,
+            "gap_reference": self.gap_reference,
+        }
         params.update(changes)
         return RegionalTypology(**params)  # type: ignore[arg-type]
 
@@ -448,7 +465,8 @@ class RegionalTypology:
         k_table = k_table.join(gap.table[["gap", "s"]].rename(columns={"s": "gap_se"}))
         k_table["gap_rule"] = [
             bool(gap.table.loc[k, "gap"] >= gap.table.loc[k + 1, "gap"] - gap.table.loc[k + 1, "s"])
-            if k + 1 in gap.table.index else None
+            if k + 1 in gap.table.index
+            else None
             for k in k_table.index
         ]
         return k_table, gap
@@ -519,8 +537,15 @@ def structure_verdict(result: TypologyResult, stability: pd.DataFrame | None = N
         "silhouette_max": float(sil.max()),
         "silhouette_k": float(sil.get(result.k, np.nan)),
     }
-    band = ("strong" if sil.max() > 0.70 else "reasonable" if sil.max() > 0.50
-            else "weak, possibly artificial" if sil.max() > 0.25 else "none")
+    band = (
+        "strong"
+        if sil.max() > 0.70
+        else "reasonable"
+        if sil.max() > 0.50
+        else "weak, possibly artificial"
+        if sil.max() > 0.25
+        else "none"
+    )
     numbers["silhouette_band"] = band
     structure = (numbers["gap_k"] is None or numbers["gap_k"] > 1) and sil.max() > 0.50
     parts = [

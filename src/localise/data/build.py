@@ -48,8 +48,16 @@ from localise.data.schemas import PANEL_COLUMNS, eige_schema, spi_schema, valida
 from localise.errors import DataUnavailableError, InputError
 from localise.warnings import EmptyFeedWarning
 
-__all__ = ["DEFAULT_NUTS_VERSIONS", "build_all", "build_panels", "build_spi", "build_eige", "build_nuts_names",
-           "build_urban_audit", "prepare"]
+__all__ = [
+    "DEFAULT_NUTS_VERSIONS",
+    "build_all",
+    "build_panels",
+    "build_spi",
+    "build_eige",
+    "build_nuts_names",
+    "build_urban_audit",
+    "prepare",
+]
 
 log = logging.getLogger(__name__)
 DEFAULT_NUTS_VERSIONS = (2016, 2021)
@@ -114,8 +122,11 @@ def _feed_rows(frame: pd.DataFrame, feed: catalogue.Feed, source: str, path: Pat
     keys = ["geo", "year", "sex"]
     dup = out.duplicated(keys, keep=False)
     if dup.any():
-        varying = [c for c in frame.columns if c not in ("geo", "time", "value", "flags", "sex")
-                   and c not in feed.filters and frame[c].nunique() > 1]
+        varying = [
+            c
+            for c in frame.columns
+            if c not in ("geo", "time", "value", "flags", "sex") and c not in feed.filters and frame[c].nunique() > 1
+        ]
         first = out[dup].iloc[0]
         raise InputError(
             f"{path}: indicator {feed.indicator!r} has several rows for geo {first['geo']}, year {first['year']}, "
@@ -181,9 +192,16 @@ def build_panels(
         for frame, source, rank, path in tables:
             rel = str(path.relative_to(raw))
             verify_manifest([rel])
-            sources.append({"code": ds.code, "source": source, "file": rel, "vintage": ds.vintage,
-                            "sha256": manifest.get(rel, {}).get("sha256") or sha256_file(path),
-                            "nuts_version": ds.nuts_version})
+            sources.append(
+                {
+                    "code": ds.code,
+                    "source": source,
+                    "file": rel,
+                    "vintage": ds.vintage,
+                    "sha256": manifest.get(rel, {}).get("sha256") or sha256_file(path),
+                    "nuts_version": ds.nuts_version,
+                }
+            )
             for feed in ds.feeds:
                 rows = _feed_rows(frame, feed, source, path)
                 cls = nuts.classify(rows["geo"])
@@ -277,9 +295,18 @@ def build_spi(raw: Path | None = None) -> dict[str, pd.DataFrame]:
         name = wide[ids[2]] if kind == "regional" else wide["Country name"]
         parts = []
         for pos, col in enumerate(indicators, start=1):
-            parts.append(pd.DataFrame({"geo": geo.astype(str), "country": wide["Country"].astype(str),
-                                       "name": name.astype(str), "position": pos, "indicator": col,
-                                       "value": pd.to_numeric(wide[col], errors="raise").astype(float)}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "geo": geo.astype(str),
+                        "country": wide["Country"].astype(str),
+                        "name": name.astype(str),
+                        "position": pos,
+                        "indicator": col,
+                        "value": pd.to_numeric(wide[col], errors="raise").astype(float),
+                    }
+                )
+            )
         tidy = pd.concat(parts, ignore_index=True)
         tidy["position"] = tidy["position"].astype("int64")
         out[f"spi_2020_{kind}"] = tidy
@@ -303,15 +330,19 @@ def build_eige(raw: Path | None = None) -> pd.DataFrame:
     unknown = sorted(set(df["categoria"]) - set(EIGE_DOMAINS))
     if unknown:
         raise InputError(f"{path}: unknown series {unknown} in column 'categoria'; expected {sorted(EIGE_DOMAINS)}")
-    out = pd.DataFrame(
-        {
-            "geo": df["Country"].astype(str),
-            "edition": df["Index.year"].astype("int64"),
-            "reference_year": df["Reference.year..main."].astype("int64"),
-            "domain": df["categoria"].map(EIGE_DOMAINS),
-            "value": df["valor"].astype(float),
-        }
-    ).sort_values(["domain", "geo", "edition"]).reset_index(drop=True)
+    out = (
+        pd.DataFrame(
+            {
+                "geo": df["Country"].astype(str),
+                "edition": df["Index.year"].astype("int64"),
+                "reference_year": df["Reference.year..main."].astype("int64"),
+                "domain": df["categoria"].map(EIGE_DOMAINS),
+                "value": df["valor"].astype(float),
+            }
+        )
+        .sort_values(["domain", "geo", "edition"])
+        .reset_index(drop=True)
+    )
     try:
         return eige_schema().validate(out, lazy=True)
     except Exception as error:
@@ -408,13 +439,19 @@ def build_all(*, nuts_versions: Iterable[int] | None = None) -> dict[str, Path]:
         ),
         "sources": sources,
         "governance_sources": (
-            {key: {k: entry.get(k) for k in ("publisher", "citation", "vintage", "files")}
-             for key, entry in catalogue.governance_sources().items()} if governance_built else {}
+            {
+                key: {k: entry.get(k) for k in ("publisher", "citation", "vintage", "files")}
+                for key, entry in catalogue.governance_sources().items()
+            }
+            if governance_built
+            else {}
         ),
         "rows": {name: int(len(frame)) for name, frame in tables.items()},
     }
-    writers = {f"{name}.parquet": (lambda target, frame=frame: frame.to_parquet(target, index=False))
-               for name, frame in tables.items()}
+    writers = {
+        f"{name}.parquet": (lambda target, frame=frame: frame.to_parquet(target, index=False))
+        for name, frame in tables.items()
+    }
     files = processed.commit(out_dir, writers, meta)
     written = {name: files[f"{name}.parquet"] for name in tables}
     written["metadata"] = files[processed.METADATA]

@@ -11,8 +11,16 @@ import yaml
 
 from localise.errors import InputError
 
-__all__ = ["Feed", "Dataset", "load_catalogue", "indicator_ids", "dataset", "datasets", "catalogue_files",
-           "governance_sources"]
+__all__ = [
+    "Feed",
+    "Dataset",
+    "load_catalogue",
+    "indicator_ids",
+    "dataset",
+    "datasets",
+    "catalogue_files",
+    "governance_sources",
+]
 
 
 @dataclass(frozen=True)

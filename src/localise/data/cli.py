@@ -39,18 +39,24 @@ The mirror folder can also be given once as LOCALISE_DATA_MIRROR.""",
     )
     p.add_argument("--mirror", type=Path, default=None, help="mirror folder (default: $LOCALISE_DATA_MIRROR)")
     p.add_argument("--offline", action="store_true", help="never use the network")
-    p.add_argument("--only", nargs="*", default=None, metavar="CODE",
-                   help="fetch only these catalogue codes (Eurostat codes or eqi, rai, lai, imf_fd, cws)")
-    p.add_argument("--accept-changes", action="store_true",
-                   help="replace raw files whose mirror copy differs from data/raw/MANIFEST (a new vintage)")
+    p.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        metavar="CODE",
+        help="fetch only these catalogue codes (Eurostat codes or eqi, rai, lai, imf_fd, cws)",
+    )
+    p.add_argument(
+        "--accept-changes",
+        action="store_true",
+        help="replace raw files whose mirror copy differs from data/raw/MANIFEST (a new vintage)",
+    )
     p.set_defaults(func=_fetch)
 
     p = actions.add_parser(
         "build", help="build the processed panels and governance tables in data/processed/ from data/raw/"
     )
-    p.add_argument(
-        "--nuts-version", type=int, nargs="*", default=None, help="NUTS version(s) of the regional panel"
-    )
+    p.add_argument("--nuts-version", type=int, nargs="*", default=None, help="NUTS version(s) of the regional panel")
     p.set_defaults(func=_build)
 
     p = actions.add_parser("prepare", help="fetch + build when a mirror or the network is there, else the demo")

@@ -83,8 +83,35 @@ _ROWS: list[tuple[str, str, str, int | None, str | None, str, tuple[str, ...]]] 
 ]
 
 #: EU member states (since 2020), Eurostat codes.
-EU27 = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "EL", "HU", "IE", "IT", "LV", "LT",
-        "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE")
+EU27 = (
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "EL",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+)
 #: The countries every country-level governance source must cover when it covers them at all.
 CORE_SCOPE = EU27 + ("UK", "NO", "CH")
 

@@ -90,8 +90,7 @@ DEMO_REGIONS: dict[str, list[str]] = {
     "UK": "UKC1 UKC2 UKD1 UKD3 UKD4 UKD6 UKD7 UKE1 UKE2 UKE3 UKE4 UKF1 UKF2 UKF3 UKG1 UKG2 UKG3 UKH1 "
     "UKH2 UKH3 UKI3 UKI4 UKI5 UKI6 UKI7 UKJ1 UKJ2 UKJ3 UKJ4 UKK1 UKK2 UKK3 UKK4 UKL1 UKL2 UKM5 UKM6 "
     "UKM7 UKM8 UKM9 UKN0".split(),
-    "ES": "ES11 ES12 ES13 ES21 ES22 ES23 ES24 ES30 ES41 ES42 ES43 ES51 ES52 ES53 ES61 ES62 ES63 ES64 "
-    "ES70".split(),
+    "ES": "ES11 ES12 ES13 ES21 ES22 ES23 ES24 ES30 ES41 ES42 ES43 ES51 ES52 ES53 ES61 ES62 ES63 ES64 ES70".split(),
     "CZ": "CZ01 CZ02 CZ03 CZ04 CZ05 CZ06 CZ07 CZ08".split(),
     "DK": "DK01 DK02 DK03 DK04 DK05".split(),
     "NL": "NL11 NL12 NL13 NL21 NL22 NL23 NL31 NL32 NL33 NL34 NL41 NL42".split(),
@@ -511,9 +510,7 @@ def _country_panel(regional: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     """Population-weighted country means (sums for counts), plus an EU28-labelled aggregate."""
     from localise.data.schemas import coerce_panel
 
-    pop = regional.loc[(regional["indicator"] == "population"), ["geo", "year", "value"]].rename(
-        columns={"value": "w"}
-    )
+    pop = regional.loc[(regional["indicator"] == "population"), ["geo", "year", "value"]].rename(columns={"value": "w"})
     df = regional.merge(pop, on=["geo", "year"])
     df = df.assign(wv=df["value"] * df["w"], is_b=df["flags"].str.contains("b"))
     out = []
@@ -566,8 +563,11 @@ def _spi_tables(regional: pd.DataFrame, rng: np.random.Generator):
             loading = rng.uniform(3, 12)
             centre = rng.uniform(45, 85)
             vals = np.clip(centre + loading * z.to_numpy() + rng.normal(0, 4, len(geos)), 0, 100).round(2)
-            rows.append(pd.DataFrame({"geo": geos, "country": countries, "dimension": dimension,
-                                      "component": component, "value": vals}))
+            rows.append(
+                pd.DataFrame(
+                    {"geo": geos, "country": countries, "dimension": dimension, "component": component, "value": vals}
+                )
+            )
     spi16 = pd.concat(rows, ignore_index=True)
 
     n_ind = 55
@@ -592,14 +592,25 @@ def _spi_tables(regional: pd.DataFrame, rng: np.random.Generator):
             pos = np.clip(0.5 + sign * 0.15 * latent + rng.normal(0, 0.12, len(latent)), 0.02, 0.98)
             vals = (lo + pos * (hi - lo)).round(4)
             missing = rng.random(len(latent)) < 0.02
-            parts.append(pd.DataFrame({"geo": geo, "country": cty, "name": name, "position": int(g.position),
-                                       "indicator": g.indicator, "value": np.where(missing, np.nan, vals)}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "geo": geo,
+                        "country": cty,
+                        "name": name,
+                        "position": int(g.position),
+                        "indicator": g.indicator,
+                        "value": np.where(missing, np.nan, vals),
+                    }
+                )
+            )
         return pd.concat(parts, ignore_index=True)
 
     spi_reg = draw(z.to_numpy(), geos, countries, np.array([f"{g} (SYNTHETIC)" for g in geos]))
     cz = z.groupby(countries).mean()
-    spi_nat = draw(cz.to_numpy(), cz.index.to_numpy(), cz.index.to_numpy(),
-                   np.array([f"{c} (SYNTHETIC)" for c in cz.index]))
+    spi_nat = draw(
+        cz.to_numpy(), cz.index.to_numpy(), cz.index.to_numpy(), np.array([f"{c} (SYNTHETIC)" for c in cz.index])
+    )
     spi_nat = spi_nat[spi_nat["geo"] != "UK"].reset_index(drop=True)  # EU-SPI 2020 covers the EU-27
     return spi16, spi_reg, spi_nat, goal
 
@@ -614,10 +625,7 @@ def _eige_table(country: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
     for edition, ref in EIGE_EDITIONS.items():
         t = edition - 2013
         for g in geos:
-            domains = {
-                d: float(np.clip(base[g] + rng.normal(0, 8) + 0.5 * t, 20, 99))
-                for d in EIGE_DOMAINS[1:]
-            }
+            domains = {d: float(np.clip(base[g] + rng.normal(0, 8) + 0.5 * t, 20, 99)) for d in EIGE_DOMAINS[1:]}
             domains["index"] = float(np.exp(np.mean(np.log(list(domains.values())))))
             for d in EIGE_DOMAINS:
                 rows.append((g, edition, ref, d, round(domains[d], 1)))

@@ -69,9 +69,7 @@ FLAG_CODES: dict[str, str] = {
     "z": "not applicable",
 }
 
-_CELL = re.compile(
-    r"^(?P<num>:|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?:\s*(?P<flags>[a-z]+))?$|^$"
-)
+_CELL = re.compile(r"^(?P<num>:|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?:\s*(?P<flags>[a-z]+))?$|^$")
 _PERIOD_PATTERNS = [
     (re.compile(r"^(\d{4})$"), "A", lambda m: m.group(1)),
     (re.compile(r"^(\d{4})-?Q([1-4])$"), "Q", lambda m: f"{m.group(1)}Q{m.group(2)}"),
@@ -208,8 +206,9 @@ def parse_eurostat_bytes(raw: bytes, *, source: str = "<bytes>", check_flags: bo
         codes, categories = _encode(dim_arrays[name])
         out["geo" if name == geo_name else name] = pd.Categorical.from_codes(codes[row_of_cell], categories=categories)
     sorted_labels = [labels[k] for k in order]
-    out["time"] = pd.Categorical.from_codes(np.tile(np.arange(n_periods, dtype=np.int32), n_rows),
-                                            categories=sorted_labels)
+    out["time"] = pd.Categorical.from_codes(
+        np.tile(np.arange(n_periods, dtype=np.int32), n_rows), categories=sorted_labels
+    )
     out["value"] = values.to_numpy(zero_copy_only=False)[take]
     flag_codes, flag_categories = _encode(flags)
     out["flags"] = pd.Categorical.from_codes(flag_codes[take], categories=flag_categories)

@@ -59,7 +59,6 @@ _MANIFEST_HEADER = (
 )
 
 
-
 @dataclass
 class FetchResult:
     path: str

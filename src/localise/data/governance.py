@@ -103,8 +103,18 @@ PROCESSED = {
     "codebook": "governance_codebook.parquet",
     "unmatched": "governance_unmatched.parquet",
 }
-RAI_DIMENSIONS = ("instdepth", "policyautonomy", "fiscalautonomy", "borrowautonomy", "representation",
-                  "lawmaking", "execcontrol", "fiscalcontrol", "borrowcontrol", "constitutional")
+RAI_DIMENSIONS = (
+    "instdepth",
+    "policyautonomy",
+    "fiscalautonomy",
+    "borrowautonomy",
+    "representation",
+    "lawmaking",
+    "execcontrol",
+    "fiscalcontrol",
+    "borrowcontrol",
+    "constitutional",
+)
 _RAI_TEXT = {
     "instdepth": "institutional depth (self-rule)",
     "policyautonomy": "policy scope (self-rule)",
@@ -121,15 +131,23 @@ _RAI_TEXT = {
 IMF_SECTORS = {"LG": "local", "SNG": "subnational", "SG": "state", "CG": "central"}
 #: CWS column -> (governance column, description, unit).
 CWS_VARIABLES = {
-    "socx_pub": ("cws_social_spending_gdp", "public social expenditure (OECD SOCX), as compiled in CWS",
-                 "% of GDP"),
-    "lisgini": ("cws_lis_gini", "Gini coefficient of disposable household income (Luxembourg Income Study)",
-                "Gini (0-1)"),
-    "lisrpr_tot": ("cws_lis_poverty", "relative poverty rate, total population (Luxembourg Income Study)",
-                   "% of population"),
-    "usucavg": ("cws_unemployment_replacement",
-                "unemployment insurance net replacement rate, average of the CWS single and family cases "
-                "(CWS variable usucavg; check the CWS codebook before substantive use)", "ratio (0-1)"),
+    "socx_pub": ("cws_social_spending_gdp", "public social expenditure (OECD SOCX), as compiled in CWS", "% of GDP"),
+    "lisgini": (
+        "cws_lis_gini",
+        "Gini coefficient of disposable household income (Luxembourg Income Study)",
+        "Gini (0-1)",
+    ),
+    "lisrpr_tot": (
+        "cws_lis_poverty",
+        "relative poverty rate, total population (Luxembourg Income Study)",
+        "% of population",
+    ),
+    "usucavg": (
+        "cws_unemployment_replacement",
+        "unemployment insurance net replacement rate, average of the CWS single and family cases "
+        "(CWS variable usucavg; check the CWS codebook before substantive use)",
+        "ratio (0-1)",
+    ),
 }
 #: Quirks of the CWS country ids: non-European members of the data set.
 CWS_OUTSIDE = {"AUL": None, "CAN": None, "JPN": None, "NZL": None, "USA": None}
@@ -141,7 +159,6 @@ RECODE_VALUES = ("identical", "recoded", "split", "merged", "unmatched-reported"
 #: Share of a wave's codes that must exist in one NUTS version for that version to be detected.
 EQI_MIN_COVERAGE = 0.9
 UNMATCHED_COLUMNS = ["source", "file", "column", "code", "status"]
-
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -198,17 +215,20 @@ def read_rai(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     need = ["abbr_country", "country_name", "year", "n_selfrule", "n_sharedrule", "n_RAI"]
     need += [f"n_{d}" for d in RAI_DIMENSIONS]
     _require(df, need, path)
-    match = crosswalk.match_countries(df["abbr_country"], "iso3", file=str(path), column="abbr_country",
-                                      quirks=RAI_QUIRKS)
+    match = crosswalk.match_countries(
+        df["abbr_country"], "iso3", file=str(path), column="abbr_country", quirks=RAI_QUIRKS
+    )
     _check_names(df["abbr_country"], df["country_name"], match.mapping, path, "country_name")
     df = df[df["abbr_country"].astype(str).str.strip().isin(match.mapping)]
-    out = pd.DataFrame({
-        "country": df["abbr_country"].astype(str).str.strip().map(match.mapping),
-        "year": _numeric(df["year"], path, "year").astype("int64"),
-        "rai": _numeric(df["n_RAI"], path, "n_RAI"),
-        "rai_self_rule": _numeric(df["n_selfrule"], path, "n_selfrule"),
-        "rai_shared_rule": _numeric(df["n_sharedrule"], path, "n_sharedrule"),
-    })
+    out = pd.DataFrame(
+        {
+            "country": df["abbr_country"].astype(str).str.strip().map(match.mapping),
+            "year": _numeric(df["year"], path, "year").astype("int64"),
+            "rai": _numeric(df["n_RAI"], path, "n_RAI"),
+            "rai_self_rule": _numeric(df["n_selfrule"], path, "n_selfrule"),
+            "rai_shared_rule": _numeric(df["n_sharedrule"], path, "n_sharedrule"),
+        }
+    )
     for dim in RAI_DIMENSIONS:
         out[f"rai_{dim}"] = _numeric(df[f"n_{dim}"], path, f"n_{dim}")
     _no_duplicates(out, ["country", "year"], path, "abbr_country/year")
@@ -218,8 +238,10 @@ def read_rai(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _no_duplicates(df: pd.DataFrame, keys: list[str], path: Path, column: str) -> None:
     dup = df[df.duplicated(keys, keep=False)]
     if len(dup):
-        raise InputError(f"{path}: duplicate rows for {dup[keys].iloc[0].to_dict()} in column(s) {column!r}; "
-                         "expected one row per key")
+        raise InputError(
+            f"{path}: duplicate rows for {dup[keys].iloc[0].to_dict()} in column(s) {column!r}; "
+            "expected one row per key"
+        )
 
 
 # ----------------------------------------------------------------------------- LAI
@@ -228,12 +250,21 @@ def read_lai(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = _read_csv(path)
     years = (1990, 2000, 2010, 2014)
     _require(df, ["country_name", "country_code"] + [f"D_LAI_{y}" for y in years], path)
-    match = crosswalk.match_countries(df["country_code"], "iso3", file=str(path), column="country_code",
-                                      quirks=LAI_QUIRKS)
+    match = crosswalk.match_countries(
+        df["country_code"], "iso3", file=str(path), column="country_code", quirks=LAI_QUIRKS
+    )
     _check_names(df["country_code"], df["country_name"], match.mapping, path, "country_name")
     df = df[df["country_code"].astype(str).str.strip().isin(match.mapping)]
-    parts = [pd.DataFrame({"country": df["country_code"].str.strip().map(match.mapping), "year": y,
-                           "lai": _numeric(df[f"D_LAI_{y}"], path, f"D_LAI_{y}")}) for y in years]
+    parts = [
+        pd.DataFrame(
+            {
+                "country": df["country_code"].str.strip().map(match.mapping),
+                "year": y,
+                "lai": _numeric(df[f"D_LAI_{y}"], path, f"D_LAI_{y}"),
+            }
+        )
+        for y in years
+    ]
     out = pd.concat(parts, ignore_index=True).astype({"year": "int64"})
     _no_duplicates(out, ["country", "year"], path, "country_code")
     return out, match.report(source="lai", file=GOVERNANCE_FILES["lai"], column="country_code")
@@ -273,19 +304,24 @@ def read_imf(path: Path, meta_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     codes = df["Country Code"].str.strip()
     unknown = sorted(set(codes) - set(iso2_of))
     if unknown:
-        raise InputError(f"{path}: unknown country code(s) {unknown} in column 'Country Code' (IMF numeric); "
-                         f"expected codes listed in {meta_path.name}")
+        raise InputError(
+            f"{path}: unknown country code(s) {unknown} in column 'Country Code' (IMF numeric); "
+            f"expected codes listed in {meta_path.name}"
+        )
     iso2 = {c: iso2_of[c] for c in set(codes)}
-    by_iso = crosswalk.match_countries(iso2.values(), "iso2", file=str(meta_path), column="Country SDMX Code",
-                                       quirks={"XK": "XK"})
+    by_iso = crosswalk.match_countries(
+        iso2.values(), "iso2", file=str(meta_path), column="Country SDMX Code", quirks={"XK": "XK"}
+    )
     mapping, outside = {}, []
     for code, i2 in iso2.items():
         if i2 in by_iso.mapping:
             target = by_iso.mapping[i2]
             expected = crosswalk.COUNTRIES.set_index("country").loc[target, "imf_code"]
             if pd.notna(expected) and str(expected) != code:
-                raise InputError(f"{path}: IMF code {code!r} has ISO-2 {i2!r} in the metadata, but the crosswalk gives "
-                                 f"IMF code {expected} for {target}; expected the same country")
+                raise InputError(
+                    f"{path}: IMF code {code!r} has ISO-2 {i2!r} in the metadata, but the crosswalk gives "
+                    f"IMF code {expected} for {target}; expected the same country"
+                )
             mapping[code] = target
         else:
             outside.append(code)
@@ -299,15 +335,24 @@ def read_imf(path: Path, meta_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     long = df.melt(id_vars=ids, value_vars=year_cols, var_name="year", value_name="value")
     long = long[long["value"].notna() & (long["value"].str.strip() != "")]
     long["value"] = _numeric(long["value"], path, "year columns")
-    long["variable"] = ("imf_" + long["Indicator Code"].str.strip().str.lower() + "_"
-                        + long["Sector Code"].str.strip().map(IMF_SECTORS))
+    long["variable"] = (
+        "imf_" + long["Indicator Code"].str.strip().str.lower() + "_" + long["Sector Code"].str.strip().map(IMF_SECTORS)
+    )
     long["country"] = long["Country Code"].str.strip().map(mapping)
     long["year"] = long["year"].astype(str).str.strip().astype("int64")
     _no_duplicates(long, ["country", "year", "variable"], path, "Country Code/Indicator Code/Sector Code")
     wide = long.pivot(index=["country", "year"], columns="variable", values="value").reset_index()
     wide.columns.name = None
-    rows = [{"source": "imf_fd", "file": GOVERNANCE_FILES["imf"], "column": "Country Code", "code": c,
-             "status": f"outside the European scope (ISO-2 {iso2[c]})"} for c in sorted(outside)]
+    rows = [
+        {
+            "source": "imf_fd",
+            "file": GOVERNANCE_FILES["imf"],
+            "column": "Country Code",
+            "code": c,
+            "status": f"outside the European scope (ISO-2 {iso2[c]})",
+        }
+        for c in sorted(outside)
+    ]
     return wide, _unmatched(rows)
 
 
@@ -325,8 +370,12 @@ def read_cws(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = df[df["id"].notna()]
     match = crosswalk.match_countries(df["id"], "cws", file=str(path), column="id", quirks=CWS_OUTSIDE)
     df = df[df["id"].astype(str).str.strip().isin(match.mapping)]
-    out = pd.DataFrame({"country": df["id"].astype(str).str.strip().map(match.mapping),
-                        "year": _numeric(df["year"], path, "year").astype("int64")})
+    out = pd.DataFrame(
+        {
+            "country": df["id"].astype(str).str.strip().map(match.mapping),
+            "year": _numeric(df["year"], path, "year").astype("int64"),
+        }
+    )
     for source, (column, _, _) in CWS_VARIABLES.items():
         out[column] = _numeric(df[source], path, source)
     out = out[out.drop(columns=["country", "year"]).notna().any(axis=1)]
@@ -335,14 +384,24 @@ def read_cws(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 # ----------------------------------------------------------------------------- EQI
-_EQI_COLUMNS = {"EQI": "eqi", "EQI_me": "eqi_me", "EQI_low_me": "eqi_low", "EQI_high_me": "eqi_high",
-                "qualityp": "quality", "impartialityp": "impartiality", "corruptionp": "corruption"}
+_EQI_COLUMNS = {
+    "EQI": "eqi",
+    "EQI_me": "eqi_me",
+    "EQI_low_me": "eqi_low",
+    "EQI_high_me": "eqi_high",
+    "qualityp": "quality",
+    "impartialityp": "impartiality",
+    "corruptionp": "corruption",
+}
 _TYPOLOGY = {0: "country", 1: "nuts_level_1", 2: "nuts_level_2", 3: "nuts_level_3"}
 
 
 def _codes_by_version(tidy: pd.DataFrame) -> dict[tuple[int, int], set[str]]:
-    return {(v, lvl): set(tidy.loc[tidy["typology"] == typ, f"code_{v}"].dropna().str.strip())
-            for v in nuts.NUTS_VERSIONS for lvl, typ in _TYPOLOGY.items()}
+    return {
+        (v, lvl): set(tidy.loc[tidy["typology"] == typ, f"code_{v}"].dropna().str.strip())
+        for v in nuts.NUTS_VERSIONS
+        for lvl, typ in _TYPOLOGY.items()
+    }
 
 
 def detect_nuts_version(codes: pd.DataFrame, tidy: pd.DataFrame, *, file: str, wave: int) -> tuple[int, list[str]]:
@@ -354,8 +413,10 @@ def detect_nuts_version(codes: pd.DataFrame, tidy: pd.DataFrame, *, file: str, w
     are returned; otherwise the wave matches no NUTS version (:class:`InputError`).
     """
     lists = _codes_by_version(tidy)
-    missing = {v: [c for c, lvl in zip(codes["code"], codes["nuts_level"]) if c not in lists[(v, int(lvl))]]
-               for v in nuts.NUTS_VERSIONS}
+    missing = {
+        v: [c for c, lvl in zip(codes["code"], codes["nuts_level"]) if c not in lists[(v, int(lvl))]]
+        for v in nuts.NUTS_VERSIONS
+    }
     full = [v for v in nuts.NUTS_VERSIONS if not missing[v]]
     if full:
         return min(full, key=lambda v: (abs(v - wave), -v)), []
@@ -369,8 +430,9 @@ def detect_nuts_version(codes: pd.DataFrame, tidy: pd.DataFrame, *, file: str, w
     return best, missing[best]
 
 
-def _to_nuts2016(code: str, level: int, version: int, tidy: pd.DataFrame,
-                 corr: nuts.Correspondence) -> tuple[str | None, str, str]:
+def _to_nuts2016(
+    code: str, level: int, version: int, tidy: pd.DataFrame, corr: nuts.Correspondence
+) -> tuple[str | None, str, str]:
     """Map one code of NUTS ``version`` to NUTS 2016: ``(code or None, recode, detail)``."""
     if level == 2:
         target, status = nuts.recode(code, version, 2016, corr)
@@ -406,16 +468,22 @@ def _check_eqi_codes(df: pd.DataFrame, level: pd.Series, path: Path) -> None:
     from_code = df["region_code"].map(nuts.nuts_level)
     wrong = df.loc[from_code != level, "region_code"]
     if len(wrong):
-        raise InputError(f"{path}: unknown region code {wrong.iloc[0]!r} in column 'region_code' "
-                         f"(nuts_level {level[wrong.index[0]]}); expected a NUTS code of that level")
+        raise InputError(
+            f"{path}: unknown region code {wrong.iloc[0]!r} in column 'region_code' "
+            f"(nuts_level {level[wrong.index[0]]}); expected a NUTS code of that level"
+        )
     countries = crosswalk.match_countries(df["NUTS0_code"], "eurostat", file=str(path), column="NUTS0_code")
     if countries.outside:
-        raise InputError(f"{path}: country code(s) {countries.outside} in column 'NUTS0_code' are outside the EU; "
-                         "expected EU-27 codes")
+        raise InputError(
+            f"{path}: country code(s) {countries.outside} in column 'NUTS0_code' are outside the EU; "
+            "expected EU-27 codes"
+        )
     prefix = df["region_code"].str[:2] != df["NUTS0_code"].str.strip()
     if prefix.any():
-        raise InputError(f"{path}: region code {df.loc[prefix, 'region_code'].iloc[0]!r} in column 'region_code' does "
-                         f"not start with its country code {df.loc[prefix, 'NUTS0_code'].iloc[0]!r}")
+        raise InputError(
+            f"{path}: region code {df.loc[prefix, 'region_code'].iloc[0]!r} in column 'region_code' does "
+            f"not start with its country code {df.loc[prefix, 'NUTS0_code'].iloc[0]!r}"
+        )
 
 
 def read_eqi(path: Path, nuts_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -439,34 +507,48 @@ def read_eqi(path: Path, nuts_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         codes = pd.DataFrame({"code": df.loc[mask, "region_code"], "nuts_level": level[mask]}).drop_duplicates()
         version, absent = detect_nuts_version(codes, tidy, file=str(path), wave=wave)
         if absent:
-            raise InputError(f"{path}: unknown region code {absent[0]!r} in column 'region_code' (wave {wave}); "
-                             f"expected a NUTS {version} code like the other codes of the wave (also: {absent[1:5]})")
+            raise InputError(
+                f"{path}: unknown region code {absent[0]!r} in column 'region_code' (wave {wave}); "
+                f"expected a NUTS {version} code like the other codes of the wave (also: {absent[1:5]})"
+            )
         mapped = {c: _to_nuts2016(c, int(lvl), version, tidy, corr) for c, lvl in codes.itertuples(index=False)}
         sub = df.loc[mask]
-        part = pd.DataFrame({
-            "geo": sub["region_code"].map({c: target for c, (target, _, _) in mapped.items()}),
-            "geo_wave": sub["region_code"],
-            "nuts_level": level[mask],
-            "country": sub["NUTS0_code"].str.strip(),
-            "wave": np.int64(wave),
-            **{new: _numeric(sub[old], path, old) for old, new in _EQI_COLUMNS.items()},
-            "recode": sub["region_code"].map({c: recode for c, (_, recode, _) in mapped.items()}),
-            "name": sub["name"].astype(str),
-            "nuts_version_wave": np.int64(version),
-        })
+        part = pd.DataFrame(
+            {
+                "geo": sub["region_code"].map({c: target for c, (target, _, _) in mapped.items()}),
+                "geo_wave": sub["region_code"],
+                "nuts_level": level[mask],
+                "country": sub["NUTS0_code"].str.strip(),
+                "wave": np.int64(wave),
+                **{new: _numeric(sub[old], path, old) for old, new in _EQI_COLUMNS.items()},
+                "recode": sub["region_code"].map({c: recode for c, (_, recode, _) in mapped.items()}),
+                "name": sub["name"].astype(str),
+                "nuts_version_wave": np.int64(version),
+            }
+        )
         parts.append(part)
         for code, (_target, recode, detail) in sorted(mapped.items()):
             if recode not in ("identical", "recoded"):
-                report_rows.append({"source": "eqi", "file": GOVERNANCE_FILES["eqi"], "column": "region_code",
-                                    "code": f"{code} ({wave})", "status": f"{recode}: {detail}"})
+                report_rows.append(
+                    {
+                        "source": "eqi",
+                        "file": GOVERNANCE_FILES["eqi"],
+                        "column": "region_code",
+                        "code": f"{code} ({wave})",
+                        "status": f"{recode}: {detail}",
+                    }
+                )
     out = pd.concat(parts, ignore_index=True).sort_values(["wave", "geo_wave"]).reset_index(drop=True)
     _no_duplicates(out, ["geo_wave", "wave"], path, "region_code/year")
     report_df = _unmatched(report_rows)
     if len(report_df):
-        warnings.warn(f"{GOVERNANCE_FILES['eqi']}: {len(report_df)} region code x wave not carried one to one into "
-                      f"NUTS 2016: {sorted(set(report_df['status'].str.split(':').str[0]))} -- "
-                      f"{list(report_df['code'])[:12]} (table governance_unmatched)", UnmatchedCodesWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"{GOVERNANCE_FILES['eqi']}: {len(report_df)} region code x wave not carried one to one into "
+            f"NUTS 2016: {sorted(set(report_df['status'].str.split(':').str[0]))} -- "
+            f"{list(report_df['code'])[:12]} (table governance_unmatched)",
+            UnmatchedCodesWarning,
+            stacklevel=2,
+        )
     return out, report_df
 
 
@@ -503,10 +585,14 @@ def eqi_schema() -> pa.DataFrameSchema:
     """Pandera schema of ``eqi_region_wave``."""
     import pandera.pandas as pa
 
-    close = pa.Check(lambda d: d["eqi_low"].isna() | ((d["eqi_low"] - (d["eqi"] - d["eqi_me"])).abs() < 1e-6),
-                     error="eqi_low = eqi - eqi_me")
-    close_high = pa.Check(lambda d: d["eqi_high"].isna() | ((d["eqi_high"] - (d["eqi"] + d["eqi_me"])).abs() < 1e-6),
-                          error="eqi_high = eqi + eqi_me")
+    close = pa.Check(
+        lambda d: d["eqi_low"].isna() | ((d["eqi_low"] - (d["eqi"] - d["eqi_me"])).abs() < 1e-6),
+        error="eqi_low = eqi - eqi_me",
+    )
+    close_high = pa.Check(
+        lambda d: d["eqi_high"].isna() | ((d["eqi_high"] - (d["eqi"] + d["eqi_me"])).abs() < 1e-6),
+        error="eqi_high = eqi + eqi_me",
+    )
     return pa.DataFrameSchema(
         {
             "geo": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}[A-Z0-9]{0,2}$"), nullable=True),
@@ -564,19 +650,31 @@ def _codebook(table: pd.DataFrame, eqi: pd.DataFrame, imf_names: dict[str, str])
         ("rai_self_rule", "rai", "RAI self rule (n_selfrule)", "index"),
         ("rai_shared_rule", "rai", "RAI shared rule (n_sharedrule)", "index"),
     ]
-    rows += [(f"rai_{d}", "rai", f"RAI dimension {_RAI_TEXT[d]} (n_{d}; first of repeated columns)", "index")
-             for d in RAI_DIMENSIONS]
+    rows += [
+        (f"rai_{d}", "rai", f"RAI dimension {_RAI_TEXT[d]} (n_{d}; first of repeated columns)", "index")
+        for d in RAI_DIMENSIONS
+    ]
     for col in table.columns:
         if col.startswith("imf_"):
             code, sector = col[4:].rsplit("_", 1)
             name = next((v for k, v in imf_names.items() if k.lower() == code), code)
-            rows.append((col, "imf_fd", f"{name}; {sector} government (IMF indicator {code}); shares are of general "
-                         "government and not consolidated across levels", "ratio"))
+            rows.append(
+                (
+                    col,
+                    "imf_fd",
+                    f"{name}; {sector} government (IMF indicator {code}); shares are of general "
+                    "government and not consolidated across levels",
+                    "ratio",
+                )
+            )
     for source, (col, text, unit) in CWS_VARIABLES.items():
         rows.append((col, "cws", f"{text} (CWS variable {source})", unit))
-    years = [_years_text(table.loc[table[v].notna(), "year"]) if v in table.columns and v not in
-             ("country", "iso3", "country_name", "year") else _years_text(table["year"])
-             for v, *_ in rows]
+    years = [
+        _years_text(table.loc[table[v].notna(), "year"])
+        if v in table.columns and v not in ("country", "iso3", "country_name", "year")
+        else _years_text(table["year"])
+        for v, *_ in rows
+    ]
     out = _codebook_entries(rows, years, table)
     eqi_cb = _codebook_entries(_EQI_CODEBOOK, ", ".join(str(w) for w in sorted(eqi["wave"].unique())), eqi)
     return pd.concat([out, eqi_cb], ignore_index=True)
@@ -639,11 +737,20 @@ def build_governance(raw: Path | None = None) -> dict[str, pd.DataFrame]:
     eqi = _validate(eqi, eqi_schema(), "eqi_region_wave")
     unmatched = pd.concat([rai_out, lai_out, imf_out, cws_out, eqi_out], ignore_index=True)
     for source, codes in unmatched.groupby("source")["code"]:
-        log.info("governance %s: %d codes not carried one to one (see governance_unmatched): %s",
-                 source, len(codes), ", ".join(codes))
+        log.info(
+            "governance %s: %d codes not carried one to one (see governance_unmatched): %s",
+            source,
+            len(codes),
+            ", ".join(codes),
+        )
     codebook = _codebook(table, eqi, imf_indicator_names(file["imf_meta"]))
-    log.info("governance: %d country-years (%d countries), %d EQI rows, %d codes reported",
-             len(table), table["country"].nunique(), len(eqi), len(unmatched))
+    log.info(
+        "governance: %d country-years (%d countries), %d EQI rows, %d codes reported",
+        len(table),
+        table["country"].nunique(),
+        len(eqi),
+        len(unmatched),
+    )
     return {
         "governance_country_year": table,
         "eqi_region_wave": eqi,
@@ -692,9 +799,12 @@ def _read_processed(key: str) -> pd.DataFrame:
 
     processed.verify(path)
     df = pd.read_parquet(path)
-    df.attrs = {"synthetic": False, "path": str(path),
-                "source_note": "Sources: QoG EQI 2024; RAI v3 (2021); LAI 1.0; IMF Fiscal Decentralization "
-                               "Dataset 2018; Comparative Welfare States 2020; processed by localise"}
+    df.attrs = {
+        "synthetic": False,
+        "path": str(path),
+        "source_note": "Sources: QoG EQI 2024; RAI v3 (2021); LAI 1.0; IMF Fiscal Decentralization "
+        "Dataset 2018; Comparative Welfare States 2020; processed by localise",
+    }
     provenance.record_input(path, synthetic=False)
     return df
 
@@ -710,8 +820,10 @@ def _countries(countries: Iterable[str] | str | None, what: str) -> list[str] | 
         code = str(code).strip().upper()
         code = {"GR": "EL", "GB": "UK"}.get(code, code)
         if code not in known:
-            raise InputError(f"{what}(countries=...): unknown country code {code!r}; expected Eurostat codes such "
-                             f"as {sorted(known)[:8]} ...")
+            raise InputError(
+                f"{what}(countries=...): unknown country code {code!r}; expected Eurostat codes such "
+                f"as {sorted(known)[:8]} ..."
+            )
         out.append(code)
     return out
 

@@ -43,7 +43,6 @@ COUNTRY_ALIASES = {"GR": "EL", "GB": "UK"}
 SPI_KINDS = {2016: ("components",), 2020: ("regional", "national", "goalposts")}
 
 
-
 def processed_files(nuts_version: int = 2016) -> dict[str, Path]:
     """Paths of the processed real data files, keyed by table name."""
     folder = paths.data_processed()
@@ -168,8 +167,11 @@ def _filter(df: pd.DataFrame, indicators, countries, *, what: str) -> pd.DataFra
             )
         absent = sorted(set(indicators) - set(df["indicator"].unique()))
         if absent:
-            warnings.warn(f"{what}: indicator(s) {absent} are not in the data set ({attrs.get('path', '')})",
-                          MissingIndicatorsWarning, stacklevel=3)
+            warnings.warn(
+                f"{what}: indicator(s) {absent} are not in the data set ({attrs.get('path', '')})",
+                MissingIndicatorsWarning,
+                stacklevel=3,
+            )
         df = df[df["indicator"].isin(indicators)]
     wanted = _normalise_countries(countries)
     if wanted is not None:
@@ -218,8 +220,11 @@ def load_regional_panel(
             )
     df = _read("regional_panel", allow_synthetic=allow_synthetic, nuts_version=nuts_version)
     if df.attrs["synthetic"] and nuts_version != 2016:
-        warnings.warn(f"the SYNTHETIC demo panel uses NUTS 2016 codes, not NUTS {nuts_version}",
-                      SyntheticNutsVersionWarning, stacklevel=2)
+        warnings.warn(
+            f"the SYNTHETIC demo panel uses NUTS 2016 codes, not NUTS {nuts_version}",
+            SyntheticNutsVersionWarning,
+            stacklevel=2,
+        )
     df.attrs["nuts_version"] = 2016 if df.attrs["synthetic"] else nuts_version
     return _filter(df, indicators, countries, what="load_regional_panel")
 
@@ -303,10 +308,13 @@ def nuts_geometries(level: int = 2) -> Any:
             import geopandas as gpd
 
             gdf = gpd.read_file(io.BytesIO(gzip.decompress(path.read_bytes())))
-            gdf = gdf.rename(columns={"NUTS_ID": "geo", "CNTR_CODE": "country", "LEVL_CODE": "nuts_level",
-                                      "NAME_LATN": "name"})
-            gdf.attrs = {"synthetic": False, "source_note": "© EuroGeographics for the administrative boundaries; "
-                         "Eurostat GISCO NUTS 2021"}
+            gdf = gdf.rename(
+                columns={"NUTS_ID": "geo", "CNTR_CODE": "country", "LEVL_CODE": "nuts_level", "NAME_LATN": "name"}
+            )
+            gdf.attrs = {
+                "synthetic": False,
+                "source_note": "© EuroGeographics for the administrative boundaries; Eurostat GISCO NUTS 2021",
+            }
             provenance.record_input(path, synthetic=False, role="geometry")
             return gdf
     return None

@@ -78,8 +78,11 @@ def recover(folder: Path, *, discard: bool = False) -> str:
         journal.unlink()
         shutil.rmtree(staging, ignore_errors=True)
         return "rolled forward"
-    stale = [p for p in _staging_dirs(folder) if not (p.name.rsplit("-", 1)[-1].isdigit()
-                                                      and _alive(int(p.name.rsplit("-", 1)[-1])))]
+    stale = [
+        p
+        for p in _staging_dirs(folder)
+        if not (p.name.rsplit("-", 1)[-1].isdigit() and _alive(int(p.name.rsplit("-", 1)[-1])))
+    ]
     if discard and stale:
         for path in stale:
             shutil.rmtree(path, ignore_errors=True)

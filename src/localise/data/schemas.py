@@ -193,6 +193,7 @@ def validate_panel(df: pd.DataFrame, *, nuts_level: int | None = None, name: str
     except (pa.errors.SchemaErrors, pa.errors.SchemaError) as error:
         raise InputError(f"{name} failed schema validation: {str(error)[:2000]}") from error
 
+
 #: Indicator ids of the data API contract (the catalogue may add more).
 CONTRACT_INDICATORS = (
     "unemployment_rate",

@@ -12,8 +12,16 @@ from localise import paths
 from localise.data import catalogue
 from localise.data.eurostat import FLAG_CODES
 
-__all__ = ["catalogue_table", "coverage", "flag_counts", "series_breaks", "load_recode_log", "recode_summary",
-           "flag_legend", "indicator_table"]
+__all__ = [
+    "catalogue_table",
+    "coverage",
+    "flag_counts",
+    "series_breaks",
+    "load_recode_log",
+    "recode_summary",
+    "flag_legend",
+    "indicator_table",
+]
 
 
 def _keep_attrs(out: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
@@ -93,8 +101,12 @@ def series_breaks(panel: pd.DataFrame) -> pd.DataFrame:
     """Breaks in series (flag ``b``): number of regions flagged, by indicator, country and year."""
     sub = panel[panel["flags"].str.contains("b", regex=False)]
     out = (
-        sub.groupby(["indicator", "country", "year"]).size().rename("regions_flagged").reset_index()
-        .sort_values(["indicator", "country", "year"]).reset_index(drop=True)
+        sub.groupby(["indicator", "country", "year"])
+        .size()
+        .rename("regions_flagged")
+        .reset_index()
+        .sort_values(["indicator", "country", "year"])
+        .reset_index(drop=True)
     )
     return _keep_attrs(out, panel)
 

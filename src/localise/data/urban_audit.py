@@ -90,11 +90,27 @@ UNVERIFIED_CODES: dict[str, str] = {
     ),
 }
 
-_CITY_COLUMNS = ["city_code", "city_name", "wikidata_id", "country", "indicator_code", "indicator_label", "unit",
-                 "year", "year_note", "value", "origin"]
+_CITY_COLUMNS = [
+    "city_code",
+    "city_name",
+    "wikidata_id",
+    "country",
+    "indicator_code",
+    "indicator_label",
+    "unit",
+    "year",
+    "year_note",
+    "value",
+    "origin",
+]
 _REGION_INDICATORS = {
-    "unemployment": ("unemployment_rate", "unemployment_history", "unemployment_year",
-                     "Unemployment rate 15-74 (%)", "PC"),
+    "unemployment": (
+        "unemployment_rate",
+        "unemployment_history",
+        "unemployment_year",
+        "Unemployment rate 15-74 (%)",
+        "PC",
+    ),
     "gdp": ("gdp_pps_eu100", "gdp_pps_history", "gdp_pps_year", "GDP per inhabitant in PPS (EU = 100)", "PPS_EU100"),
 }
 
@@ -122,8 +138,13 @@ def _history(path: Path, key: str, field: str, raw: Any) -> list[tuple[int, floa
         raise InputError(f"{where}: {type(raw).__name__}; expected a list of [year, value] pairs")
     out = []
     for item in raw:
-        ok = (isinstance(item, list) and len(item) == 2 and isinstance(item[0], int)
-              and isinstance(item[1], (int, float)) and not isinstance(item[1], bool))
+        ok = (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], int)
+            and isinstance(item[1], (int, float))
+            and not isinstance(item[1], bool)
+        )
         if not ok:
             raise InputError(f"{where}: entry {item!r}; expected [year, value] with an integer year and a number")
         out.append((int(item[0]), float(item[1])))
@@ -168,18 +189,32 @@ def _city_rows(path: Path, key: str, rec: dict[str, Any]) -> list[dict[str, Any]
     for ind in CITY_INDICATORS:
         latest = _number(path, key, ind.key, rec[ind.key])
         history = _history(path, key, ind.history_key, rec[ind.history_key])
-        base = {"city_code": code, "wikidata_id": key, "country": str(rec["country"]), "indicator_code": ind.code,
-                "indicator_label": ind.label, "unit": ind.unit, "origin": ORIGIN}
+        base = {
+            "city_code": code,
+            "wikidata_id": key,
+            "country": str(rec["country"]),
+            "indicator_code": ind.code,
+            "indicator_label": ind.label,
+            "unit": ind.unit,
+            "origin": ORIGIN,
+        }
         if history:
             if latest is not None and history[-1][1] != latest:
-                raise InputError(f"{path}: record {key!r}: {ind.key}={latest} differs from the last entry of "
-                                 f"{ind.history_key} {history[-1]}; expected the latest value to close the history")
+                raise InputError(
+                    f"{path}: record {key!r}: {ind.key}={latest} differs from the last entry of "
+                    f"{ind.history_key} {history[-1]}; expected the latest value to close the history"
+                )
             rows += [{**base, "year": y, "year_note": "", "value": v} for y, v in history]
         elif latest is not None:
             known = not earlier_present and record_year is not None
-            rows.append({**base, "year": record_year if known else None,
-                         "year_note": "" if known else "single value; the extract does not state its year",
-                         "value": latest})
+            rows.append(
+                {
+                    **base,
+                    "year": record_year if known else None,
+                    "year_note": "" if known else "single value; the extract does not state its year",
+                    "value": latest,
+                }
+            )
         earlier_present = earlier_present or latest is not None
     return rows
 
@@ -203,8 +238,12 @@ def city_schema() -> pa.DataFrameSchema:
             "origin": pa.Column(str),
         },
         # activity rates above 100 occur in the source (ES056C 2016: 118.58) and are kept as published
-        checks=[pa.Check(lambda df: ~df["indicator_code"].isin(["EC1020I", "EC3065V"]) | df["value"].le(100),
-                         error="unemployment and poverty percentages must be <= 100")],
+        checks=[
+            pa.Check(
+                lambda df: ~df["indicator_code"].isin(["EC1020I", "EC3065V"]) | df["value"].le(100),
+                error="unemployment and poverty percentages must be <= 100",
+            )
+        ],
         unique=["city_code", "indicator_code", "year"],
         strict=True,
         name="urban_audit_cities",
@@ -294,14 +333,24 @@ def city_records(path: str | Path, code_list: pd.DataFrame | None = None) -> pd.
     for key, rec in doc.items():
         n = len(_city_rows(path, key, _record(path, key, rec, required)))
         code = rec["eurostatCode"]
-        rows.append({"wikidata_id": key, "city_code": code, "country": str(rec["country"]), "n_values": n,
-                     "in_code_list_2019": code in names, "name_2019": names.get(code),
-                     "code_note": UNVERIFIED_CODES.get(code, "")})
+        rows.append(
+            {
+                "wikidata_id": key,
+                "city_code": code,
+                "country": str(rec["country"]),
+                "n_values": n,
+                "in_code_list_2019": code in names,
+                "name_2019": names.get(code),
+                "code_note": UNVERIFIED_CODES.get(code, ""),
+            }
+        )
     out = pd.DataFrame(rows)
     dup = out[out["city_code"].duplicated(keep=False)]
     if not dup.empty:
-        raise InputError(f"{path}: Urban Audit code {dup['city_code'].iloc[0]} appears in records "
-                         f"{list(dup['wikidata_id'])}; expected one record per code")
+        raise InputError(
+            f"{path}: Urban Audit code {dup['city_code'].iloc[0]} appears in records "
+            f"{list(dup['wikidata_id'])}; expected one record per code"
+        )
     return out.sort_values("city_code").reset_index(drop=True)
 
 
@@ -321,8 +370,10 @@ def read_regions(path: str | Path) -> pd.DataFrame:
             history = _history(path, geo, hist_key, rec.get(hist_key))
             latest = _number(path, geo, latest_key, rec.get(latest_key))
             if latest is not None and history and (history[-1][1], history[-1][0]) != (latest, rec.get(year_key)):
-                raise InputError(f"{path}: record {geo!r}: {latest_key}={latest} ({year_key}={rec.get(year_key)}) "
-                                 f"differs from the last entry of {hist_key} {history[-1]}")
+                raise InputError(
+                    f"{path}: record {geo!r}: {latest_key}={latest} ({year_key}={rec.get(year_key)}) "
+                    f"differs from the last entry of {hist_key} {history[-1]}"
+                )
             rows += [
                 {
                     "geo": geo,
@@ -366,8 +417,13 @@ def _case_status(code: str, records: pd.DataFrame, names: dict[str, str], name: 
         return "", "no Urban Audit code", "the case registry has no Urban Audit code for this case"
     short = code[:6]
     listed = names.get(short)
-    in_list = (f"2019 list: {short}* = {listed}" if listed
-               else f"{code} is not in the 2019 code list" if names else "2019 code list not checked")
+    in_list = (
+        f"2019 list: {short}* = {listed}"
+        if listed
+        else f"{code} is not in the 2019 code list"
+        if names
+        else "2019 code list not checked"
+    )
     hit = records[records["city_code"] == short]
     if hit.empty:
         own = [f"{c}: {note}" for c, note in UNVERIFIED_CODES.items() if name and name.lower() in note.lower()]
@@ -377,8 +433,14 @@ def _case_status(code: str, records: pd.DataFrame, names: dict[str, str], name: 
     if short in UNVERIFIED_CODES:
         return short, "matched by name, not verified", f"{UNVERIFIED_CODES[short]}; city values not shown"
     if int(rec["n_values"]) == 0:
-        return short, "empty record", (f"record {rec['wikidata_id']} ({short}) holds no unemployment, activity, "
-                                       f"income or poverty value ({in_list})")
+        return (
+            short,
+            "empty record",
+            (
+                f"record {rec['wikidata_id']} ({short}) holds no unemployment, activity, "
+                f"income or poverty value ({in_list})"
+            ),
+        )
     return short, "present", f"{int(rec['n_values'])} values in record {rec['wikidata_id']} ({in_list})"
 
 
@@ -406,8 +468,16 @@ def check_cases(records: pd.DataFrame, registry: pd.DataFrame, code_list: pd.Dat
     for _, case in registry.iterrows():
         code = str(case.get("urban_audit_code", "") or "").strip()
         extract_code, status, detail = _case_status(code, records, names, str(case["name"]))
-        rows.append({"case_id": case["case_id"], "name": case["name"], "urban_audit_code": code,
-                     "extract_code": extract_code, "status": status, "detail": detail})
+        rows.append(
+            {
+                "case_id": case["case_id"],
+                "name": case["name"],
+                "urban_audit_code": code,
+                "extract_code": extract_code,
+                "status": status,
+                "detail": detail,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -445,8 +515,10 @@ def load_urban_audit(kind: str = "cities") -> pd.DataFrame:
         raise InputError(f"load_urban_audit(kind={kind!r}); expected one of {kinds}")
     path = paths.data_processed() / f"urban_audit_{kind}.parquet"
     if not path.is_file():
-        raise DataUnavailableError(f"{path} does not exist; run `localise data prepare` with the data mirror "
-                                   "(it holds city/urban_audit_extract/)")
+        raise DataUnavailableError(
+            f"{path} does not exist; run `localise data prepare` with the data mirror "
+            "(it holds city/urban_audit_extract/)"
+        )
     frame = pd.read_parquet(path)
     frame.attrs = {"synthetic": False, "source_note": f"Source: Eurostat Urban Audit; {ORIGIN}", "path": str(path)}
     provenance.record_input(path, synthetic=False)

@@ -57,8 +57,9 @@ def plot_change(table: pd.DataFrame, *, ax: Any = None, xlabel: str = "", title:
     return ax
 
 
-def plot_heatmap(gov: pd.DataFrame, column: str, years: tuple[int, int], *, ax: Any = None, title: str = "",
-                 cbar_label: str = "") -> Any:
+def plot_heatmap(
+    gov: pd.DataFrame, column: str, years: tuple[int, int], *, ax: Any = None, title: str = "", cbar_label: str = ""
+) -> Any:
     """Countries × years heat map of a yearly measure (countries sorted by the last year)."""
     import matplotlib.pyplot as plt
 
@@ -112,10 +113,17 @@ def plot_eqi_maps(
         ax.set_ylim(34, 71)
         ax.set_axis_off()
         ax.set_title(str(wave), fontsize=10)
-        counts.append({"wave": wave, "polygons_with_value": len(drawn),
-                       "eqi_regions": int((ranked["wave"] == wave).sum())})
+        counts.append(
+            {"wave": wave, "polygons_with_value": len(drawn), "eqi_regions": int((ranked["wave"] == wave).sum())}
+        )
     mappable = plt.cm.ScalarMappable(cmap="RdYlBu", norm=plt.Normalize(0, 1))
-    fig.colorbar(mappable, ax=list(axes), orientation="horizontal", shrink=0.5, pad=0.02,
-                 label="EQI position within the wave (0 = lowest region, 1 = highest)")
+    fig.colorbar(
+        mappable,
+        ax=list(axes),
+        orientation="horizontal",
+        shrink=0.5,
+        pad=0.02,
+        label="EQI position within the wave (0 = lowest region, 1 = highest)",
+    )
     fig.suptitle(title, fontsize=11)
     return fig, pd.DataFrame(counts)

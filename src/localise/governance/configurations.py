@@ -235,8 +235,12 @@ def anchor_report(raw: pd.DataFrame, anchors: Mapping[str, Any]) -> pd.DataFrame
         if below.empty or above.empty:
             rec.update(below=None, below_value=np.nan, above=None, above_value=np.nan, gap=np.nan, gap_rank=np.nan)
         else:
-            rec.update(below=str(below.index[-1]), below_value=float(below.iloc[-1]), above=str(above.index[0]),
-                       above_value=float(above.iloc[0]))
+            rec.update(
+                below=str(below.index[-1]),
+                below_value=float(below.iloc[-1]),
+                above=str(above.index[0]),
+                above_value=float(above.iloc[0]),
+            )
             rec["gap"] = rec["above_value"] - rec["below_value"]
             match = gaps[(gaps["below"] == rec["below"]) & (gaps["above"] == rec["above"])]
             rec["gap_rank"] = int(match["rank"].iloc[0]) if len(match) else np.nan
@@ -379,12 +383,26 @@ def solutions_table(solutions: Mapping[str, Any]) -> pd.DataFrame:
         if sol.intermediate:
             for inter in sol.intermediate:
                 for i, terms in enumerate(inter.models):
-                    rows.append({"solution": label, "model": f"{inter.name} M{i + 1}", "formula": " + ".join(terms),
-                                 "outcome": outcome, **_model_fit_row(inter.fit, i)})
+                    rows.append(
+                        {
+                            "solution": label,
+                            "model": f"{inter.name} M{i + 1}",
+                            "formula": " + ".join(terms),
+                            "outcome": outcome,
+                            **_model_fit_row(inter.fit, i),
+                        }
+                    )
         else:
             for i, terms in enumerate(sol.models):
-                rows.append({"solution": label, "model": f"M{i + 1}", "formula": " + ".join(terms),
-                             "outcome": outcome, **_model_fit_row(sol.fit, i)})
+                rows.append(
+                    {
+                        "solution": label,
+                        "model": f"M{i + 1}",
+                        "formula": " + ".join(terms),
+                        "outcome": outcome,
+                        **_model_fit_row(sol.fit, i),
+                    }
+                )
     return pd.DataFrame(rows, columns=["solution", "model", "formula", "outcome", "inclS", "PRI", "covS"])
 
 
@@ -400,8 +418,9 @@ def plot_anchors(raw: pd.DataFrame, anchors: Mapping[str, Any], *, labels: Mappi
         s = raw[col].dropna().sort_values()
         ax.scatter(s, np.zeros(len(s)), s=14, color="0.2", zorder=3)
         for k, (case, v) in enumerate(s.items()):
-            ax.annotate(str(case), (v, 0), xytext=(0, 6 if k % 2 else -11), textcoords="offset points",
-                        fontsize=6, ha="center")
+            ax.annotate(
+                str(case), (v, 0), xytext=(0, 6 if k % 2 else -11), textcoords="offset points", fontsize=6, ha="center"
+            )
         for key, style in (("e", ":"), ("c", "-"), ("i", "--")):
             ax.axvline(th[key], color="crimson", ls=style, lw=1)
         ax.set_yticks([])
@@ -438,6 +457,15 @@ def robustness_runs(
     names = dict(names or {})
     renamed = raw.rename(columns=names)
     set_anchors = {names.get(k, k): v for k, v in anchors.items()}
-    return robustness(renamed, outcome, list(conditions), anchors=set_anchors, anchor_shifts=list(anchor_shifts),
-                      incl_cuts=list(incl_cuts), n_cuts=list(n_cuts), pri_cut=pri_cut, include=include,
-                      baseline_incl_cut=baseline_incl_cut)
+    return robustness(
+        renamed,
+        outcome,
+        list(conditions),
+        anchors=set_anchors,
+        anchor_shifts=list(anchor_shifts),
+        incl_cuts=list(incl_cuts),
+        n_cuts=list(n_cuts),
+        pri_cut=pri_cut,
+        include=include,
+        baseline_incl_cut=baseline_incl_cut,
+    )

@@ -31,8 +31,18 @@ __all__ = ["rai_events", "EVENT_COLUMNS"]
 
 #: Columns of the reforms table (localise.grid.load_reforms) plus the rule's own numbers.
 EVENT_COLUMNS = [
-    "country", "reform", "year", "dimensions", "description", "reference", "verification",
-    "measure", "before", "after", "change", "rule",
+    "country",
+    "reform",
+    "year",
+    "dimensions",
+    "description",
+    "reference",
+    "verification",
+    "measure",
+    "before",
+    "after",
+    "change",
+    "rule",
 ]
 
 RAI_REFERENCE = (
@@ -95,9 +105,8 @@ def rai_events(
     hit &= (frame["year"] - previous_year) == 1  # consecutive years only
     if since is not None:
         hit &= frame["year"] >= since
-    rule = (
-        f"first year-on-year {direction} of {measure} by at least {min_change:g} RAI points"
-        + (f" from {since}" if since is not None else "")
+    rule = f"first year-on-year {direction} of {measure} by at least {min_change:g} RAI points" + (
+        f" from {since}" if since is not None else ""
     )
     events = frame.loc[hit].assign(before=previous[hit], change=change[hit]).groupby("country", as_index=False).first()
     return _events_table(events, measure, rule)

@@ -152,11 +152,22 @@ def cross_level_bootstrap(
     rows = []
     for col in x:
         res = wild_cluster_bootstrap(frame[y], design, frame[cluster], contrast=col, reps=reps, seed=seed, level=level)
-        rows.append({
-            "term": col, "estimate": res.estimate, "std_error_cr1": res.std_error, "p_value_wild": res.pvalue,
-            "ci_low_wild": res.ci_low, "ci_high_wild": res.ci_high, "level": level, "n_clusters": res.n_clusters,
-            "nobs": len(frame), "reps": reps, "seed": seed, "weights": res.weights,
-        })
+        rows.append(
+            {
+                "term": col,
+                "estimate": res.estimate,
+                "std_error_cr1": res.std_error,
+                "p_value_wild": res.pvalue,
+                "ci_low_wild": res.ci_low,
+                "ci_high_wild": res.ci_high,
+                "level": level,
+                "n_clusters": res.n_clusters,
+                "nobs": len(frame),
+                "reps": reps,
+                "seed": seed,
+                "weights": res.weights,
+            }
+        )
     return pd.DataFrame(rows)
 
 

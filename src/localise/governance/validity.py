@@ -89,11 +89,17 @@ def rank_disagreements(codes: pd.Series, measures: pd.DataFrame, *, threshold: f
         pos_meas = (pair["value"].rank(method="average") - 1) / (n - 1)
         diff = pos_code - pos_meas
         for country in pair.index[diff.abs() >= threshold - 1e-12]:
-            rows.append({
-                "measure": label, "country": country, "code": pair.loc[country, "code"],
-                "value": pair.loc[country, "value"], "code_position": pos_code[country],
-                "measure_position": pos_meas[country], "difference": diff[country],
-            })
+            rows.append(
+                {
+                    "measure": label,
+                    "country": country,
+                    "code": pair.loc[country, "code"],
+                    "value": pair.loc[country, "value"],
+                    "code_position": pos_code[country],
+                    "measure_position": pos_meas[country],
+                    "difference": diff[country],
+                }
+            )
     out = pd.DataFrame(
         rows, columns=["measure", "country", "code", "value", "code_position", "measure_position", "difference"]
     )

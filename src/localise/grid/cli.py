@@ -64,8 +64,12 @@ Run 'localise grid ACTION --help' for the options of one action.""",
 
     p = commands.add_parser("reliability", help="Krippendorff's alpha per dimension from a merged table")
     p.add_argument("merged", help="merged CSV written by 'localise grid merge'")
-    p.add_argument("--level", choices=["nominal", "ordinal", "interval"], default="ordinal",
-                   help="metric for the 0-3 dimensions (the mode of governance is always nominal)")
+    p.add_argument(
+        "--level",
+        choices=["nominal", "ordinal", "interval"],
+        default="ordinal",
+        help="metric for the 0-3 dimensions (the mode of governance is always nominal)",
+    )
     p.add_argument("--codebook", default=None, help="codebook YAML (default: the shipped one)")
     p.add_argument("--codebook-version", default=None)
     p.add_argument("--n-boot", type=int, default=1000)

@@ -372,7 +372,8 @@ class _RowCheck:
             code = self.national.get((self.cases[case_id], dim_id))
             if code is None or np.isnan(code[0]):
                 problems.add(
-                    line, "inherited",
+                    line,
+                    "inherited",
                     f"inherited = TRUE but the national frameworks file has no code for {self.cases[case_id]} {dim_id}",
                 )
 
@@ -412,8 +413,17 @@ class _RowCheck:
 
 
 _CLEAN_COLUMNS = [
-    "case_id", "dimension", "coder", "level", "category", "not_assessable", "inherited",
-    "rationale", "source_reference", "source_file", "source_row",
+    "case_id",
+    "dimension",
+    "coder",
+    "level",
+    "category",
+    "not_assessable",
+    "inherited",
+    "rationale",
+    "source_reference",
+    "source_file",
+    "source_row",
 ]
 
 

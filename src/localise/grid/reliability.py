@@ -203,7 +203,7 @@ def _value_counts(wide: pd.DataFrame, level: str) -> tuple[np.ndarray, np.ndarra
         domain = np.array(sorted({str(v) for v in observed}), dtype=object)
         coded = np.full(values.shape, -1, dtype=int)
         lookup = {v: i for i, v in enumerate(domain)}
-        for (i, j) in zip(*np.nonzero(present)):
+        for i, j in zip(*np.nonzero(present)):
             coded[i, j] = lookup[str(values[i, j])]
         domain_values = np.arange(len(domain), dtype=float)
     else:
@@ -214,7 +214,7 @@ def _value_counts(wide: pd.DataFrame, level: str) -> tuple[np.ndarray, np.ndarra
         domain_values = np.unique(numeric[~np.isnan(numeric)])
         lookup = {v: i for i, v in enumerate(domain_values)}
         coded = np.full(values.shape, -1, dtype=int)
-        for (i, j) in zip(*np.nonzero(~np.isnan(numeric))):
+        for i, j in zip(*np.nonzero(~np.isnan(numeric))):
             coded[i, j] = lookup[numeric[i, j]]
     counts = np.zeros((values.shape[0], len(domain_values)), dtype=float)
     for k in range(len(domain_values)):
@@ -371,8 +371,15 @@ def alpha_by(
     table["interpretation"] = [interpret_alpha(a) for a in table["alpha"]]
     table["flag_unreliable"] = ~(table["alpha"] >= threshold)
     table.attrs.update(
-        {"level": level, "n_boot": n_boot, "seed": seed, "threshold": threshold, "ci_method": CI_METHOD,
-         "confidence": confidence, "synthetic": bool(data.attrs.get("synthetic", False))}
+        {
+            "level": level,
+            "n_boot": n_boot,
+            "seed": seed,
+            "threshold": threshold,
+            "ci_method": CI_METHOD,
+            "confidence": confidence,
+            "synthetic": bool(data.attrs.get("synthetic", False)),
+        }
     )
     return table
 
@@ -473,7 +480,6 @@ def fleiss_kappa_table(counts: np.ndarray | pd.DataFrame) -> KappaResult:
     return KappaResult(kappa, float("nan"), float("nan"), int(array.shape[0]), int(totals[0]), "fleiss")
 
 
-
 def fleiss_kappa(
     data: pd.DataFrame,
     *,
@@ -528,18 +534,34 @@ def grid_reliability(
     """
     data = table[~table["inherited"].astype(bool)] if "inherited" in table.columns else table
     ordinal = data[data["dimension"].isin(codebook.ordinal_ids)]
-    result = alpha_by(ordinal, by="dimension", unit="case_id", coder="coder", value="level", level=level,
-                      n_boot=n_boot, seed=seed, threshold=threshold)
+    result = alpha_by(
+        ordinal,
+        by="dimension",
+        unit="case_id",
+        coder="coder",
+        value="level",
+        level=level,
+        n_boot=n_boot,
+        seed=seed,
+        threshold=threshold,
+    )
     nominal_ids = [d for d in codebook.ids if d not in codebook.ordinal_ids]
     rows = []
     for dim in nominal_ids:
         part = data[data["dimension"] == dim].assign(category=lambda f: f["category"].replace("", np.nan))
         if part["category"].notna().sum() < 2:
             continue
-        r = krippendorff_alpha(part, unit="case_id", coder="coder", value="category", level="nominal",
-                               n_boot=n_boot, seed=seed)
-        rows.append({"dimension": dim, **_row(r), "interpretation": interpret_alpha(r.alpha),
-                     "flag_unreliable": not (r.alpha >= threshold)})
+        r = krippendorff_alpha(
+            part, unit="case_id", coder="coder", value="category", level="nominal", n_boot=n_boot, seed=seed
+        )
+        rows.append(
+            {
+                "dimension": dim,
+                **_row(r),
+                "interpretation": interpret_alpha(r.alpha),
+                "flag_unreliable": not (r.alpha >= threshold),
+            }
+        )
     if rows:
         overall = result.iloc[[-1]]
         result = pd.concat([result.iloc[:-1], pd.DataFrame(rows), overall], ignore_index=True)
@@ -579,14 +601,25 @@ def check_merged_codes(table: pd.DataFrame, codebook, *, source: str = "merged t
         if dimension.is_ordinal:
             number = pd.to_numeric(pd.Series([level]), errors="coerce").iloc[0]
             if pd.isna(number) and not (pd.isna(level) or str(level).strip() == ""):
-                problems.add(row, "level", f"{dim}: level {level!r} is not a number; expected one of "
-                             f"{dimension.allowed_codes[:-1]} or empty (not assessable)")
+                problems.add(
+                    row,
+                    "level",
+                    f"{dim}: level {level!r} is not a number; expected one of "
+                    f"{dimension.allowed_codes[:-1]} or empty (not assessable)",
+                )
             elif pd.notna(number) and float(number) not in dimension.levels:
-                problems.add(row, "level", f"{dim}: level {float(number):g} is outside the codebook; expected one of "
-                             f"{dimension.allowed_codes[:-1]} or empty (not assessable)")
+                problems.add(
+                    row,
+                    "level",
+                    f"{dim}: level {float(number):g} is outside the codebook; expected one of "
+                    f"{dimension.allowed_codes[:-1]} or empty (not assessable)",
+                )
         else:
             text = "" if pd.isna(category) else str(category).strip()
             if text and text not in dimension.categories:
-                problems.add(row, "category", f"{dim}: category {text!r} is not in the codebook; expected one of "
-                             f"{list(dimension.categories)}")
+                problems.add(
+                    row,
+                    "category",
+                    f"{dim}: category {text!r} is not in the codebook; expected one of {list(dimension.categories)}",
+                )
     problems.raise_if_any()

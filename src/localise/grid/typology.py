@@ -81,10 +81,18 @@ def heatmap(matrix: pd.DataFrame, *, title: str = "Grid codes", ax=None):
         fig = ax.figure
     ax.set_facecolor("#d9d9d9")
     sns.heatmap(
-        matrix, ax=ax, vmin=0, vmax=3, cmap="YlGnBu", annot=True, fmt=".0f", linewidths=0.5,
-        cbar_kws={"label": "level (0-3)", "ticks": [0, 1, 2, 3]}, mask=matrix.isna(),
+        matrix,
+        ax=ax,
+        vmin=0,
+        vmax=3,
+        cmap="YlGnBu",
+        annot=True,
+        fmt=".0f",
+        linewidths=0.5,
+        cbar_kws={"label": "level (0-3)", "ticks": [0, 1, 2, 3]},
+        mask=matrix.isna(),
     )
-    for (i, j) in zip(*np.nonzero(matrix.isna().to_numpy())):
+    for i, j in zip(*np.nonzero(matrix.isna().to_numpy())):
         ax.text(j + 0.5, i + 0.5, "NA", ha="center", va="center", fontsize=7, color="#555555")
     ax.set_title(title)
     ax.set_xlabel("dimension")
@@ -186,8 +194,14 @@ class WardTypology(Results):
         else:
             fig = ax.figure
         threshold = self.linkage[-(self.k - 1), 2] if self.k > 1 else None
-        dendrogram(self.linkage, labels=list(self.data.index), orientation="right", ax=ax,
-                   color_threshold=threshold, above_threshold_color="grey")
+        dendrogram(
+            self.linkage,
+            labels=list(self.data.index),
+            orientation="right",
+            ax=ax,
+            color_threshold=threshold,
+            above_threshold_color="grey",
+        )
         ax.set_title(title)
         ax.set_xlabel("Ward distance")
         fig.tight_layout()

@@ -45,9 +45,13 @@ The CSV holds one row per unit (first column: its id) and one column per indicat
     p_comp.add_argument("--group-column", default=None, help="column with groups for group_mean imputation")
     p_comp.add_argument("--normalisation", default=None)
     p_comp.add_argument("--weighting", default="framework", choices=["framework", "equal", "pca"])
-    p_comp.add_argument("--order", type=float, default=None,
-                        help="order p of the power mean at every aggregate level (overrides the framework); "
-                        "a finite number in [-50, 50]")
+    p_comp.add_argument(
+        "--order",
+        type=float,
+        default=None,
+        help="order p of the power mean at every aggregate level (overrides the framework); "
+        "a finite number in [-50, 50]",
+    )
     p_comp.add_argument("--impute", default=None, choices=["none", "mean", "group_mean", "em"])
     p_comp.add_argument("--winsorise", action="store_true")
     p_comp.add_argument("--output", "-o", default=None, help="write the long score table to this CSV")
@@ -109,14 +113,24 @@ def _compute(args: argparse.Namespace) -> int:
         from localise.indicators.methods import ORDER_RANGE
         from localise.tables import check_number
 
-        check_number(args.order, name="--order", low=ORDER_RANGE[0], high=ORDER_RANGE[1],
-                     expected=" (order p of the power mean: 1 arithmetic, 0 geometric, -1 harmonic)")
+        check_number(
+            args.order,
+            name="--order",
+            low=ORDER_RANGE[0],
+            high=ORDER_RANGE[1],
+            expected=" (order p of the power mean: 1 arithmetic, 0 geometric, -1 harmonic)",
+        )
         aggregation = {lv: {"method": "power", "order": args.order} for lv in fw.levels[1:]}
     missing = {fw.levels[0]: {"policy": args.impute}} if args.impute else None
     groups = data[args.group_column] if args.group_column else None
-    model = CompositeIndicator(fw, normalisation=args.normalisation, weighting=args.weighting,
-                               aggregation=aggregation, missing=missing,
-                               outliers="winsorise" if args.winsorise else "none")
+    model = CompositeIndicator(
+        fw,
+        normalisation=args.normalisation,
+        weighting=args.weighting,
+        aggregation=aggregation,
+        missing=missing,
+        outliers="winsorise" if args.winsorise else "none",
+    )
     res = model.fit(data, groups=groups)
     print(res.summary())
     if args.output:
@@ -135,8 +149,9 @@ def _uncertainty(args: argparse.Namespace) -> int:
 
         check_distinct([args.csv], {"--output": args.output})
     data = _read(args)
-    res = UncertaintyAnalysis(args.framework, n_replications=args.replications, seed=args.seed,
-                              scheduler=args.scheduler).run(data)
+    res = UncertaintyAnalysis(
+        args.framework, n_replications=args.replications, seed=args.seed, scheduler=args.scheduler
+    ).run(data)
     print(res.summary())
     if args.output:
         from localise.atomic import atomic_write_text

@@ -137,7 +137,7 @@ class CompositeIndicator(FrameworkSettings):
             if level not in fw.levels[1:]:
                 raise InputError(f"aggregation: {level!r} is not an aggregate level of {fw.levels[1:]}")
             methods.order_of(spec)
-        for level in (self.missing or {}):
+        for level in self.missing or {}:
             if level not in fw.levels:
                 raise InputError(f"missing: {level!r} is not a level of {fw.levels}")
         if isinstance(self.normalisation, dict):
@@ -206,8 +206,11 @@ class CompositeIndicator(FrameworkSettings):
             node = fw.nodes[ind]
             target = (self.targets or {}).get(ind, node.target)
             vals, n_clip = methods.normalise(
-                treated[ind].to_numpy(), self._norm_method(ind), direction=node.direction or 1,
-                goalposts=node.goalposts, target=target,
+                treated[ind].to_numpy(),
+                self._norm_method(ind),
+                direction=node.direction or 1,
+                goalposts=node.goalposts,
+                target=target,
             )
             normalised[ind] = vals
             clipped[ind] = n_clip
@@ -221,9 +224,7 @@ class CompositeIndicator(FrameworkSettings):
         for level in fw.levels[:-1]:
             ids = fw.members(level)
             if self.weighting == "equal":
-                w = pd.Series(
-                    [1.0 / len(fw.children(fw.nodes[i].parent)) for i in ids], index=ids
-                )
+                w = pd.Series([1.0 / len(fw.children(fw.nodes[i].parent)) for i in ids], index=ids)
             else:
                 w = pd.Series(fw.weights(level), index=ids)
                 if isinstance(self.weighting, dict):
@@ -251,7 +252,10 @@ class CompositeIndicator(FrameworkSettings):
             below = fw.levels[depth - 1]
             order = methods.order_of(self._agg(level))
             out, cov = methods.aggregate_level(
-                current, weights[below].to_numpy()[None, :], fw.membership(level), np.array([order]),
+                current,
+                weights[below].to_numpy()[None, :],
+                fw.membership(level),
+                np.array([order]),
                 min_coverage=float(self._missing(level).get("min_coverage", 1.0)),
             )
             scores[level] = pd.DataFrame(out[0], index=normalised.index, columns=fw.members(level))
@@ -288,9 +292,20 @@ class CompositeIndicator(FrameworkSettings):
         ranks = {lv: s.rank(ascending=False, method="min") for lv, s in scores.items()}
         synthetic = bool(getattr(data, "attrs", {}).get("synthetic", False))
         return CompositeResults(
-            framework=fw, settings=self.settings(), raw=raw, treated=treated, normalised=normalised,
-            scores=scores, ranks=ranks, weights=weights, coverage=coverage, imputed=imputed_mask,
-            clipped=clipped, outliers=outlier_report, pca_info=pca_info, synthetic=synthetic,
+            framework=fw,
+            settings=self.settings(),
+            raw=raw,
+            treated=treated,
+            normalised=normalised,
+            scores=scores,
+            ranks=ranks,
+            weights=weights,
+            coverage=coverage,
+            imputed=imputed_mask,
+            clipped=clipped,
+            outliers=outlier_report,
+            pca_info=pca_info,
+            synthetic=synthetic,
         )
 
 
@@ -337,8 +352,15 @@ class CompositeResults(Results):
     synthetic: bool = False
 
     def __post_init__(self) -> None:
-        frames = [self.raw, self.treated, self.normalised, self.imputed, *self.scores.values(),
-                  *self.ranks.values(), *self.coverage.values()]
+        frames = [
+            self.raw,
+            self.treated,
+            self.normalised,
+            self.imputed,
+            *self.scores.values(),
+            *self.ranks.values(),
+            *self.coverage.values(),
+        ]
         for frame in frames:
             frame.attrs["synthetic"] = self.synthetic
 
@@ -407,11 +429,16 @@ class CompositeResults(Results):
                         ev = np.linalg.eigvalsh(np.corrcoef(xc.to_numpy().T))
                         first_pc = float(ev[-1] / ev.sum())
                 rows.append(
-                    {"level": level, "node": node, "n_children": len(kids),
-                     "cronbach_alpha": methods.cronbach_alpha(x), "first_pc_share": first_pc,
-                     "mean_inter_corr": float(np.nanmean(off)),
-                     "min_corr_with_parent": float(corr_parent.min()),
-                     "mean_corr_with_parent": float(corr_parent.mean())}
+                    {
+                        "level": level,
+                        "node": node,
+                        "n_children": len(kids),
+                        "cronbach_alpha": methods.cronbach_alpha(x),
+                        "first_pc_share": first_pc,
+                        "mean_inter_corr": float(np.nanmean(off)),
+                        "min_corr_with_parent": float(corr_parent.min()),
+                        "mean_corr_with_parent": float(corr_parent.mean()),
+                    }
                 )
         out = pd.DataFrame(rows).set_index(["level", "node"])
         out.attrs["synthetic"] = self.synthetic
@@ -434,8 +461,9 @@ class CompositeResults(Results):
         counts = ", ".join(f"{len(fw.members(lv))} {lv}" for lv in fw.levels)
         lines.append(f"Units: {len(self.raw)}; structure: {counts}")
         lines.append(f"Missing raw cells: {int(self.raw.isna().to_numpy().sum())}; imputed: {self.n_imputed}")
-        lines.append(f"Values clipped at goalposts: {int(self.clipped.sum())} "
-                     f"(in {int((self.clipped > 0).sum())} indicators)")
+        lines.append(
+            f"Values clipped at goalposts: {int(self.clipped.sum())} (in {int((self.clipped > 0).sum())} indicators)"
+        )
         miss = self.missing_scores()
         lines.append(f"Scores not computable (coverage rule): {int(miss.sum())}")
         if self.outliers is not None:
@@ -456,5 +484,6 @@ class CompositeResults(Results):
         from localise.provenance import label
 
         caption = label(caption or f"{self.framework.title}: scores", self.synthetic)
-        return self.wide(levels).to_latex(float_format=lambda v: float_format % v, caption=caption,
-                                          label=f"tab:{self.framework.name}_scores")
+        return self.wide(levels).to_latex(
+            float_format=lambda v: float_format % v, caption=caption, label=f"tab:{self.framework.name}_scores"
+        )

@@ -413,9 +413,7 @@ def _missing_settings(spec: dict[str, Any], levels: list[str], origin: str) -> d
         if level not in levels:
             raise InputError(f"{origin}: missing.{level}: not a level of {levels}")
         if pol.get("policy", "none") not in _IMPUTATIONS:
-            raise InputError(
-                f"{origin}: missing.{level}.policy {pol.get('policy')!r} not in {sorted(_IMPUTATIONS)}"
-            )
+            raise InputError(f"{origin}: missing.{level}.policy {pol.get('policy')!r} not in {sorted(_IMPUTATIONS)}")
         cov = pol.get("min_coverage", 0.0)
         if not 0.0 <= float(cov) <= 1.0:
             raise InputError(f"{origin}: missing.{level}.min_coverage must be within [0, 1], got {cov}")
@@ -451,9 +449,7 @@ def load_framework(name_or_path: str | Path) -> Framework:
     if not path.suffix:
         path = FRAMEWORK_DIR / f"{name_or_path}.yml"
         if not path.is_file():
-            raise InputError(
-                f"unknown framework {str(name_or_path)!r}; shipped frameworks: {available_frameworks()}"
-            )
+            raise InputError(f"unknown framework {str(name_or_path)!r}; shipped frameworks: {available_frameworks()}")
     if not path.is_file():
         raise InputError(f"framework file {path} does not exist")
     try:

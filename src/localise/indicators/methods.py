@@ -163,7 +163,7 @@ def power_terms(values: np.ndarray, valid: np.ndarray, order: float) -> np.ndarr
         floored = np.maximum(np.where(valid, values, 1.0), GEOMETRIC_FLOOR)
         if p == 0:
             return np.where(valid, np.log(floored), 0.0)
-        return np.where(valid, floored ** p, 0.0)
+        return np.where(valid, floored**p, 0.0)
 
 
 def power_mean_from_terms(mean_terms: np.ndarray, order: float) -> np.ndarray:
@@ -225,9 +225,7 @@ def aggregate_level(
     out = np.empty((R, values.shape[1], membership.shape[1]))
     orders = np.asarray(orders, dtype=float)
     if np.any(orders != 1.0) and np.any(values < 0):  # NaN < 0 is False: missing cells never count
-        raise InputError(
-            "power means of order != 1 need non-negative scores; use an arithmetic mean with z-scores"
-        )
+        raise InputError("power means of order != 1 need non-negative scores; use an arithmetic mean with z-scores")
     for p in np.unique(orders):
         rows = np.flatnonzero(orders == p)
         t = power_terms(values[rows], valid[rows], p)
@@ -348,8 +346,16 @@ def winsorise(
             units.append(str(idx))
         out[col] = s
         rows.append(
-            _OutlierRow(col, sk0, ku0, len(units), float(s.skew()), float(s.kurt()),
-                        bool(s.notna().sum() > 3 and fails(s)), ";".join(units)).__dict__
+            _OutlierRow(
+                col,
+                sk0,
+                ku0,
+                len(units),
+                float(s.skew()),
+                float(s.kurt()),
+                bool(s.notna().sum() > 3 and fails(s)),
+                ";".join(units),
+            ).__dict__
         )
     return out, pd.DataFrame(rows).set_index("indicator")
 
@@ -394,8 +400,11 @@ def pca_weights(data: pd.DataFrame) -> tuple[pd.Series, dict]:
 
     k = data.shape[1]
     if k == 1:
-        return pd.Series([1.0], index=data.columns), {"explained_variance_ratio": [1.0], "n_factors": 1,
-                                                      "retained_variance": 1.0}
+        return pd.Series([1.0], index=data.columns), {
+            "explained_variance_ratio": [1.0],
+            "n_factors": 1,
+            "retained_variance": 1.0,
+        }
     x = data.fillna(data.mean()).to_numpy(float)
     sd = x.std(axis=0, ddof=1)
     sd[sd == 0] = 1.0
@@ -414,8 +423,11 @@ def pca_weights(data: pd.DataFrame) -> tuple[pd.Series, dict]:
         f = assign[j]
         w[j] = sq[j, f] / sq[assign == f, f].sum() * factor_share[f]
     w = w / w.sum()
-    info = {"explained_variance_ratio": ratio.tolist(), "n_factors": keep,
-            "retained_variance": float(ratio[:keep].sum())}
+    info = {
+        "explained_variance_ratio": ratio.tolist(),
+        "n_factors": keep,
+        "retained_variance": float(ratio[:keep].sum()),
+    }
     return pd.Series(w, index=data.columns), info
 
 

@@ -29,7 +29,13 @@ __all__ = [
 
 #: Published EU-SPI 2016 index scores (Annoni, Dijkstra and Hellman 2016); docs/methods/indicators.md, "EU-SPI 2016".
 PUBLISHED_2016_INDEX: dict[str, float] = {
-    "SE33": 82.33, "DK04": 81.98, "DK01": 81.67, "FI20": 81.61, "NL31": 81.37, "FI1D": 80.41, "SE32": 78.96,
+    "SE33": 82.33,
+    "DK04": 81.98,
+    "DK01": 81.67,
+    "FI20": 81.61,
+    "NL31": 81.37,
+    "FI1D": 80.41,
+    "SE32": 78.96,
 }
 #: Published EU-SPI 2020 index score of SE33 Övre Norrland; docs/methods/indicators.md, "EU-SPI 2020".
 PUBLISHED_2020_INDEX: dict[str, float] = {"SE33": 85.11}
@@ -99,8 +105,10 @@ def fill_from_national(
 
 def compare_published(computed: pd.Series, published: dict[str, float]) -> pd.DataFrame:
     """Table of published vs computed scores (rounded to 2 decimals) and their difference."""
-    rows = [{"unit": u, "published": v, "computed": float(np.round(computed.get(u, np.nan), 2))}
-            for u, v in published.items()]
+    rows = [
+        {"unit": u, "published": v, "computed": float(np.round(computed.get(u, np.nan), 2))}
+        for u, v in published.items()
+    ]
     out = pd.DataFrame(rows).set_index("unit")
     out["difference"] = (out["computed"] - out["published"]).round(2)
     out.attrs["synthetic"] = bool(computed.attrs.get("synthetic", False)) if hasattr(computed, "attrs") else False

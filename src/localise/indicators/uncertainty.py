@@ -68,8 +68,12 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 
 
 def _leaf_level(
-    variants: np.ndarray, vidx: np.ndarray, weights: np.ndarray, membership: np.ndarray,
-    orders: np.ndarray, min_coverage: float,
+    variants: np.ndarray,
+    vidx: np.ndarray,
+    weights: np.ndarray,
+    membership: np.ndarray,
+    orders: np.ndarray,
+    min_coverage: float,
 ) -> np.ndarray:
     """First aggregation (leaves -> parents) of a chunk, equal to :func:`methods.aggregate_level`.
 
@@ -85,9 +89,7 @@ def _leaf_level(
     den = np.empty(shape)
     used = np.unique(vidx)
     if np.any(orders != 1.0) and np.any(variants[used] < 0):
-        raise InputError(
-            "power means of order != 1 need non-negative scores; use an arithmetic mean with z-scores"
-        )
+        raise InputError("power means of order != 1 need non-negative scores; use an arithmetic mean with z-scores")
     for v in used:
         valid = ~np.isnan(variants[v])
         of_variant = vidx == v
@@ -131,7 +133,7 @@ def evaluate_chunk(payload: dict[str, Any], design: np.ndarray) -> tuple[np.ndar
     for k, level in enumerate(payload["levels"]):
         base = level["weights"]
         n = base.shape[0]
-        w = base[None, :] * mult[:, offset:offset + n]
+        w = base[None, :] * mult[:, offset : offset + n]
         offset += n
         if k == 0:
             rows = np.flatnonzero(excl > 0)
@@ -143,8 +145,9 @@ def evaluate_chunk(payload: dict[str, Any], design: np.ndarray) -> tuple[np.ndar
         if k == 0:
             current = _leaf_level(variants, vidx, w, level["membership"], orders, level["min_coverage"])
         else:
-            current, _ = methods.aggregate_level(current, w, level["membership"], orders,
-                                                 min_coverage=level["min_coverage"])
+            current, _ = methods.aggregate_level(
+                current, w, level["membership"], orders, min_coverage=level["min_coverage"]
+            )
     scores = current[:, :, 0]
     return scores.astype(np.float32), _ranks(scores)
 
@@ -233,11 +236,17 @@ class UncertaintyAnalysis(FrameworkSettings):
     def settings(self) -> dict[str, Any]:
         """Settings as a plain dict (kept on the results)."""
         return {
-            "framework": self._fw.name, "normalisations": list(self.normalisations),
-            "imputations": list(self.imputations), "orders": list(self.orders),
-            "vary_levels": list(self.vary_levels or ()), "weight_range": self.weight_range,
-            "leave_one_out": self.leave_one_out, "n_replications": self.n_replications,
-            "seed": self.seed, "chunk_size": self.chunk_size, "scheduler": self.scheduler,
+            "framework": self._fw.name,
+            "normalisations": list(self.normalisations),
+            "imputations": list(self.imputations),
+            "orders": list(self.orders),
+            "vary_levels": list(self.vary_levels or ()),
+            "weight_range": self.weight_range,
+            "leave_one_out": self.leave_one_out,
+            "n_replications": self.n_replications,
+            "seed": self.seed,
+            "chunk_size": self.chunk_size,
+            "scheduler": self.scheduler,
         }
 
     # ------------------------------------------------------------------ payload and design
@@ -257,19 +266,22 @@ class UncertaintyAnalysis(FrameworkSettings):
                 variants.append(res.normalised.to_numpy(float))
                 labels.append((imp, norm))
         stack = np.stack(variants)
-        if np.nanmin(stack) < 0 and (len(self.orders) > 1 or any(
-                methods.order_of(fw.aggregation_for(lv)) != 1.0 for lv in fw.levels[1:])):
+        if np.nanmin(stack) < 0 and (
+            len(self.orders) > 1 or any(methods.order_of(fw.aggregation_for(lv)) != 1.0 for lv in fw.levels[1:])
+        ):
             raise InputError("normalisations giving negative scores (zscore) cannot be combined with power means")
         levels = []
         for k, level in enumerate(fw.levels[1:], start=1):
             below = fw.levels[k - 1]
-            levels.append({
-                "membership": fw.membership(level),
-                "weights": fw.weights(below),
-                "order": methods.order_of(fw.aggregation_for(level)),
-                "vary": level in (self.vary_levels or ()),
-                "min_coverage": float(fw.missing_for(level).get("min_coverage", 1.0)),
-            })
+            levels.append(
+                {
+                    "membership": fw.membership(level),
+                    "weights": fw.weights(below),
+                    "order": methods.order_of(fw.aggregation_for(level)),
+                    "vary": level in (self.vary_levels or ()),
+                    "min_coverage": float(fw.missing_for(level).get("min_coverage", 1.0)),
+                }
+            )
         payload = {"variants": stack, "levels": levels, "orders": list(self.orders), "labels": labels}
         synthetic = bool(getattr(data, "attrs", {}).get("synthetic", False))
         return payload, index, synthetic
@@ -329,7 +341,7 @@ class UncertaintyAnalysis(FrameworkSettings):
         ref_payload["levels"] = [dict(lv, vary=False) for lv in payload["levels"]]
         ref_scores, ref_ranks = evaluate_chunk(ref_payload, nominal)
         t1 = time.perf_counter()
-        chunks = [design[i:i + self.chunk_size] for i in range(0, len(design), self.chunk_size)]
+        chunks = [design[i : i + self.chunk_size] for i in range(0, len(design), self.chunk_size)]
         if self.scheduler:
             from distributed import Client
 
@@ -349,17 +361,25 @@ class UncertaintyAnalysis(FrameworkSettings):
         t3 = time.perf_counter()
         labels = payload["labels"]
         leaves = fw.indicators  # tree order computed once, not once per replication
-        decoded = pd.DataFrame({
-            "imputation": [labels[int(v)][0] for v in design[:, 0]],
-            "normalisation": [labels[int(v)][1] for v in design[:, 0]],
-            "order": np.asarray(self.orders, dtype=float)[design[:, 1].astype(int)],
-            "excluded": [None if e == 0 else leaves[int(e) - 1] for e in design[:, 2]],
-            "rank_shift": shift,
-        })
+        decoded = pd.DataFrame(
+            {
+                "imputation": [labels[int(v)][0] for v in design[:, 0]],
+                "normalisation": [labels[int(v)][1] for v in design[:, 0]],
+                "order": np.asarray(self.orders, dtype=float)[design[:, 1].astype(int)],
+                "excluded": [None if e == 0 else leaves[int(e) - 1] for e in design[:, 2]],
+                "rank_shift": shift,
+            }
+        )
         return UncertaintyResults(
-            settings=self.settings(), units=units, reference_scores=pd.Series(ref_scores[0], index=units),
-            reference_ranks=pd.Series(ref_ranks[0], index=units), scores=scores, ranks=ranks, design=decoded,
-            sobol=sobol, timings={"prepare": t1 - t0, "replications": t2 - t1, "sobol": t3 - t2},
+            settings=self.settings(),
+            units=units,
+            reference_scores=pd.Series(ref_scores[0], index=units),
+            reference_ranks=pd.Series(ref_ranks[0], index=units),
+            scores=scores,
+            ranks=ranks,
+            design=decoded,
+            sobol=sobol,
+            timings={"prepare": t1 - t0, "replications": t2 - t1, "sobol": t3 - t2},
             synthetic=synthetic,
         )
 
@@ -374,7 +394,8 @@ def saltelli_design(problem: dict[str, Any], base_n: int, *, seed: int) -> np.nd
     with warnings.catch_warnings():
         # scipy's Sobol sampler warns when base_n is not a power of 2; base_n follows n_replications instead
         warnings.filterwarnings(
-            "ignore", message="The balance properties of Sobol' points require n to be a power of 2",
+            "ignore",
+            message="The balance properties of Sobol' points require n to be a power of 2",
             category=UserWarning,
         )
         return sobol_sample.sample(problem, base_n, calc_second_order=False, scramble=True, seed=seed)
@@ -389,11 +410,14 @@ def sobol_table(problem: dict[str, Any], y: np.ndarray, *, num_resamples: int = 
         # deviation and the indices come out NaN, which the table shows
         warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning)
         warnings.filterwarnings("ignore", message="Constant values encountered", category=UserWarning)
-        si = sobol_analyze.analyze(problem, np.asarray(y, dtype=float), calc_second_order=False,
-                                   num_resamples=num_resamples, seed=seed)
+        si = sobol_analyze.analyze(
+            problem, np.asarray(y, dtype=float), calc_second_order=False, num_resamples=num_resamples, seed=seed
+        )
     names = list(dict.fromkeys(problem.get("groups") or problem["names"]))
-    return pd.DataFrame({"S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"]},
-                        index=pd.Index(names, name="factor"))
+    return pd.DataFrame(
+        {"S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"]},
+        index=pd.Index(names, name="factor"),
+    )
 
 
 # ---------------------------------------------------------------------------- results
@@ -444,11 +468,20 @@ class UncertaintyResults(Results):
             warnings.filterwarnings("ignore", message="All-NaN slice encountered", category=RuntimeWarning)
             q = np.nanpercentile(self.ranks, [5, 50, 95], axis=0)
             sq = np.nanpercentile(self.scores, [5, 50, 95], axis=0)
-        out = pd.DataFrame({
-            "reference_score": self.reference_scores, "reference_rank": self.reference_ranks,
-            "median_rank": q[1], "rank_p05": q[0], "rank_p95": q[2], "rank_interval": q[2] - q[0],
-            "score_p05": sq[0], "score_median": sq[1], "score_p95": sq[2],
-        }, index=self.units).sort_values("reference_rank")
+        out = pd.DataFrame(
+            {
+                "reference_score": self.reference_scores,
+                "reference_rank": self.reference_ranks,
+                "median_rank": q[1],
+                "rank_p05": q[0],
+                "rank_p95": q[2],
+                "rank_interval": q[2] - q[0],
+                "score_p05": sq[0],
+                "score_median": sq[1],
+                "score_p95": sq[2],
+            },
+            index=self.units,
+        ).sort_values("reference_rank")
         out.attrs["synthetic"] = self.synthetic
         return out
 
@@ -463,17 +496,23 @@ class UncertaintyResults(Results):
         lines = ["Uncertainty and sensitivity analysis", "=" * 60]
         lines += [f"{k:>15}: {v}" for k, v in self.settings.items()]
         lines.append("-" * 60)
-        lines.append(f"Replications: {self.n_replications}; units: {len(self.units)}; "
-                     f"time: {sum(self.timings.values()):.2f} s "
-                     f"(replications {self.timings.get('replications', 0):.2f} s)")
-        lines.append(f"Average absolute rank shift: mean {np.nanmean(self.design.rank_shift):.2f}, "
-                     f"max {np.nanmax(self.design.rank_shift):.2f}")
+        lines.append(
+            f"Replications: {self.n_replications}; units: {len(self.units)}; "
+            f"time: {sum(self.timings.values()):.2f} s "
+            f"(replications {self.timings.get('replications', 0):.2f} s)"
+        )
+        lines.append(
+            f"Average absolute rank shift: mean {np.nanmean(self.design.rank_shift):.2f}, "
+            f"max {np.nanmax(self.design.rank_shift):.2f}"
+        )
         lines.append("Sobol indices on the average rank shift:")
         lines.append(self.sobol.round(3).to_string())
         rs = self.rank_summary()
         wide = rs.sort_values("rank_interval", ascending=False).head(5)
-        lines.append("Widest 5-95% rank intervals: " + ", ".join(
-            f"{u} [{r.rank_p05:.0f}-{r.rank_p95:.0f}]" for u, r in wide.iterrows()))
+        lines.append(
+            "Widest 5-95% rank intervals: "
+            + ", ".join(f"{u} [{r.rank_p05:.0f}-{r.rank_p95:.0f}]" for u, r in wide.iterrows())
+        )
         lines.extend(self.banner())
         return "\n".join(lines)
 

@@ -236,9 +236,20 @@ class EventStudyResults(Results):
             w = d["k_weights"][k]
             term = f"k={k}"
         return twoway_wild_bootstrap(
-            d["frame"], self.y, d["columns"], entity=d["entity"], time=d["time"], cluster=self.cluster, contrast=w,
-            null=null, reps=reps, weights=weights, seed=seed, level=level,
-            n_treated_clusters=self.n_treated_clusters, term=term,
+            d["frame"],
+            self.y,
+            d["columns"],
+            entity=d["entity"],
+            time=d["time"],
+            cluster=self.cluster,
+            contrast=w,
+            null=null,
+            reps=reps,
+            weights=weights,
+            seed=seed,
+            level=level,
+            n_treated_clusters=self.n_treated_clusters,
+            term=term,
         )
 
     def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
@@ -250,8 +261,9 @@ class EventStudyResults(Results):
         c = self.coefs
         ax.axhline(0.0, color="grey", lw=0.8)
         ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
-        ax.errorbar(c["k"], c["estimate"], yerr=[c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]],
-                    fmt="o", capsize=3)
+        ax.errorbar(
+            c["k"], c["estimate"], yerr=[c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]], fmt="o", capsize=3
+        )
         ax.set_xlabel("years relative to reform (k = -1 reference)")
         ax.set_ylabel(f"effect on {self.y}")
         if title:
@@ -337,12 +349,13 @@ class EventStudy:
         """Fit on a wide panel (one row per entity × period, e.g. from :func:`prepare_panel`)."""
         frame, notes, control_group = self._estimation_sample(panel)
         treated = frame["_G"].notna()
-        cohorts = {
-            str(int(c)): int(n) for c, n in frame.loc[treated].groupby("_G")[self.treat_col].nunique().items()
-        }
+        cohorts = {str(int(c)): int(n) for c, n in frame.loc[treated].groupby("_G")[self.treat_col].nunique().items()}
         cols, matrix, k_weights, cell_obs = event_columns(
-            frame["_G"].to_numpy(dtype="float64"), frame["_k"].to_numpy(dtype="float64"),
-            estimator=self.estimator, leads=self.leads, lags=self.lags,
+            frame["_G"].to_numpy(dtype="float64"),
+            frame["_k"].to_numpy(dtype="float64"),
+            estimator=self.estimator,
+            leads=self.leads,
+            lags=self.lags,
         )
         frame = pd.concat([frame, pd.DataFrame(matrix, columns=cols, index=frame.index)], axis=1)
         if not cols:
@@ -354,8 +367,13 @@ class EventStudy:
         # overall ATT: observation-weighted mean over post cells k = 0..lags
         att_w = att_weights(k_weights, cell_obs)
         att = _cluster_att(
-            res.params, res.cov, att_w, n_obs=sum(cell_obs[k] for k in k_weights if k >= 0), df=df,
-            level=self.level, inference=f"cluster-robust (CR1, {self.cluster}), t({df})",
+            res.params,
+            res.cov,
+            att_w,
+            n_obs=sum(cell_obs[k] for k in k_weights if k >= 0),
+            df=df,
+            level=self.level,
+            inference=f"cluster-robust (CR1, {self.cluster}), t({df})",
         )
         randomization = self._randomization(frame, att, notes)
         out_frame = frame.drop(columns=cols)
@@ -453,9 +471,18 @@ class EventStudy:
             return None
         try:
             randomization = randomization_inference(
-                frame, y=self.y, x=self.x, entity=self.entity, time=self.time, treat_col=self.treat_col,
-                estimator=self.estimator, leads=self.leads, lags=self.lags, reps=self.ri_reps,
-                seed=self.seed, level=self.level,
+                frame,
+                y=self.y,
+                x=self.x,
+                entity=self.entity,
+                time=self.time,
+                treat_col=self.treat_col,
+                estimator=self.estimator,
+                leads=self.leads,
+                lags=self.lags,
+                reps=self.ri_reps,
+                seed=self.seed,
+                level=self.level,
             )
         except InputError as exc:
             notes.append(f"randomization inference impossible ({exc}); ATT interval is cluster-robust")
@@ -483,8 +510,13 @@ def _on_params(weights: Mapping[str, float], params: pd.Series) -> pd.Series:
 
 
 def _event_time_table(
-    b: pd.Series, V: pd.DataFrame, k_weights: dict[int, dict[str, float]], cell_obs: dict[int, float], *,
-    df: int, level: float,
+    b: pd.Series,
+    V: pd.DataFrame,
+    k_weights: dict[int, dict[str, float]],
+    cell_obs: dict[int, float],
+    *,
+    df: int,
+    level: float,
 ) -> pd.DataFrame:
     """Event-time effects ``gamma_k = w_k' b`` with CR1 standard errors and ``t(df)`` intervals."""
     crit = stats.t.ppf(0.5 + level / 2, df)

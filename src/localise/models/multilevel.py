@@ -337,8 +337,15 @@ class MultilevelModel:
                 attempts.append({"method": "bfgs (polish)", "converged": False, "error": error})
             else:
                 better = bool(res.converged) and float(res.llf) >= float(result.llf) - 1e-10
-                attempts.append({"method": "bfgs (polish)", "converged": bool(res.converged), "llf": float(res.llf),
-                                 "warnings": messages, "kept": better})
+                attempts.append(
+                    {
+                        "method": "bfgs (polish)",
+                        "converged": bool(res.converged),
+                        "llf": float(res.llf),
+                        "warnings": messages,
+                        "kept": better,
+                    }
+                )
                 if better:
                     result, chosen, caught = res, f"{chosen} + bfgs polish", messages
         return result, chosen, caught, attempts
@@ -406,8 +413,20 @@ def variance_decomposition(
         try:
             res = MultilevelModel(indicator, **model_kwargs).fit(data, sex=sex)
         except InputError as exc:
-            rows.append(pd.DataFrame([{"outcome": key, "level": None, "variance": np.nan, "share": np.nan,
-                                       "converged": False, "status": f"absent: {exc}"}]))
+            rows.append(
+                pd.DataFrame(
+                    [
+                        {
+                            "outcome": key,
+                            "level": None,
+                            "variance": np.nan,
+                            "share": np.nan,
+                            "converged": False,
+                            "status": f"absent: {exc}",
+                        }
+                    ]
+                )
+            )
             continue
         fits[key] = res
         table = res.variance_table()

@@ -65,9 +65,7 @@ def _check_keys(frame: pd.DataFrame, keys: list[str], what: str) -> None:
     """Raise InputError for missing key columns, missing key values or duplicates."""
     absent = [k for k in keys if k not in frame.columns]
     if absent:
-        raise InputError(
-            f"{what}: key column(s) {absent} not found; columns are {list(frame.columns)}"
-        )
+        raise InputError(f"{what}: key column(s) {absent} not found; columns are {list(frame.columns)}")
     missing = frame[keys].isna().any(axis=1)
     if missing.any():
         rows = list(frame.index[missing][:5])
@@ -160,8 +158,7 @@ def prepare_panel(
         absent = [v for v in variables if v not in data.columns]
         if absent:
             raise InputError(
-                f"prepare_panel: column(s) {absent} not found in wide data; "
-                f"columns are {list(data.columns)}"
+                f"prepare_panel: column(s) {absent} not found in wide data; columns are {list(data.columns)}"
             )
         _check_keys(data, [entity, time], "prepare_panel (wide data)")
         wide = data[[entity, time, *keep_cols, *variables]].copy()
@@ -349,8 +346,18 @@ class PanelResults(Results):
         if term not in self.x:
             raise InputError(f"{self.model_name}: term={term!r} is not a regressor; expected one of {self.x}")
         return twoway_wild_bootstrap(
-            self.data, self.y, self.x, entity=self.entity, time=self.time, cluster=self.cluster, contrast=term,
-            null=null, reps=reps, weights=weights, seed=seed, level=level,
+            self.data,
+            self.y,
+            self.x,
+            entity=self.entity,
+            time=self.time,
+            cluster=self.cluster,
+            contrast=term,
+            null=null,
+            reps=reps,
+            weights=weights,
+            seed=seed,
+            level=level,
         )
 
 
@@ -416,7 +423,11 @@ class PanelRegression:
             exog.insert(0, "const", 1.0)
         codes, cluster_label = self._clusters(indexed) if self.cov_type == "clustered" else (None, None)
         res = fit_panel_ols(
-            indexed[self.y], exog, effects=self.effects, cov_type=self.cov_type, clusters=codes,
+            indexed[self.y],
+            exog,
+            effects=self.effects,
+            cov_type=self.cov_type,
+            clusters=codes,
             small_sample=self.small_sample,
         )
         entities = indexed.index.get_level_values(0)
@@ -475,8 +486,7 @@ class PanelRegression:
         else:
             if self.cluster not in indexed.columns:
                 raise InputError(
-                    f"{self.name}: cluster column {self.cluster!r} not in the panel "
-                    f"(columns: {list(indexed.columns)})"
+                    f"{self.name}: cluster column {self.cluster!r} not in the panel (columns: {list(indexed.columns)})"
                 )
             groups = indexed[self.cluster]
             if groups.isna().any():
@@ -492,4 +502,3 @@ class PanelRegression:
                 stacklevel=3,  # the caller of fit
             )
         return codes, cluster_label
-

@@ -86,8 +86,14 @@ def simulate_regional_panel(
     out.attrs["synthetic"] = True
     out.attrs["source_note"] = "SYNTHETIC panel from localise.models.simulate (seeded)"
     out.attrs["planted"] = {
-        "effect": effect, "dynamic": dynamic, "treatment_year": dict(treatment_year), "sd_country": sd_country,
-        "sd_region": sd_region, "sd_noise": sd_noise, "beta_x": beta_x, "seed": seed,
+        "effect": effect,
+        "dynamic": dynamic,
+        "treatment_year": dict(treatment_year),
+        "sd_country": sd_country,
+        "sd_region": sd_region,
+        "sd_noise": sd_noise,
+        "beta_x": beta_x,
+        "seed": seed,
     }
     return out
 

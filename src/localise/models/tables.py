@@ -195,8 +195,12 @@ class RegressionTable:
                 lines.append(r"\hline")
             name = esc(lab) if not table.index[i].endswith(" ") else ""
             lines.append(" & ".join([name] + [esc(v) for v in row]) + r" \\")
-        lines += [r"\hline", rf"\multicolumn{{{table.shape[1] + 1}}}{{l}}{{\footnotesize {esc(self._notes())}}} \\",
-                  r"\end{tabular}", r"\end{table}"]
+        lines += [
+            r"\hline",
+            rf"\multicolumn{{{table.shape[1] + 1}}}{{l}}{{\footnotesize {esc(self._notes())}}} \\",
+            r"\end{tabular}",
+            r"\end{table}",
+        ]
         return "\n".join(lines) + "\n"
 
     def to_html(self) -> str:

@@ -154,7 +154,6 @@ def absorb_twoway(
     return frame - means
 
 
-
 def twoway_wild_bootstrap(
     frame: pd.DataFrame,
     y: str,
@@ -187,6 +186,7 @@ def twoway_wild_bootstrap(
     return wild_cluster_bootstrap(
         outcome, design, frame[cluster], contrast=vector, k_small_sample=len(regressors), **options
     )
+
 
 def _cluster_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
     """Sum rows of ``values`` (n × m) within clusters → (G × m)."""
@@ -302,7 +302,13 @@ class _RestrictedWildTest:
     """The CR1 t-statistic of ``a'beta = r`` and its restricted wild bootstrap draws (module docstring, steps 1-3)."""
 
     def __init__(
-        self, X: np.ndarray, y: np.ndarray, a: np.ndarray, codes: np.ndarray, n_clusters: int, *,
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        a: np.ndarray,
+        codes: np.ndarray,
+        n_clusters: int,
+        *,
         k_small_sample: int | None,
     ) -> None:
         n, k = X.shape

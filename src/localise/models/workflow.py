@@ -36,8 +36,10 @@ class EventDesign:
 
     def describe(self) -> str:
         planted = "" if self.planted_effect is None else f"; planted effect {self.planted_effect:g}"
-        return (f"outcome {self.indicator} (sex {self.sex}); treatment years {self.treatment_year} "
-                f"from {self.source}{planted}")
+        return (
+            f"outcome {self.indicator} (sex {self.sex}); treatment years {self.treatment_year} "
+            f"from {self.source}{planted}"
+        )
 
 
 def event_design(
@@ -81,8 +83,14 @@ def event_design(
 
         meta: dict[str, Any] = load_demo_metadata()["reform_effect"]
         years = {c: int(y) for c, y in meta["treatment_year"].items() if countries is None or c in countries}
-        return EventDesign(meta["indicator"], meta.get("sex", "T"), years,
-                           "the planted SYNTHETIC reform (load_demo_metadata)", float(meta["effect"]), None)
+        return EventDesign(
+            meta["indicator"],
+            meta.get("sex", "T"),
+            years,
+            "the planted SYNTHETIC reform (load_demo_metadata)",
+            float(meta["effect"]),
+            None,
+        )
     present = set(data.loc[data["sex"] == "T", "indicator"].unique())
     chosen = next((o for o in outcomes if o in present), None)
     if chosen is None:
@@ -92,8 +100,14 @@ def event_design(
         from localise.governance import rai_events
 
         since = rai_since if rai_since is not None else int(data["year"].min()) + 1
-        events = rai_events(load_governance_country_year(), measure=rai_measure, min_change=rai_min_change,
-                            direction=rai_direction, countries=countries, since=since)
+        events = rai_events(
+            load_governance_country_year(),
+            measure=rai_measure,
+            min_change=rai_min_change,
+            direction=rai_direction,
+            countries=countries,
+            since=since,
+        )
         if events.empty:
             raise InputError(f"event_design: no country passes the RAI rule ({events.attrs.get('rule')})")
         years = treatment_years(events)

@@ -294,14 +294,24 @@ def _bell(x: np.ndarray, anchors: Sequence[float], below: float, above: float) -
 
     res = np.empty(x.size)
     if bell:
-        steps = [(_at_most(x, e1), lambda v: 0.0 * v), (_at_most(x, c1), lambda v: rising(v, e1, c1)),
-                 (x < i1, lambda v: upper(v, i1, c1)), (_at_most(x, i2), lambda v: 1.0 + 0.0 * v),
-                 (_at_most(x, c2), lambda v: upper(v, i2, c2)), (_at_most(x, e2), lambda v: rising(v, e2, c2))]
+        steps = [
+            (_at_most(x, e1), lambda v: 0.0 * v),
+            (_at_most(x, c1), lambda v: rising(v, e1, c1)),
+            (x < i1, lambda v: upper(v, i1, c1)),
+            (_at_most(x, i2), lambda v: 1.0 + 0.0 * v),
+            (_at_most(x, c2), lambda v: upper(v, i2, c2)),
+            (_at_most(x, e2), lambda v: rising(v, e2, c2)),
+        ]
         res[:] = 0.0
     else:
-        steps = [(_at_most(x, i1), lambda v: 1.0 + 0.0 * v), (_at_most(x, c1), lambda v: upper(v, i1, c1)),
-                 (x < e1, lambda v: rising(v, e1, c1)), (_at_most(x, e2), lambda v: 0.0 * v),
-                 (_at_most(x, c2), lambda v: rising(v, e2, c2)), (_at_most(x, i2), lambda v: upper(v, i2, c2))]
+        steps = [
+            (_at_most(x, i1), lambda v: 1.0 + 0.0 * v),
+            (_at_most(x, c1), lambda v: upper(v, i1, c1)),
+            (x < e1, lambda v: rising(v, e1, c1)),
+            (_at_most(x, e2), lambda v: 0.0 * v),
+            (_at_most(x, c2), lambda v: rising(v, e2, c2)),
+            (_at_most(x, i2), lambda v: upper(v, i2, c2)),
+        ]
         res[:] = 1.0
     done = np.zeros(x.size, dtype=bool)
     for mask, value in steps:  # the first matching step wins, as in R's if-else chain

@@ -75,8 +75,9 @@ def _minimize(args: argparse.Namespace) -> int:
     labels = read_table(path, what=what, as_text=True).iloc[:, 0]
     data.index = pd.Index(labels.to_numpy(dtype=object), name=data.index.name)
     try:
-        tt = truth_table(data, args.outcome, args.conditions, incl_cut=args.incl_cut, n_cut=args.n_cut,
-                         pri_cut=args.pri_cut)
+        tt = truth_table(
+            data, args.outcome, args.conditions, incl_cut=args.incl_cut, n_cut=args.n_cut, pri_cut=args.pri_cut
+        )
     except InputError as error:
         raise InputError(f"{path}: {error}") from None
     print(tt)

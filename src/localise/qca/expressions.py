@@ -120,8 +120,7 @@ def condition_kinds(data: pd.DataFrame, columns: Sequence[str]) -> dict[str, str
         elif v.max() > 1:
             bad = list(data.index[v > 1][:5])
             raise InputError(
-                f"data: column {col!r} has fuzzy values outside [0, 1] (cases {bad}); "
-                "calibrate raw values first"
+                f"data: column {col!r} has fuzzy values outside [0, 1] (cases {bad}); calibrate raw values first"
             )
         else:
             kinds[col] = "fuzzy"

@@ -224,4 +224,3 @@ def pof(
     return FitResult(
         table=frame, relation=relation, outcome=outcome, settings={"setms": setms if isinstance(setms, str) else None}
     )
-

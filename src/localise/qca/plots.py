@@ -28,8 +28,14 @@ def _case_labels(ax: Any, x: np.ndarray, y: np.ndarray, labels: Sequence[str]) -
     if len(texts) > 1:
         # A fixed number of steps, not adjustText's default one-second limit: the layout (and the
         # saved figure) must not depend on how busy the machine is.
-        adjust_text(texts, ax=ax, x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float),
-                    iter_lim=ADJUST_TEXT_STEPS, arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.4})
+        adjust_text(
+            texts,
+            ax=ax,
+            x=np.asarray(x, dtype=float),
+            y=np.asarray(y, dtype=float),
+            iter_lim=ADJUST_TEXT_STEPS,
+            arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.4},
+        )
     return texts
 
 

@@ -75,11 +75,15 @@ class RobustnessResult(_TableResult):
             f"{same} of {n}."
         )
         if len(jac):
-            text += (f" The cases covered by the solution and in the outcome overlap with the baseline's by a "
-                     f"Jaccard index of {jac.min():.2f} to {jac.max():.2f} (median {jac.median():.2f}).")
+            text += (
+                f" The cases covered by the solution and in the outcome overlap with the baseline's by a "
+                f"Jaccard index of {jac.min():.2f} to {jac.max():.2f} (median {jac.median():.2f})."
+            )
         if same <= n / 2:
-            text += (" The solution is therefore not robust: it depends on choices within a defensible range, "
-                     "so it should be read as one of several models consistent with these data, not as a finding.")
+            text += (
+                " The solution is therefore not robust: it depends on choices within a defensible range, "
+                "so it should be read as one of several models consistent with these data, not as a finding."
+            )
         else:
             text += " The baseline solution holds in most settings."
         return text, numbers

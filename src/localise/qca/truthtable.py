@@ -333,9 +333,7 @@ def truth_table(
     return table
 
 
-def _read_layout(
-    data: pd.DataFrame, outcome: str, conditions: Sequence[str] | str | None
-) -> tuple[str, list[str]]:
+def _read_layout(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | str | None) -> tuple[str, list[str]]:
     """The outcome's column and the condition columns, checked."""
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")

@@ -77,7 +77,10 @@ def code_fingerprint(package_dir: Path | None = None) -> str:
 
 #: Environment variables that change what a notebook reads; their values are part of every key.
 SETTINGS_IN_KEY = (
-    "LOCALISE_DATA_PROCESSED", "LOCALISE_DATA_RAW", "LOCALISE_DATA_MIRROR", "LOCALISE_COUNTRIES",
+    "LOCALISE_DATA_PROCESSED",
+    "LOCALISE_DATA_RAW",
+    "LOCALISE_DATA_MIRROR",
+    "LOCALISE_COUNTRIES",
     "LOCALISE_QCA_REFERENCE",
 )
 
@@ -127,8 +130,9 @@ def execution_key(
     upstream
         Output stem -> :func:`result_key` of each execution it runs after.
     """
-    return _digest({"notebook": notebook_sha256, "parameters": parameters, "environment": environment,
-                    "upstream": upstream})
+    return _digest(
+        {"notebook": notebook_sha256, "parameters": parameters, "environment": environment, "upstream": upstream}
+    )
 
 
 def result_key(record: Mapping[str, Any]) -> str:
@@ -153,8 +157,11 @@ class RunHistory:
         """``(run folder, manifest)`` of each complete run, newest first."""
         if self._manifests is None:
             self._manifests = []
-            folders = [p for p in self.reports.iterdir() if p.is_dir() and not p.is_symlink()] if (
-                self.reports.is_dir()) else []
+            folders = (
+                [p for p in self.reports.iterdir() if p.is_dir() and not p.is_symlink()]
+                if (self.reports.is_dir())
+                else []
+            )
             for folder in sorted(folders, key=lambda p: p.name, reverse=True):
                 if folder.name in self.exclude or not folder.name[:1].isdigit():
                     continue
@@ -215,8 +222,9 @@ def _usable(record: dict[str, Any], key: str, run_dir: Path, history: RunHistory
                 return False
         except OSError:
             return False
-    return all(history.checksum(_input_path(entry["path"])) == entry.get("sha256")
-               for entry in record.get("inputs", []))
+    return all(
+        history.checksum(_input_path(entry["path"])) == entry.get("sha256") for entry in record.get("inputs", [])
+    )
 
 
 def find_reusable(history: RunHistory, output: str, key: str, *, need_html: bool = True) -> Reusable | None:

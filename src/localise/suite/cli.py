@@ -92,8 +92,9 @@ def _forced(force: list[str] | None, plan: Any) -> bool | list[str]:
     known = {e.name for e in plan.executions} | {e.output for e in plan.executions}
     unknown = [name for name in force if name not in known]
     if unknown:
-        raise InputError(f"--force {unknown[0]}: not an entry or output of this run; "
-                         f"expected one of: {', '.join(sorted(known))}")
+        raise InputError(
+            f"--force {unknown[0]}: not an entry or output of this run; expected one of: {', '.join(sorted(known))}"
+        )
     return list(force)
 
 
@@ -217,18 +218,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--only", nargs="+", metavar="NAME", help="run only these entries (names or output stems)")
-    run.add_argument("-p", "--parameter", action="append", metavar="KEY=VALUE",
-                     help="override a parameter in every selected notebook that declares it (YAML value)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a parameter in every selected notebook that declares it (YAML value)",
+    )
     run.add_argument("--profile", help="apply each entry's named profile, e.g. 'quick' (see localise list)")
     run.add_argument("--workers", type=_workers, help="process-pool size (default: number of cores)")
     run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     run.add_argument("--timeout", type=_timeout, metavar="S", help="whole seconds allowed per cell (at least 1)")
     run.add_argument("--registry", help="suite registry YAML (default notebooks/suite.yml)")
     run.add_argument("--reports", help="folder for run folders (default reports/)")
-    run.add_argument("--force", nargs="?", action="append", const=_FORCE_ALL, metavar="NAME",
-                     help="execute again instead of reusing earlier results: all, or NAME (repeatable)")
-    run.add_argument("--no-cache", action="store_true",
-                     help="do not look for reusable results of earlier runs (same as --force)")
+    run.add_argument(
+        "--force",
+        nargs="?",
+        action="append",
+        const=_FORCE_ALL,
+        metavar="NAME",
+        help="execute again instead of reusing earlier results: all, or NAME (repeatable)",
+    )
+    run.add_argument(
+        "--no-cache", action="store_true", help="do not look for reusable results of earlier runs (same as --force)"
+    )
     run.add_argument("--no-html", action="store_true", help="skip the HTML rendering of executed notebooks")
     run.add_argument("--dry-run", action="store_true", help="validate and print the plan without executing")
     run.set_defaults(func=_run)

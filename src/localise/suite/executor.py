@@ -183,9 +183,13 @@ def _error_from_notebook(notebook_path: Path) -> ErrorRecord | None:
         index += 1
         for output in cell.get("outputs", []) or []:
             if output.get("output_type") == "error":
-                return execution_error(output.get("ename"), output.get("evalue", ""),
-                                       _short_traceback(output.get("traceback", [])), cell_index=index,
-                                       execution_count=cell.get("execution_count"))
+                return execution_error(
+                    output.get("ename"),
+                    output.get("evalue", ""),
+                    _short_traceback(output.get("traceback", [])),
+                    cell_index=index,
+                    execution_count=cell.get("execution_count"),
+                )
     return None
 
 
@@ -300,8 +304,9 @@ def execute(task: Task) -> Record:
     return record
 
 
-def _run_notebook(task: Task, files: _Files, environment: dict[str, str],
-                  record: Record) -> tuple[int, WarmKernel | None]:
+def _run_notebook(
+    task: Task, files: _Files, environment: dict[str, str], record: Record
+) -> tuple[int, WarmKernel | None]:
     """Execute the notebook with papermill into ``files.notebook``; fill ``record``.
 
     Returns the attempts and the warm kernel used, if any, asked to shut down (see
@@ -376,12 +381,26 @@ def _papermill(source: Path, partial: Path, kernel: str, task: Task, warm_kernel
         )
     except PapermillExecutionError as error:
         located = _error_from_notebook(partial) or {}
-        return {"status": "failed", "error": execution_error(
-            error.ename, error.evalue, _short_traceback(error.traceback),
-            cell_index=located.get("cell_index"), execution_count=error.exec_count)}
+        return {
+            "status": "failed",
+            "error": execution_error(
+                error.ename,
+                error.evalue,
+                _short_traceback(error.traceback),
+                cell_index=located.get("cell_index"),
+                execution_count=error.exec_count,
+            ),
+        }
     except (CellTimeoutError, DeadKernelError) as error:
         located = _error_from_notebook(partial) or {}
-        return {"status": "failed", "error": execution_error(
-            type(error).__name__, error, located.get("traceback", ""),
-            cell_index=located.get("cell_index"), execution_count=located.get("execution_count"))}
+        return {
+            "status": "failed",
+            "error": execution_error(
+                type(error).__name__,
+                error,
+                located.get("traceback", ""),
+                cell_index=located.get("cell_index"),
+                execution_count=located.get("execution_count"),
+            ),
+        }
     return {}

@@ -84,8 +84,14 @@ class Record(TypedDict, total=False):
     """Files written: path relative to the run folder, SHA-256 and size."""
 
 
-def execution_error(ename: str | None, evalue: Any, traceback: str = "", *, cell_index: int | None = None,
-                    execution_count: int | None = None) -> ErrorRecord:
+def execution_error(
+    ename: str | None,
+    evalue: Any,
+    traceback: str = "",
+    *,
+    cell_index: int | None = None,
+    execution_count: int | None = None,
+) -> ErrorRecord:
     """The error of a failed execution, its message without colour codes and cut to 500 characters."""
     return {
         "cell_index": cell_index,

@@ -54,7 +54,15 @@ SECTIONS = {
 #: Longest one-line purpose accepted in a registry entry's ``description``.
 DESCRIPTION_MAX = 200
 _REGISTRY_KEYS = {
-    "notebook", "parameters", "runs", "after", "profiles", "timeout", "description", "section", "choices",
+    "notebook",
+    "parameters",
+    "runs",
+    "after",
+    "profiles",
+    "timeout",
+    "description",
+    "section",
+    "choices",
     "choices_from",
 }
 _FUNCTION_PATTERN = re.compile(r"^localise(\.[A-Za-z_][A-Za-z0-9_]*)+:[A-Za-z_][A-Za-z0-9_]*$")
@@ -422,8 +430,15 @@ def _plan_entry(draft: _PlanDraft, name: Any, entry: Any) -> None:
     draft.declared_anywhere.update(declared)
     choices = _entry_choices(entry, declared, f"{where}: {key}", problems)
     draft.choices_from[name] = _entry_choices_from(entry, declared, f"{where}: {key}", problems)
-    check = partial(_check_run_parameters, where=where, key=key, notebook_file=entry["notebook"],
-                    declared=declared, choices=choices, problems=problems)
+    check = partial(
+        _check_run_parameters,
+        where=where,
+        key=key,
+        notebook_file=entry["notebook"],
+        declared=declared,
+        choices=choices,
+        problems=problems,
+    )
     common = check(entry.get("parameters"), f"{key}.parameters")
     profile_values = _entry_profiles(draft, name, entry, check)
     runs = entry.get("runs")
@@ -464,8 +479,14 @@ def _entry_profiles(draft: _PlanDraft, name: str, entry: dict[str, Any], check: 
     return profile_values
 
 
-def _check_overrides(draft: _PlanDraft, key: str, notebook_file: str, selected: dict[str, Any],
-                     declared: dict[str, NotebookParameter], choices: dict[str, list[Any]]) -> None:
+def _check_overrides(
+    draft: _PlanDraft,
+    key: str,
+    notebook_file: str,
+    selected: dict[str, Any],
+    declared: dict[str, NotebookParameter],
+    choices: dict[str, list[Any]],
+) -> None:
     """Check the ``-p`` values that apply to one entry against its defaults' types and its ``choices``."""
     for parameter, value in selected.items():
         problem = _type_problem(value, declared[parameter].default)
@@ -534,7 +555,8 @@ def _select(
     if missing:
         raise InputError(f"--only: unknown notebook(s) {missing}; known: {sorted(entries)}")
     executions = [
-        e for e in executions
+        e
+        for e in executions
         if e.name in wanted or e.output in wanted or (wanted & original_outputs.get(e.output, set()))
     ]
     if overrides:
@@ -548,8 +570,9 @@ def _select(
     return executions
 
 
-def _entry_choices(entry: dict[str, Any], declared: dict[str, NotebookParameter], context: str,
-                   problems: list[str]) -> dict[str, list[Any]]:
+def _entry_choices(
+    entry: dict[str, Any], declared: dict[str, NotebookParameter], context: str, problems: list[str]
+) -> dict[str, list[Any]]:
     """The entry's ``choices``: parameter -> list of allowed values (checked)."""
     choices = entry.get("choices")
     if choices is None:
@@ -568,8 +591,9 @@ def _entry_choices(entry: dict[str, Any], declared: dict[str, NotebookParameter]
     return valid
 
 
-def _entry_choices_from(entry: dict[str, Any], declared: dict[str, NotebookParameter], context: str,
-                        problems: list[str]) -> dict[str, str]:
+def _entry_choices_from(
+    entry: dict[str, Any], declared: dict[str, NotebookParameter], context: str, problems: list[str]
+) -> dict[str, str]:
     """The entry's ``choices_from``: parameter -> ``localise.module:function`` (checked for form)."""
     functions = entry.get("choices_from")
     if functions is None:
@@ -591,8 +615,9 @@ def _entry_choices_from(entry: dict[str, Any], declared: dict[str, NotebookParam
     return valid
 
 
-def _check_choices_from(executions: list[Execution], choices_from: dict[str, dict[str, str]],
-                        overrides: dict[str, Any], where: str) -> None:
+def _check_choices_from(
+    executions: list[Execution], choices_from: dict[str, dict[str, str]], overrides: dict[str, Any], where: str
+) -> None:
     """Check ``-p`` values against the values the data allow (``choices_from``), before anything runs."""
     listed: dict[str, tuple[list[Any], list[str]]] = {}
     problems: list[str] = []

@@ -35,9 +35,26 @@ __all__ = ["RunResult", "run_suite", "default_workers", "PACKAGES_IN_MANIFEST"]
 
 #: Packages whose versions every manifest records.
 PACKAGES_IN_MANIFEST = (
-    "localise", "numpy", "pandas", "scipy", "statsmodels", "linearmodels", "scikit-learn",
-    "matplotlib", "seaborn", "pyarrow", "pandera", "krippendorff", "geopandas", "SALib",
-    "papermill", "nbclient", "nbconvert", "ipykernel", "dask", "distributed",
+    "localise",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "linearmodels",
+    "scikit-learn",
+    "matplotlib",
+    "seaborn",
+    "pyarrow",
+    "pandera",
+    "krippendorff",
+    "geopandas",
+    "SALib",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+    "ipykernel",
+    "dask",
+    "distributed",
 )
 
 
@@ -157,8 +174,12 @@ class _PoolEngine:
     def __init__(self, workers: int, first: Task):
         # spawn: a clean interpreter per worker, safe with threads in the parent. Each worker starts a
         # warm kernel for a notebook like ``first`` as soon as it starts, and never outlives the run.
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=start_worker, initargs=(first,))
+        self.pool = cf.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_worker,
+            initargs=(first,),
+        )
 
     def submit(self, task: Task) -> cf.Future:
         return self.pool.submit(execute, task)
@@ -247,24 +268,28 @@ class _Schedule:
         if any(status in {"failed", "skipped"} for status in statuses):
             failed = [d for d, status in zip(execution.after, statuses) if status in {"failed", "skipped"}]
             self.waiting.remove(execution)
-            self._finished({
-                "output": execution.output,
-                "notebook": execution.notebook.name,
-                "status": "skipped",
-                "reason": f"dependency did not succeed: {', '.join(failed)}",
-                "duration_s": 0.0,
-                "inputs": [],
-            })
+            self._finished(
+                {
+                    "output": execution.output,
+                    "notebook": execution.notebook.name,
+                    "status": "skipped",
+                    "reason": f"dependency did not succeed: {', '.join(failed)}",
+                    "duration_s": 0.0,
+                    "inputs": [],
+                }
+            )
         elif all(status == "ok" for status in statuses):
             upstream = {d: cache.result_key(self.records[d]) for d in execution.after}
-            key = cache.execution_key(cache.notebook_fingerprint(execution.notebook), execution.parameters,
-                                      self.environment, upstream)
+            key = cache.execution_key(
+                cache.notebook_fingerprint(execution.notebook), execution.parameters, self.environment, upstream
+            )
             self.keys[execution.output] = key
             self.waiting.remove(execution)
             reusable = None
             if self.history is not None and not self.forced & {execution.name, execution.output}:
-                reusable = cache.find_reusable(self.history, execution.output, key,
-                                               need_html=self.options["html_output"])
+                reusable = cache.find_reusable(
+                    self.history, execution.output, key, need_html=self.options["html_output"]
+                )
             if reusable is not None:
                 self._finished(cache.materialise(reusable, self.run_dir))
             else:
@@ -273,8 +298,7 @@ class _Schedule:
     def _submit(self, execution: Execution) -> None:
         task = _task(execution, self.run_dir, self.options["timeout"], self.options["html_output"], False)
         if self.engine is None:
-            self.engine = _engine(self.options["workers"], self.options["scheduler"], len(self.plan.executions),
-                                  task)
+            self.engine = _engine(self.options["workers"], self.options["scheduler"], len(self.plan.executions), task)
         task["warm_next"] = bool(self.waiting) and self.engine.warm_kernels  # a notebook is still to come
         self.running[self.engine.submit(task)] = execution
 
@@ -347,12 +371,18 @@ def run_suite(
     bar = _Progress(_progress_mode(progress), plan, run_dir, workers if not scheduler else None)
     manifest_base = _manifest_base(plan, run_id, started, workers, scheduler, timeout)
     schedule = _Schedule(
-        plan, run_dir, {"workers": workers, "scheduler": scheduler, "timeout": timeout, "html_output": html_output},
+        plan,
+        run_dir,
+        {"workers": workers, "scheduler": scheduler, "timeout": timeout, "html_output": html_output},
         bar,
         history=cache.RunHistory(reports, exclude={run_id}) if reuse and force is not True else None,
         forced=set(force) if isinstance(force, (list, tuple, set)) else set(),
-        environment={"packages": manifest_base["packages"], "python": platform.python_version(),
-                     "code": cache.code_fingerprint(), "data": cache.data_state()},
+        environment={
+            "packages": manifest_base["packages"],
+            "python": platform.python_version(),
+            "code": cache.code_fingerprint(),
+            "data": cache.data_state(),
+        },
     )
     interrupted = False
     try:
@@ -369,8 +399,9 @@ def run_suite(
     return result
 
 
-def _manifest_base(plan: SuitePlan, run_id: str, started: dt.datetime, workers: int, scheduler: str | None,
-                   timeout: float | None) -> dict[str, Any]:
+def _manifest_base(
+    plan: SuitePlan, run_id: str, started: dt.datetime, workers: int, scheduler: str | None, timeout: float | None
+) -> dict[str, Any]:
     """What the manifest says of the run before anything executes."""
     return {
         "run_id": run_id,
@@ -393,8 +424,13 @@ def _final_records(plan: SuitePlan, records: dict[str, Record], run_dir: Path) -
     for execution in plan.executions:
         records.setdefault(
             execution.output,
-            {"output": execution.output, "notebook": execution.notebook.name, "status": "interrupted",
-             "duration_s": 0.0, "inputs": []},
+            {
+                "output": execution.output,
+                "notebook": execution.notebook.name,
+                "status": "interrupted",
+                "duration_s": 0.0,
+                "inputs": [],
+            },
         )
     ordered = [records[execution.output] for execution in plan.executions]
     for execution, record in zip(plan.executions, ordered):
@@ -406,8 +442,9 @@ def _final_records(plan: SuitePlan, records: dict[str, Record], run_dir: Path) -
     return ordered
 
 
-def _write_run(result: RunResult, manifest_base: dict[str, Any], started: dt.datetime, *, interrupted: bool,
-               html_output: bool) -> None:
+def _write_run(
+    result: RunResult, manifest_base: dict[str, Any], started: dt.datetime, *, interrupted: bool, html_output: bool
+) -> None:
     """Write the manifest and the index page, remove leftovers, build the report site."""
     finished = dt.datetime.now(dt.UTC)
     manifest = {

@@ -275,7 +275,7 @@ def _outputs_list(record: dict[str, Any], up: str) -> str:
                 f'<a href="{html.escape(up + file)}">{html.escape(Path(file).suffix[1:])}</a>' for file in files
             )
             items.append(f"<li><code>{html.escape(Path(stem).name)}</code> {links}{_badges(output_marks(stem))}</li>")
-        parts.append(f"<p><strong>{kind}</strong></p><ul class=\"nb-outputs\">{''.join(items)}</ul>")
+        parts.append(f'<p><strong>{kind}</strong></p><ul class="nb-outputs">{"".join(items)}</ul>')
     return "".join(parts) or "<p>This notebook saved no figures or tables.</p>"
 
 
@@ -303,7 +303,7 @@ def _page_header(record: dict[str, Any], executed: Path) -> str:
         f'<p class="nb-facts">{FACTS_TOKEN} · '
         f"run <code>{RUN_ID_TOKEN}</code> · "
         f'executed notebook <a href="../../{html.escape(record["output"])}.ipynb">'
-        f'{html.escape(record["output"])}.ipynb</a>'
+        f"{html.escape(record['output'])}.ipynb</a>"
         f"{_badges(marks)}</p>"
     )
     notes = []
@@ -348,7 +348,7 @@ def _notebook_page(record: dict[str, Any], run_dir: Path) -> Any:
         match = re.search(r"^# .*$", cell.source, flags=re.MULTILINE) if cell.cell_type == "markdown" else None
         if match:
             # The title stays on top; the run's header goes right under it, then the rest of the cell.
-            before, after = cell.source[: match.start()], cell.source[match.end():]
+            before, after = cell.source[: match.start()], cell.source[match.end() :]
             cell.source = f"{before}# {title}"
             position = index + 1
             if after.strip():
@@ -385,7 +385,7 @@ def _thumbnail_png(document: dict[str, Any]) -> bytes | None:
 
 def _execution_facts(record: dict[str, Any]) -> str:
     """Status, cached mark and time of one execution: what its page shows in place of :data:`FACTS_TOKEN`."""
-    return f'{_status(record)} {record.get("duration_s", 0):.1f} s'
+    return f"{_status(record)} {record.get('duration_s', 0):.1f} s"
 
 
 def _card_token(position: int) -> str:
@@ -424,7 +424,7 @@ def _run_facts(manifest: dict[str, Any]) -> str:
     git = manifest.get("git") or {}
     commit = str(git.get("commit") or "unknown")[:12] + (" (uncommitted changes)" if git.get("dirty") else "")
     return (
-        f'Status <strong>{html.escape(manifest["status"])}</strong>: {len(records)} notebook runs, '
+        f"Status <strong>{html.escape(manifest['status'])}</strong>: {len(records)} notebook runs, "
         f"{counted}. Started {html.escape(manifest['started'])}, {manifest.get('wall_time_s', 0):.0f} s; "
         f"commit <code>{html.escape(commit)}</code>"
     )
@@ -759,8 +759,20 @@ def _run_sphinx(folder: Path, jobs: str, timeout: float) -> _Built:
     warnings_file = folder / "warnings.txt"
     warnings_file.unlink(missing_ok=True)
     command = [
-        sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", str(jobs),
-        "-d", str(folder / "doctrees"), "-w", str(warnings_file), str(source), str(output),
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        "-q",
+        "-j",
+        str(jobs),
+        "-d",
+        str(folder / "doctrees"),
+        "-w",
+        str(warnings_file),
+        str(source),
+        str(output),
     ]
     completed = subprocess.run(
         command, capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -946,7 +958,7 @@ def _fill_search_index(text: str, fills: dict[str, dict[str, str]]) -> str:
     body = text.strip()
     if not (body.startswith(prefix) and body.endswith(")")):
         return _fill(text, fills[""])
-    index = json.loads(body[len(prefix):-1])
+    index = json.loads(body[len(prefix) : -1])
     docnames, language = index.get("docnames", []), SearchEnglish({})
     tokens = {token for values in fills.values() for token in values}
     for table in ("titleterms", "terms"):  # a page's title words are not filed again under its text
@@ -1032,17 +1044,17 @@ def index_html(manifest: dict[str, Any]) -> str:
         )
     git = manifest.get("git", {})
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>localise run {html.escape(manifest['run_id'])}</title>
+<html lang="en"><head><meta charset="utf-8"><title>localise run {html.escape(manifest["run_id"])}</title>
 <style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top}}
 tr.failed td:nth-child(2){{color:#b00}}tr.skipped td:nth-child(2){{color:#a60}}tr.ok td:nth-child(2){{color:#070}}
 .mark{{font-size:75%;font-weight:bold;padding:0 4px;border-radius:3px;margin-left:4px}}
 .mark-synthetic{{color:#fff;background:#b00}}.mark-illustrative{{color:#000;background:#fc6}}</style></head><body>
-<h1>localise run {html.escape(manifest['run_id'])}</h1>
-<p>Status: <b>{manifest['status']}</b>; started {manifest['started']}, finished {manifest['finished']}
-({manifest['wall_time_s']:.1f} s); commit {html.escape(str(git.get('commit')))}{' (dirty)' if git.get('dirty') else ''};
+<h1>localise run {html.escape(manifest["run_id"])}</h1>
+<p>Status: <b>{manifest["status"]}</b>; started {manifest["started"]}, finished {manifest["finished"]}
+({manifest["wall_time_s"]:.1f} s); commit {html.escape(str(git.get("commit")))}{" (dirty)" if git.get("dirty") else ""};
 <a href="manifest.json">manifest.json</a></p>
 <table><tr><th>notebook run</th><th>status</th><th>seconds</th><th>parameters</th><th>outputs</th><th>error</th></tr>
-{''.join(rows)}
+{"".join(rows)}
 </table></body></html>
 """
 

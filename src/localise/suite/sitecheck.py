@@ -273,8 +273,13 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m localise.suite.sitecheck", description=main.__doc__)
     parser.add_argument("run_dir", type=Path, help="a run folder, e.g. reports/latest")
-    parser.add_argument("--shot", action="append", default=[], metavar="OUTPUT",
-                        help="also photograph this notebook page (output name), e.g. 05_social_progress")
+    parser.add_argument(
+        "--shot",
+        action="append",
+        default=[],
+        metavar="OUTPUT",
+        help="also photograph this notebook page (output name), e.g. 05_social_progress",
+    )
     args = parser.parse_args(argv)
     site = args.run_dir.resolve() / "site"
     shots = {"landing": "index.html", **{name: f"notebooks/{name}.html" for name in args.shot}}

@@ -44,8 +44,15 @@ from localise.suite.executor import _drop_kernel, _engine_options, _kernels_fold
 from localise.suite.kernel import LOG_VARIABLE, PRELOAD_VARIABLE
 
 __all__ = [
-    "PRELOAD_MODULES", "ADOPTED_VARIABLES", "WarmKernel", "prepare", "claim", "begin_release", "release",
-    "discard", "discard_spare",
+    "PRELOAD_MODULES",
+    "ADOPTED_VARIABLES",
+    "WarmKernel",
+    "prepare",
+    "claim",
+    "begin_release",
+    "release",
+    "discard",
+    "discard_spare",
 ]
 
 #: Modules a warm kernel imports before it answers, in the order the notebooks import them.
@@ -127,8 +134,9 @@ def prepare(cwd: str | os.PathLike[str], environment: dict[str, str]) -> None:
     _spare = WarmKernel(manager, spec, str(cwd), fixed, log)
 
 
-def claim(cwd: str | os.PathLike[str], environment: dict[str, str], notebook: Path,
-          timeout: float) -> WarmKernel | None:
+def claim(
+    cwd: str | os.PathLike[str], environment: dict[str, str], notebook: Path, timeout: float
+) -> WarmKernel | None:
     """The waiting warm kernel, given the notebook's environment; None when there is none that fits.
 
     Waits up to ``timeout`` seconds for the kernel to answer. A kernel that does not fit
