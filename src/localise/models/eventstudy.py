@@ -350,16 +350,7 @@ class EventStudy:
         frame, notes, control_group = self._estimation_sample(panel)
         treated = frame["_G"].notna()
         cohorts = {str(int(c)): int(n) for c, n in frame.loc[treated].groupby("_G")[self.treat_col].nunique().items()}
-        cols, matrix, k_weights, cell_obs = event_columns(
-            frame["_G"].to_numpy(dtype="float64"),
-            frame["_k"].to_numpy(dtype="float64"),
-            estimator=self.estimator,
-            leads=self.leads,
-            lags=self.lags,
-        )
-        frame = pd.concat([frame, pd.DataFrame(matrix, columns=cols, index=frame.index)], axis=1)
-        if not cols:
-            raise InputError("EventStudy: no event-time cell is observed in the window")
+        frame, cols, k_weights, cell_obs = self._event_design(frame)
         regressors = [*cols, *self.x]
         res, n_clusters = self._regression(frame, regressors)
         df = n_clusters - 1
@@ -451,6 +442,26 @@ class EventStudy:
         frame["_G"] = g
         frame["_k"] = frame[self.time] - g
         return frame, notes, control_group
+
+    def _event_design(
+        self, frame: pd.DataFrame
+    ) -> tuple[pd.DataFrame, list[str], dict[int, dict[str, float]], dict[int, float]]:
+        """The sample with the estimator's event-time indicators appended (:func:`event_columns`).
+
+        Returns the extended frame, the indicator columns, the weights of each event time ``k``
+        on them and the observations per ``k``.
+        """
+        cols, matrix, k_weights, cell_obs = event_columns(
+            frame["_G"].to_numpy(dtype="float64"),
+            frame["_k"].to_numpy(dtype="float64"),
+            estimator=self.estimator,
+            leads=self.leads,
+            lags=self.lags,
+        )
+        frame = pd.concat([frame, pd.DataFrame(matrix, columns=cols, index=frame.index)], axis=1)
+        if not cols:
+            raise InputError("EventStudy: no event-time cell is observed in the window")
+        return frame, cols, k_weights, cell_obs
 
     def _regression(self, frame: pd.DataFrame, regressors: list[str]) -> tuple[Any, int]:
         """Two-way FE fit of the event design with CR1 errors by cluster (:func:`fit_panel_ols`); result and G."""

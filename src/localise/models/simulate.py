@@ -61,25 +61,20 @@ def simulate_regional_panel(
         u = rng.normal(0.0, sd_country)
         g = treatment_year.get(c)
         for r in range(regions_per_country):
-            v = rng.normal(0.0, sd_region)
-            geo = f"{c}{r:02d}"
-            x = rng.normal(0.0, 1.0, len(year_values)) + 0.3 * u
-            e = rng.normal(0.0, sd_noise, len(year_values))
-            k = year_values - g if g is not None else np.full(len(year_values), -999)
-            d = (k >= 0).astype(float)
-            tau = (effect + dynamic * np.maximum(k, 0)) * d
-            y = 10.0 + u + v + lam + beta_x * x + tau + e
             rows.append(
-                pd.DataFrame(
-                    {
-                        "geo": geo,
-                        "country": c,
-                        "year": year_values,
-                        "y": y,
-                        "x": x,
-                        "treated": d,
-                        "treatment_year": np.nan if g is None else float(g),
-                    }
+                _simulate_region(
+                    rng,
+                    geo=f"{c}{r:02d}",
+                    country=c,
+                    u=u,
+                    g=g,
+                    year_values=year_values,
+                    lam=lam,
+                    effect=effect,
+                    dynamic=dynamic,
+                    sd_region=sd_region,
+                    sd_noise=sd_noise,
+                    beta_x=beta_x,
                 )
             )
     out = pd.concat(rows, ignore_index=True)
@@ -96,6 +91,45 @@ def simulate_regional_panel(
         "seed": seed,
     }
     return out
+
+
+def _simulate_region(
+    rng: np.random.Generator,
+    *,
+    geo: str,
+    country: str,
+    u: float,
+    g: int | None,
+    year_values: np.ndarray,
+    lam: np.ndarray,
+    effect: float,
+    dynamic: float,
+    sd_region: float,
+    sd_noise: float,
+    beta_x: float,
+) -> pd.DataFrame:
+    """One region's series: draws its effect ``v``, then ``x`` and the noise ``e``, in that order.
+
+    The draw order is part of the seeded output (:func:`simulate_regional_panel`); keep it.
+    """
+    v = rng.normal(0.0, sd_region)
+    x = rng.normal(0.0, 1.0, len(year_values)) + 0.3 * u
+    e = rng.normal(0.0, sd_noise, len(year_values))
+    k = year_values - g if g is not None else np.full(len(year_values), -999)
+    d = (k >= 0).astype(float)
+    tau = (effect + dynamic * np.maximum(k, 0)) * d
+    y = 10.0 + u + v + lam + beta_x * x + tau + e
+    return pd.DataFrame(
+        {
+            "geo": geo,
+            "country": country,
+            "year": year_values,
+            "y": y,
+            "x": x,
+            "treated": d,
+            "treatment_year": np.nan if g is None else float(g),
+        }
+    )
 
 
 def _staggered_cohorts(countries: list[str], years: tuple[int, int]) -> dict[str, int]:
