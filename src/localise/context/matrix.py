@@ -536,6 +536,21 @@ def _standardised(
     return center, scale, ((treated.loc[analysed] - center) / scale) * signs
 
 
+def _mark_synthetic(matrix: ContextMatrix) -> None:
+    """Copy the matrix's SYNTHETIC flag onto each of its frames, so that tables saved from them are marked."""
+    for frame in (
+        matrix.raw,
+        matrix.treated,
+        matrix.z,
+        matrix.treatment_log,
+        matrix.dropped,
+        matrix.imputed,
+        matrix.availability,
+        matrix.breaks,
+    ):
+        frame.attrs["synthetic"] = matrix.synthetic
+
+
 def build_matrix(
     panel: pd.DataFrame,
     spec: MatrixSpec | None = None,
@@ -609,15 +624,5 @@ def build_matrix(
         synthetic=bool(attrs.get("synthetic", False)),
         source_note=str(attrs.get("source_note", "")),
     )
-    for frame in (
-        matrix.raw,
-        matrix.treated,
-        matrix.z,
-        matrix.treatment_log,
-        matrix.dropped,
-        matrix.imputed,
-        matrix.availability,
-        matrix.breaks,
-    ):
-        frame.attrs["synthetic"] = matrix.synthetic  # so that tables saved from them are marked
+    _mark_synthetic(matrix)
     return matrix

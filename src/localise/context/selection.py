@@ -322,6 +322,34 @@ def _compare(
     }, rows
 
 
+def _stability_variants(
+    spec: MatrixSpec,
+    *,
+    k: int,
+    ks: Sequence[int] | None,
+    years: Sequence[int] | None,
+    leave_one_out: bool,
+) -> list[tuple[str, str, MatrixSpec, int]]:
+    """The changes :func:`selection_stability` tries: ``(kind, variant name, matrix spec, k)`` each."""
+    variants: list[tuple[str, str, MatrixSpec, int]] = []
+    for kk in ks if ks is not None else [k - 1, k + 1]:
+        if int(kk) >= 2 and int(kk) != k:
+            variants.append(("k", f"k={kk}", spec, int(kk)))
+    if leave_one_out and len(spec.indicators) >= 3:
+        for ind in spec.indicators:
+            variants.append(
+                (
+                    "indicators",
+                    f"without {ind}",
+                    spec.with_(indicators=tuple(i for i in spec.indicators if i != ind)),
+                    k,
+                )
+            )
+    for y in years or []:
+        variants.append(("year", f"year={int(y)}", spec.with_(year=int(y), period=None), k))
+    return variants
+
+
 def selection_stability(
     panel: pd.DataFrame,
     spec: MatrixSpec,
@@ -354,24 +382,8 @@ def selection_stability(
     fixed = typology.clone(k=int(k), gap_refs=0, k_range=(int(k),))
     base = fixed.fit(build_matrix(panel, spec))
     base_sel = select_cases(base, countries=countries, n_cases=n_cases)
-    variants: list[tuple[str, str, MatrixSpec, int]] = []
-    for kk in ks if ks is not None else [k - 1, k + 1]:
-        if int(kk) >= 2 and int(kk) != k:
-            variants.append(("k", f"k={kk}", spec, int(kk)))
-    if leave_one_out and len(spec.indicators) >= 3:
-        for ind in spec.indicators:
-            variants.append(
-                (
-                    "indicators",
-                    f"without {ind}",
-                    spec.with_(indicators=tuple(i for i in spec.indicators if i != ind)),
-                    k,
-                )
-            )
-    for y in years or []:
-        variants.append(("year", f"year={int(y)}", spec.with_(year=int(y), period=None), k))
     rows, detail = [], []
-    for kind, name, vspec, vk in variants:
+    for kind, name, vspec, vk in _stability_variants(spec, k=k, ks=ks, years=years, leave_one_out=leave_one_out):
         try:
             var = fixed.clone(k=vk, k_range=(vk,)).fit(build_matrix(panel, vspec))
             var_sel = select_cases(var, countries=base_sel.countries, n_cases=n_cases)

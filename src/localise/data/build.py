@@ -248,13 +248,9 @@ def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
         raise InputError(f"{path}: cannot read CSV ({error})") from error
 
 
-def build_spi(raw: Path | None = None) -> dict[str, pd.DataFrame]:
-    """Tidy EU-SPI tables from ``raw/spi/`` (see :func:`localise.data.load_spi`)."""
+def _spi_2016_components(folder: Path) -> pd.DataFrame:
+    """EU-SPI 2016 component scores, long: ``geo, country, dimension, component, value``."""
     from localise.data.demo import SPI_DIMENSIONS
-
-    raw = paths.data_raw() if raw is None else raw
-    folder = raw / "spi"
-    out: dict[str, pd.DataFrame] = {}
 
     comp = _read_csv(folder / "eu_spi_2016_component_scores.csv")
     dimension_of = {c: d for d, cs in SPI_DIMENSIONS.items() for c in cs}
@@ -268,13 +264,16 @@ def build_spi(raw: Path | None = None) -> dict[str, pd.DataFrame]:
     )
     long["country"] = long["geo"].str[:2]
     long["dimension"] = long["component"].map(dimension_of)
-    out["spi_2016_components"] = long[["geo", "country", "dimension", "component", "value"]]
+    return long[["geo", "country", "dimension", "component", "value"]]
 
+
+def _spi_2020_goalposts(folder: Path) -> pd.DataFrame:
+    """EU-SPI 2020 utopian and dystopian values, one row per indicator in file order."""
     goal = _read_csv(folder / "eu_spi_2020_utopia_dystopia.csv")
     want = ["Indicator", "Inverted", "Utopian value", "Dystopian value"]
     if list(goal.columns) != want:
         raise InputError(f"{folder / 'eu_spi_2020_utopia_dystopia.csv'}: columns {list(goal.columns)}; expected {want}")
-    out["spi_2020_goalposts"] = pd.DataFrame(
+    return pd.DataFrame(
         {
             "position": np.arange(1, len(goal) + 1, dtype="int64"),
             "indicator": goal["Indicator"].astype(str),
@@ -283,33 +282,47 @@ def build_spi(raw: Path | None = None) -> dict[str, pd.DataFrame]:
             "dystopian": goal["Dystopian value"].astype(float),
         }
     )
+
+
+def _spi_2020_indicators(folder: Path, kind: str, ids: list[str], file: str, n_goalposts: int) -> pd.DataFrame:
+    """EU-SPI 2020 raw indicators (``kind`` regional or national), long, one column per goalpost in order."""
+    wide = _read_csv(folder / file, na_values=["NA"], keep_default_na=False)
+    indicators = [c for c in wide.columns if c not in ids]
+    if list(wide.columns[: len(ids)]) != ids or len(indicators) != n_goalposts:
+        raise InputError(f"{folder / file}: expected columns {ids} then {n_goalposts} indicators (one per goalpost)")
+    geo = wide[ids[1]] if kind == "regional" else wide["Country"]
+    name = wide[ids[2]] if kind == "regional" else wide["Country name"]
+    parts = []
+    for pos, col in enumerate(indicators, start=1):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "geo": geo.astype(str),
+                    "country": wide["Country"].astype(str),
+                    "name": name.astype(str),
+                    "position": pos,
+                    "indicator": col,
+                    "value": pd.to_numeric(wide[col], errors="raise").astype(float),
+                }
+            )
+        )
+    tidy = pd.concat(parts, ignore_index=True)
+    tidy["position"] = tidy["position"].astype("int64")
+    return tidy
+
+
+def build_spi(raw: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Tidy EU-SPI tables from ``raw/spi/`` (see :func:`localise.data.load_spi`)."""
+    raw = paths.data_raw() if raw is None else raw
+    folder = raw / "spi"
+    out: dict[str, pd.DataFrame] = {}
+    out["spi_2016_components"] = _spi_2016_components(folder)
+    out["spi_2020_goalposts"] = _spi_2020_goalposts(folder)
     for kind, ids, file in (
         ("regional", ["Country", "NUTS region", "Region name"], "eu_spi_2020_raw_indicators_regional.csv"),
         ("national", ["Country", "Country name"], "eu_spi_2020_raw_indicators_national.csv"),
     ):
-        wide = _read_csv(folder / file, na_values=["NA"], keep_default_na=False)
-        indicators = [c for c in wide.columns if c not in ids]
-        if list(wide.columns[: len(ids)]) != ids or len(indicators) != len(goal):
-            raise InputError(f"{folder / file}: expected columns {ids} then {len(goal)} indicators (one per goalpost)")
-        geo = wide[ids[1]] if kind == "regional" else wide["Country"]
-        name = wide[ids[2]] if kind == "regional" else wide["Country name"]
-        parts = []
-        for pos, col in enumerate(indicators, start=1):
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "geo": geo.astype(str),
-                        "country": wide["Country"].astype(str),
-                        "name": name.astype(str),
-                        "position": pos,
-                        "indicator": col,
-                        "value": pd.to_numeric(wide[col], errors="raise").astype(float),
-                    }
-                )
-            )
-        tidy = pd.concat(parts, ignore_index=True)
-        tidy["position"] = tidy["position"].astype("int64")
-        out[f"spi_2020_{kind}"] = tidy
+        out[f"spi_2020_{kind}"] = _spi_2020_indicators(folder, kind, ids, file, len(out["spi_2020_goalposts"]))
     for key, frame in out.items():
         try:
             spi_schema(key.split("_", 2)[2]).validate(frame, lazy=True)

@@ -545,17 +545,20 @@ def _country_panel(regional: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     return coerce_panel(panel.sort_values(["indicator", "geo", "year", "sex"]))
 
 
-def _spi_tables(regional: pd.DataFrame, rng: np.random.Generator):
-    """Synthetic EU-SPI tables: 2016 component scores and 2020 raw indicators with goalposts."""
+def _spi_latent(regional: pd.DataFrame) -> pd.Series:
+    """Latent social progress per region in 2014: high GDP, low AROPE and unemployment -> higher scores."""
     last = regional[(regional["year"] == 2014) & (regional["sex"] == "T")]
     wide = last.pivot_table(index="geo", columns="indicator", values="value")
-    # Latent social progress: high GDP, low AROPE and unemployment -> higher scores.
-    z = (
+    return (
         (np.log(wide["gdp_pps_per_inhabitant"]) - np.log(wide["gdp_pps_per_inhabitant"]).mean())
         / np.log(wide["gdp_pps_per_inhabitant"]).std()
         - (wide["arope"] - wide["arope"].mean()) / wide["arope"].std()
     ) / 2
-    geos = wide.index.to_numpy()
+
+
+def _spi_2016_components(z: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
+    """Synthetic EU-SPI 2016 component scores (0-100), each loading on the latent score ``z``."""
+    geos = z.index.to_numpy()
     countries = np.array([g[:2] for g in geos])
     rows = []
     for dimension, components in SPI_DIMENSIONS.items():
@@ -568,48 +571,75 @@ def _spi_tables(regional: pd.DataFrame, rng: np.random.Generator):
                     {"geo": geos, "country": countries, "dimension": dimension, "component": component, "value": vals}
                 )
             )
-    spi16 = pd.concat(rows, ignore_index=True)
+    return pd.concat(rows, ignore_index=True)
 
-    n_ind = 55
-    inverted = rng.random(n_ind) < 0.45
-    low = rng.uniform(0, 20, n_ind)
-    high = low + rng.uniform(20, 80, n_ind)
-    goal = pd.DataFrame(
+
+def _spi_2020_goalposts(rng: np.random.Generator, n_indicators: int = 55) -> pd.DataFrame:
+    """Synthetic EU-SPI 2020 goalposts: utopian and dystopian values, some indicators inverted."""
+    inverted = rng.random(n_indicators) < 0.45
+    low = rng.uniform(0, 20, n_indicators)
+    high = low + rng.uniform(20, 80, n_indicators)
+    return pd.DataFrame(
         {
-            "position": np.arange(1, n_ind + 1, dtype="int64"),
-            "indicator": [f"spi_indicator_{i:02d} (SYNTHETIC)" for i in range(1, n_ind + 1)],
+            "position": np.arange(1, n_indicators + 1, dtype="int64"),
+            "indicator": [f"spi_indicator_{i:02d} (SYNTHETIC)" for i in range(1, n_indicators + 1)],
             "inverted": inverted.astype(bool),
             "utopian": np.where(inverted, low, high).round(2),
             "dystopian": np.where(inverted, high, low).round(2),
         }
     )
 
-    def draw(latent: np.ndarray, geo: np.ndarray, cty: np.ndarray, name: np.ndarray) -> pd.DataFrame:
-        parts = []
-        for _, g in goal.iterrows():
-            lo, hi = min(g.utopian, g.dystopian), max(g.utopian, g.dystopian)
-            sign = -1.0 if g.inverted else 1.0
-            pos = np.clip(0.5 + sign * 0.15 * latent + rng.normal(0, 0.12, len(latent)), 0.02, 0.98)
-            vals = (lo + pos * (hi - lo)).round(4)
-            missing = rng.random(len(latent)) < 0.02
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "geo": geo,
-                        "country": cty,
-                        "name": name,
-                        "position": int(g.position),
-                        "indicator": g.indicator,
-                        "value": np.where(missing, np.nan, vals),
-                    }
-                )
-            )
-        return pd.concat(parts, ignore_index=True)
 
-    spi_reg = draw(z.to_numpy(), geos, countries, np.array([f"{g} (SYNTHETIC)" for g in geos]))
+def _spi_2020_indicators(
+    goal: pd.DataFrame,
+    latent: np.ndarray,
+    geo: np.ndarray,
+    cty: np.ndarray,
+    name: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Synthetic EU-SPI 2020 raw indicators between each goalpost pair, about 2 % missing."""
+    parts = []
+    for _, g in goal.iterrows():
+        lo, hi = min(g.utopian, g.dystopian), max(g.utopian, g.dystopian)
+        sign = -1.0 if g.inverted else 1.0
+        pos = np.clip(0.5 + sign * 0.15 * latent + rng.normal(0, 0.12, len(latent)), 0.02, 0.98)
+        vals = (lo + pos * (hi - lo)).round(4)
+        missing = rng.random(len(latent)) < 0.02
+        parts.append(
+            pd.DataFrame(
+                {
+                    "geo": geo,
+                    "country": cty,
+                    "name": name,
+                    "position": int(g.position),
+                    "indicator": g.indicator,
+                    "value": np.where(missing, np.nan, vals),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _spi_tables(regional: pd.DataFrame, rng: np.random.Generator):
+    """Synthetic EU-SPI tables: 2016 component scores and 2020 raw indicators with goalposts."""
+    z = _spi_latent(regional)
+    geos = z.index.to_numpy()
+    countries = np.array([g[:2] for g in geos])
+    # The draws below share one random stream; their order fixes the demo data.
+    spi16 = _spi_2016_components(z, rng)
+    goal = _spi_2020_goalposts(rng)
+    spi_reg = _spi_2020_indicators(
+        goal, z.to_numpy(), geos, countries, np.array([f"{g} (SYNTHETIC)" for g in geos]), rng
+    )
     cz = z.groupby(countries).mean()
-    spi_nat = draw(
-        cz.to_numpy(), cz.index.to_numpy(), cz.index.to_numpy(), np.array([f"{c} (SYNTHETIC)" for c in cz.index])
+    spi_nat = _spi_2020_indicators(
+        goal,
+        cz.to_numpy(),
+        cz.index.to_numpy(),
+        cz.index.to_numpy(),
+        np.array([f"{c} (SYNTHETIC)" for c in cz.index]),
+        rng,
     )
     spi_nat = spi_nat[spi_nat["geo"] != "UK"].reset_index(drop=True)  # EU-SPI 2020 covers the EU-27
     return spi16, spi_reg, spi_nat, goal

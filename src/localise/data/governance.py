@@ -287,21 +287,13 @@ def imf_indicator_names(meta_path: Path) -> dict[str, str]:
     return dict(zip(names["Indicator Code"].str.strip(), names["Metadata Value"].str.strip()))
 
 
-def read_imf(path: Path, meta_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """IMF Fiscal Decentralization, wide: ``country, year, imf_<indicator>_<sector>``.
+def _imf_countries(codes: pd.Series, path: Path, meta_path: Path) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """Match IMF numeric country codes through their ISO-2 code: ``(iso2 of code, country of code, outside codes)``.
 
-    Country codes are IMF numeric codes; each is matched through the metadata file's ISO-2
-    code (``Country SDMX Code``) and checked against the crosswalk's IMF code.
+    A matched country's IMF code in the crosswalk must be the code itself; codes outside the
+    European scope are returned apart, to be reported.
     """
-    df = _read_csv(path, dtype=str)
-    ids = ["Country Name", "Country Code", "Indicator Code", "Sector Code", "Attribute"]
-    _require(df, ids, path)
-    year_cols = [c for c in df.columns if str(c).strip().isdigit()]
-    if not year_cols:
-        raise InputError(f"{path}: no year columns (e.g. '2016'); expected the IMF wide layout")
-    df = df[df["Attribute"].str.strip() == "Value"]
     iso2_of = _imf_iso2(meta_path)
-    codes = df["Country Code"].str.strip()
     unknown = sorted(set(codes) - set(iso2_of))
     if unknown:
         raise InputError(
@@ -325,6 +317,24 @@ def read_imf(path: Path, meta_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             mapping[code] = target
         else:
             outside.append(code)
+    return iso2, mapping, outside
+
+
+def read_imf(path: Path, meta_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """IMF Fiscal Decentralization, wide: ``country, year, imf_<indicator>_<sector>``.
+
+    Country codes are IMF numeric codes; each is matched through the metadata file's ISO-2
+    code (``Country SDMX Code``) and checked against the crosswalk's IMF code.
+    """
+    df = _read_csv(path, dtype=str)
+    ids = ["Country Name", "Country Code", "Indicator Code", "Sector Code", "Attribute"]
+    _require(df, ids, path)
+    year_cols = [c for c in df.columns if str(c).strip().isdigit()]
+    if not year_cols:
+        raise InputError(f"{path}: no year columns (e.g. '2016'); expected the IMF wide layout")
+    df = df[df["Attribute"].str.strip() == "Value"]
+    codes = df["Country Code"].str.strip()
+    iso2, mapping, outside = _imf_countries(codes, path, meta_path)
     sectors = df["Sector Code"].str.strip()
     bad = sorted(set(sectors) - set(IMF_SECTORS))
     if bad:
@@ -486,6 +496,48 @@ def _check_eqi_codes(df: pd.DataFrame, level: pd.Series, path: Path) -> None:
         )
 
 
+def _eqi_wave(
+    sub: pd.DataFrame, level: pd.Series, wave: int, tidy: pd.DataFrame, corr: nuts.Correspondence, path: Path
+) -> tuple[pd.DataFrame, list[dict]]:
+    """One EQI wave's rows with NUTS 2016 codes: ``(table, report rows of codes not carried one to one)``.
+
+    The wave's codes are read in the NUTS version that holds them all, then mapped to NUTS 2016.
+    """
+    codes = pd.DataFrame({"code": sub["region_code"], "nuts_level": level}).drop_duplicates()
+    version, absent = detect_nuts_version(codes, tidy, file=str(path), wave=wave)
+    if absent:
+        raise InputError(
+            f"{path}: unknown region code {absent[0]!r} in column 'region_code' (wave {wave}); "
+            f"expected a NUTS {version} code like the other codes of the wave (also: {absent[1:5]})"
+        )
+    mapped = {c: _to_nuts2016(c, int(lvl), version, tidy, corr) for c, lvl in codes.itertuples(index=False)}
+    part = pd.DataFrame(
+        {
+            "geo": sub["region_code"].map({c: target for c, (target, _, _) in mapped.items()}),
+            "geo_wave": sub["region_code"],
+            "nuts_level": level,
+            "country": sub["NUTS0_code"].str.strip(),
+            "wave": np.int64(wave),
+            **{new: _numeric(sub[old], path, old) for old, new in _EQI_COLUMNS.items()},
+            "recode": sub["region_code"].map({c: recode for c, (_, recode, _) in mapped.items()}),
+            "name": sub["name"].astype(str),
+            "nuts_version_wave": np.int64(version),
+        }
+    )
+    report_rows = [
+        {
+            "source": "eqi",
+            "file": GOVERNANCE_FILES["eqi"],
+            "column": "region_code",
+            "code": f"{code} ({wave})",
+            "status": f"{recode}: {detail}",
+        }
+        for code, (_target, recode, detail) in sorted(mapped.items())
+        if recode not in ("identical", "recoded")
+    ]
+    return part, report_rows
+
+
 def read_eqi(path: Path, nuts_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """EQI regions x waves with NUTS 2016 codes: ``(table, report of codes not carried one to one)``."""
     df = _read_csv(path, dtype={"region_code": str, "NUTS0_code": str})
@@ -504,40 +556,9 @@ def read_eqi(path: Path, nuts_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         mask = (year == wave).to_numpy()
         if not mask.any():
             continue
-        codes = pd.DataFrame({"code": df.loc[mask, "region_code"], "nuts_level": level[mask]}).drop_duplicates()
-        version, absent = detect_nuts_version(codes, tidy, file=str(path), wave=wave)
-        if absent:
-            raise InputError(
-                f"{path}: unknown region code {absent[0]!r} in column 'region_code' (wave {wave}); "
-                f"expected a NUTS {version} code like the other codes of the wave (also: {absent[1:5]})"
-            )
-        mapped = {c: _to_nuts2016(c, int(lvl), version, tidy, corr) for c, lvl in codes.itertuples(index=False)}
-        sub = df.loc[mask]
-        part = pd.DataFrame(
-            {
-                "geo": sub["region_code"].map({c: target for c, (target, _, _) in mapped.items()}),
-                "geo_wave": sub["region_code"],
-                "nuts_level": level[mask],
-                "country": sub["NUTS0_code"].str.strip(),
-                "wave": np.int64(wave),
-                **{new: _numeric(sub[old], path, old) for old, new in _EQI_COLUMNS.items()},
-                "recode": sub["region_code"].map({c: recode for c, (_, recode, _) in mapped.items()}),
-                "name": sub["name"].astype(str),
-                "nuts_version_wave": np.int64(version),
-            }
-        )
+        part, wave_report = _eqi_wave(df.loc[mask], level[mask], wave, tidy, corr, path)
         parts.append(part)
-        for code, (_target, recode, detail) in sorted(mapped.items()):
-            if recode not in ("identical", "recoded"):
-                report_rows.append(
-                    {
-                        "source": "eqi",
-                        "file": GOVERNANCE_FILES["eqi"],
-                        "column": "region_code",
-                        "code": f"{code} ({wave})",
-                        "status": f"{recode}: {detail}",
-                    }
-                )
+        report_rows += wave_report
     out = pd.concat(parts, ignore_index=True).sort_values(["wave", "geo_wave"]).reset_index(drop=True)
     _no_duplicates(out, ["geo_wave", "wave"], path, "region_code/year")
     report_df = _unmatched(report_rows)
