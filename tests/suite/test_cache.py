@@ -273,3 +273,24 @@ def test_result_key_is_the_same_for_a_fresh_and_a_manifest_record():
     assert cache.result_key(fresh) == cache.result_key(from_manifest)
     changed = {"cache_key": "k", "inputs": [{"path": relative, "sha256": "abd"}]}
     assert cache.result_key(changed) != cache.result_key(from_manifest)
+
+
+def test_data_settings_naming_the_same_folder_give_the_same_key(tmp_path, monkeypatch):
+    mirror = tmp_path / "shared" / "data"
+    mirror.mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "shared")
+    monkeypatch.setenv("LOCALISE_DATA_MIRROR", str(mirror))
+    direct = cache.data_state()
+    monkeypatch.setenv("LOCALISE_DATA_MIRROR", str(tmp_path / "link" / "data"))
+    assert cache.data_state() == direct
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOCALISE_DATA_MIRROR", "shared/data/")
+    assert cache.data_state() == direct
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.setenv("LOCALISE_DATA_MIRROR", str(other))
+    assert cache.data_state() != direct
+    monkeypatch.setenv("LOCALISE_DATA_MIRROR", "")
+    empty = cache.data_state()
+    monkeypatch.delenv("LOCALISE_DATA_MIRROR")
+    assert cache.data_state() == empty != direct

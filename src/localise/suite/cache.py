@@ -84,6 +84,9 @@ SETTINGS_IN_KEY = (
     "LOCALISE_QCA_REFERENCE",
 )
 
+#: Those of :data:`SETTINGS_IN_KEY` that name a folder.
+PATH_SETTINGS = frozenset(SETTINGS_IN_KEY) - {"LOCALISE_COUNTRIES"}
+
 
 def data_state() -> dict[str, Any]:
     """The data settings and the names of the processed data files present.
@@ -103,7 +106,21 @@ def data_state() -> dict[str, Any]:
             if path.is_file() and relative.parts[0] != "demo" and not any(p.startswith(".") for p in relative.parts):
                 names.append(str(relative))
         names.sort()
-    return {"settings": {name: os.environ.get(name) for name in SETTINGS_IN_KEY}, "processed_files": names}
+    return {"settings": {name: _setting(name) for name in SETTINGS_IN_KEY}, "processed_files": names}
+
+
+def _setting(name: str) -> str | None:
+    """The value of a data setting as it acts: folders resolved, empty the same as unset.
+
+    ``make run`` spells the mirror beside the project as an absolute path; a user may spell
+    the same folder through a link or a relative path. Keys must not differ for that.
+    """
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return None
+    if name in PATH_SETTINGS:
+        return str(Path(value).expanduser().resolve())
+    return value
 
 
 def notebook_fingerprint(notebook: Path) -> str:
