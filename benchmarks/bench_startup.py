@@ -19,12 +19,7 @@ import subprocess
 import sys
 import time
 
-COMMANDS = (
-    ("--help",),
-    ("list",),
-    ("run", "--dry-run"),
-    ("run", "--help"),
-)
+COMMANDS = (("--help",), ("list",), ("run", "--dry-run"), ("run", "--help"))
 
 HEAVY = ("pandas", "scipy", "matplotlib", "sklearn", "statsmodels", "papermill")
 

@@ -27,9 +27,7 @@ pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
 #: Notebooks that refuse generated data by design: they cannot be opened on the demo data, and
 #: the full-suite test executes them on the real data mirror instead.
-REAL_DATA_ONLY = {
-    "12_governance_study.ipynb": "governance tables are real data only (no SYNTHETIC fallback)",
-}
+REAL_DATA_ONLY = {"12_governance_study.ipynb": "governance tables are real data only (no SYNTHETIC fallback)"}
 
 ALL_NOTEBOOKS = sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
 NOTEBOOKS = [notebook for notebook in ALL_NOTEBOOKS if notebook.name not in REAL_DATA_ONLY]

@@ -24,11 +24,7 @@ def add_command_group(
         Where the group's actions are added with ``actions.add_parser(...)``.
     """
     parser = subparsers.add_parser(
-        name,
-        help=help,
-        description=description,
-        epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        name, help=help, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     actions = parser.add_subparsers(dest=f"{name.replace('-', '_')}_command", metavar="ACTION")
     # An action's own defaults (its func) take precedence over this one.

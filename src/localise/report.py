@@ -24,11 +24,7 @@ from localise import paths
 from localise.atomic import atomic_path, atomic_write_text
 from localise.provenance import SYNTHETIC_MARK, is_synthetic, label
 
-__all__ = [
-    "output_dir",
-    "save_figure",
-    "save_table",
-]
+__all__ = ["output_dir", "save_figure", "save_table"]
 
 
 def output_dir() -> Path:
@@ -69,12 +65,7 @@ def _tight_bbox(figure: Any, dpi: int) -> Any:
 
 
 def save_figure(
-    fig: Any,
-    name: str,
-    *,
-    data: Any = None,
-    formats: tuple[str, ...] = ("png", "svg"),
-    dpi: int = 120,
+    fig: Any, name: str, *, data: Any = None, formats: tuple[str, ...] = ("png", "svg"), dpi: int = 120
 ) -> list[Path]:
     """Save a matplotlib figure (or seaborn grid) into the run's output folder.
 

@@ -13,13 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from localise.context import (
-    LOCALISE_COUNTRIES,
-    MatrixSpec,
-    RegionalTypology,
-    build_matrix,
-    select_cases,
-)
+from localise.context import LOCALISE_COUNTRIES, MatrixSpec, RegionalTypology, build_matrix, select_cases
 
 pytestmark = pytest.mark.mirror
 

@@ -110,10 +110,7 @@ def test_country_conditions_means_and_drops():
 
 def test_robustness_overview_counts():
     table = pd.DataFrame(
-        {
-            "solution": ["A*B", "A*B", "A*B + C", None, "C"],
-            "error": [None, None, None, "no positive", None],
-        }
+        {"solution": ["A*B", "A*B", "A*B + C", None, "C"], "error": [None, None, None, "no positive", None]}
     )
     out = robustness_overview(table, "A*B")
     assert out == {

@@ -31,13 +31,7 @@ def test_parameters_are_read_with_types(suite_dir):
 def test_plan_orders_dependencies_and_names_outputs(suite_dir):
     plan = build_plan(suite_dir / "suite.yml")
     outputs = [e.output for e in plan.executions]
-    assert outputs == [
-        "10_ok__name-first",
-        "10_ok__name-second__x-2",
-        "20_fail",
-        "30_dependent",
-        "40_independent",
-    ]
+    assert outputs == ["10_ok__name-first", "10_ok__name-second__x-2", "20_fail", "30_dependent", "40_independent"]
     by_output = plan.by_output()
     assert by_output["40_independent"].after == ["10_ok__name-first", "10_ok__name-second__x-2"]
     assert by_output["10_ok__name-second__x-2"].parameters == {"name": "second", "x": 2}

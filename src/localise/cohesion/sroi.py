@@ -211,13 +211,7 @@ class SROIModel:
         impact1, impact, discount = _impact_by_year(a, a["duration_years"], self.discount_rate)
         years = np.arange(1, impact.shape[-1] + 1)
         pv_by_outcome = (impact * discount).sum(axis=1)
-        yearly = pd.DataFrame(
-            {
-                "year": years,
-                "impact": impact.sum(axis=0),
-                "discount_factor": discount,
-            }
-        )
+        yearly = pd.DataFrame({"year": years, "impact": impact.sum(axis=0), "discount_factor": discount})
         yearly["present_value"] = yearly["impact"] * yearly["discount_factor"]
         by_outcome = self.outcomes[["outcome_id", "stakeholder", "outcome"]].copy()
         by_outcome["value"] = a["quantity"] * a["proxy"]
@@ -474,9 +468,7 @@ class MonteCarloResult(Results):
         """Base ratio, mean, quantiles of the ratio and the share of draws below 1:1."""
         q = np.quantile(self.ratios, [0.05, 0.25, 0.5, 0.75, 0.95])
         return pd.DataFrame(
-            {
-                "value": [self.base_ratio, float(np.mean(self.ratios)), *q, float(np.mean(self.ratios < 1))],
-            },
+            {"value": [self.base_ratio, float(np.mean(self.ratios)), *q, float(np.mean(self.ratios < 1))]},
             index=pd.Index(
                 ["base ratio", "mean", "p05", "p25", "median", "p75", "p95", "P(ratio < 1)"], name="statistic"
             ),

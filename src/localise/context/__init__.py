@@ -19,11 +19,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "gap": [
-            "GapResult",
-            "gap_statistic",
-            "within_dispersion",
-        ],
+        "gap": ["GapResult", "gap_statistic", "within_dispersion"],
         "matrix": [
             "DEFAULT_INDICATORS",
             "DEFAULT_ORIENTATION",
@@ -34,13 +30,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
             "parse_indicator",
             "treat_outliers",
         ],
-        "plots": [
-            "MapOutcome",
-            "load_boundaries",
-            "plot_k_choice",
-            "plot_scores",
-            "typology_map",
-        ],
+        "plots": ["MapOutcome", "load_boundaries", "plot_k_choice", "plot_scores", "typology_map"],
         "profile": [
             "DEFAULT_OUTCOMES",
             "FrameworkOutcome",
@@ -54,12 +44,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
             "saved_typology",
             "typology_position",
         ],
-        "selection": [
-            "CaseSelection",
-            "StabilityResult",
-            "select_cases",
-            "selection_stability",
-        ],
+        "selection": ["CaseSelection", "StabilityResult", "select_cases", "selection_stability"],
         "typology": [
             "PROPOSED_LABEL",
             "PCAResult",

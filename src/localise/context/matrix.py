@@ -345,11 +345,7 @@ class ContextMatrix(Results):
 
 
 def treat_outliers(
-    values: pd.Series,
-    *,
-    skew_max: float = 2.0,
-    kurt_max: float = 3.5,
-    max_winsor: int = 5,
+    values: pd.Series, *, skew_max: float = 2.0, kurt_max: float = 3.5, max_winsor: int = 5
 ) -> tuple[pd.Series, list[dict]]:
     """Apply the COINr default outlier rule to one indicator [recalled].
 
@@ -551,11 +547,7 @@ def _mark_synthetic(matrix: ContextMatrix) -> None:
         frame.attrs["synthetic"] = matrix.synthetic
 
 
-def build_matrix(
-    panel: pd.DataFrame,
-    spec: MatrixSpec | None = None,
-    **settings: object,
-) -> ContextMatrix:
+def build_matrix(panel: pd.DataFrame, spec: MatrixSpec | None = None, **settings: object) -> ContextMatrix:
     """Build the oriented, standardised region × indicator matrix.
 
     Parameters

@@ -139,11 +139,7 @@ def _frame_analysed(ax: Any, gdf: Any) -> None:
 
 
 def typology_map(
-    result: TypologyResult,
-    geometries: Any,
-    *,
-    selection: CaseSelection | None = None,
-    title: str | None = None,
+    result: TypologyResult, geometries: Any, *, selection: CaseSelection | None = None, title: str | None = None
 ) -> MapOutcome:
     """Choropleth of the clusters, with the proposed cases outlined.
 

@@ -50,9 +50,7 @@ def _check_country(country: str, present: Sequence[str], what: str) -> None:
 
 
 def analysable_countries(
-    indicators: Sequence[str] | None = None,
-    year: int | None = None,
-    period: Sequence[int] | None = None,
+    indicators: Sequence[str] | None = None, year: int | None = None, period: Sequence[int] | None = None
 ) -> list[str]:
     """Countries with at least one NUTS 2 region in the context matrix of these settings.
 

@@ -323,12 +323,7 @@ def _compare(
 
 
 def _stability_variants(
-    spec: MatrixSpec,
-    *,
-    k: int,
-    ks: Sequence[int] | None,
-    years: Sequence[int] | None,
-    leave_one_out: bool,
+    spec: MatrixSpec, *, k: int, ks: Sequence[int] | None, years: Sequence[int] | None, leave_one_out: bool
 ) -> list[tuple[str, str, MatrixSpec, int]]:
     """The changes :func:`selection_stability` tries: ``(kind, variant name, matrix spec, k)`` each."""
     variants: list[tuple[str, str, MatrixSpec, int]] = []

@@ -25,15 +25,7 @@ import pycountry
 
 from localise.errors import InputError
 
-__all__ = [
-    "COUNTRIES",
-    "EU27",
-    "CORE_SCOPE",
-    "CountryMatch",
-    "country_table",
-    "match_countries",
-    "normalise_name",
-]
+__all__ = ["COUNTRIES", "EU27", "CORE_SCOPE", "CountryMatch", "country_table", "match_countries", "normalise_name"]
 
 # eurostat, iso2, iso3, IMF numeric code (None: not an IMF member or not in the IMF lists used here),
 # CWS id (None: not in the Comparative Welfare States data), English name, other spellings met in sources.
@@ -204,12 +196,7 @@ class CountryMatch:
 
 
 def match_countries(
-    codes: Iterable[object],
-    scheme: str,
-    *,
-    file: str,
-    column: str,
-    quirks: Mapping[str, str | None] | None = None,
+    codes: Iterable[object], scheme: str, *, file: str, column: str, quirks: Mapping[str, str | None] | None = None
 ) -> CountryMatch:
     """Map a source's country codes to Eurostat codes.
 

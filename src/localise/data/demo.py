@@ -135,12 +135,7 @@ _VARIANCES = (6.0, 2.5, 1.5)
 _LE_GAP = 5.6
 
 SPI_DIMENSIONS: dict[str, list[str]] = {
-    "Basic Human Needs": [
-        "Nutrition and Basic Medical Care",
-        "Water and Sanitation",
-        "Shelter",
-        "Personal Safety",
-    ],
+    "Basic Human Needs": ["Nutrition and Basic Medical Care", "Water and Sanitation", "Shelter", "Personal Safety"],
     "Foundations of Wellbeing": [
         "Access to Basic Knowledge",
         "Access to Information and Communications",
@@ -202,10 +197,7 @@ def _rows(geo, country, level, years, indicator, sex, unit, values, flags=None) 
 
 
 def generate_demo(
-    seed: int = DEFAULT_SEED,
-    *,
-    treatment_years: dict[str, int] | None = None,
-    reform_effect: float = -1.5,
+    seed: int = DEFAULT_SEED, *, treatment_years: dict[str, int] | None = None, reform_effect: float = -1.5
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Draw the synthetic demo tables.
 
@@ -591,12 +583,7 @@ def _spi_2020_goalposts(rng: np.random.Generator, n_indicators: int = 55) -> pd.
 
 
 def _spi_2020_indicators(
-    goal: pd.DataFrame,
-    latent: np.ndarray,
-    geo: np.ndarray,
-    cty: np.ndarray,
-    name: np.ndarray,
-    rng: np.random.Generator,
+    goal: pd.DataFrame, latent: np.ndarray, geo: np.ndarray, cty: np.ndarray, name: np.ndarray, rng: np.random.Generator
 ) -> pd.DataFrame:
     """Synthetic EU-SPI 2020 raw indicators between each goalpost pair, about 2 % missing."""
     parts = []

@@ -15,21 +15,9 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "codebook": [
-            "Codebook",
-            "Dimension",
-            "load_codebook",
-        ],
-        "frameworks": [
-            "LOCALISE_COUNTRIES",
-            "load_national_frameworks",
-            "load_reforms",
-        ],
-        "problems": [
-            "ProblemCollector",
-        ],
-        "registry": [
-            "load_case_registry",
-        ],
+        "codebook": ["Codebook", "Dimension", "load_codebook"],
+        "frameworks": ["LOCALISE_COUNTRIES", "load_national_frameworks", "load_reforms"],
+        "problems": ["ProblemCollector"],
+        "registry": ["load_case_registry"],
     },
 )

@@ -155,14 +155,7 @@ def _complete(table: pd.DataFrame, ordinal: list[str]) -> pd.DataFrame:
     all_countries = sorted(set(table["country"]) | set(LOCALISE_COUNTRIES))
     have = set(zip(table["country"], table["dimension"]))
     filler = [
-        {
-            "country": c,
-            "dimension": d,
-            "level": np.nan,
-            "valid_from": pd.NA,
-            "rationale": NOT_CODED,
-            "reference": "",
-        }
+        {"country": c, "dimension": d, "level": np.nan, "valid_from": pd.NA, "rationale": NOT_CODED, "reference": ""}
         for c in all_countries
         for d in ordinal
         if (c, d) not in have

@@ -481,12 +481,7 @@ def fleiss_kappa_table(counts: np.ndarray | pd.DataFrame) -> KappaResult:
 
 
 def fleiss_kappa(
-    data: pd.DataFrame,
-    *,
-    unit: str | list[str],
-    coder: str,
-    value: str,
-    drop_incomplete: bool = True,
+    data: pd.DataFrame, *, unit: str | list[str], coder: str, value: str, drop_incomplete: bool = True
 ) -> KappaResult:
     """Fleiss' kappa for long data with the same number of ratings per unit.
 
@@ -517,13 +512,7 @@ def fleiss_kappa(
 
 
 def grid_reliability(
-    table: pd.DataFrame,
-    *,
-    codebook,
-    level: Level = "ordinal",
-    n_boot: int = 0,
-    seed: int = 0,
-    threshold: float = 0.667,
+    table: pd.DataFrame, *, codebook, level: Level = "ordinal", n_boot: int = 0, seed: int = 0, threshold: float = 0.667
 ) -> pd.DataFrame:
     """Alpha per grid dimension from a merged coding table (:func:`~localise.grid.coding.merge_sheets`).
 

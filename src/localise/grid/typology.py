@@ -29,15 +29,7 @@ import pandas as pd
 from localise.errors import InputError
 from localise.results import Results
 
-__all__ = [
-    "grid_matrix",
-    "heatmap",
-    "WardTypology",
-    "ward_typology",
-    "stability_drop_one",
-    "MCAResult",
-    "mca",
-]
+__all__ = ["grid_matrix", "heatmap", "WardTypology", "ward_typology", "stability_drop_one", "MCAResult", "mca"]
 
 
 def grid_matrix(codes: pd.DataFrame, *, dimensions: list[str] | None = None, value: str = "level") -> pd.DataFrame:

@@ -10,28 +10,9 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "engine": [
-            "CompositeIndicator",
-            "CompositeResults",
-            "pivot_panel",
-            "reference_year",
-        ],
-        "framework": [
-            "Framework",
-            "Node",
-            "available_frameworks",
-            "load_framework",
-        ],
-        "methods": [
-            "cronbach_alpha",
-            "normalise",
-            "pca_weights",
-            "power_mean",
-            "winsorise",
-        ],
-        "uncertainty": [
-            "UncertaintyAnalysis",
-            "UncertaintyResults",
-        ],
+        "engine": ["CompositeIndicator", "CompositeResults", "pivot_panel", "reference_year"],
+        "framework": ["Framework", "Node", "available_frameworks", "load_framework"],
+        "methods": ["cronbach_alpha", "normalise", "pca_weights", "power_mean", "winsorise"],
+        "uncertainty": ["UncertaintyAnalysis", "UncertaintyResults"],
     },
 )

@@ -23,11 +23,7 @@ __all__ = ["CompositeIndicator", "CompositeResults", "pivot_panel"]
 
 
 def pivot_panel(
-    panel: pd.DataFrame,
-    *,
-    year: int | None = None,
-    sex: str = "T",
-    indicators: list[str] | None = None,
+    panel: pd.DataFrame, *, year: int | None = None, sex: str = "T", indicators: list[str] | None = None
 ) -> pd.DataFrame:
     """Turn a tidy panel (data API schema: geo, year, indicator, sex, value) into units × indicators.
 

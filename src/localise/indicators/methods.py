@@ -178,12 +178,7 @@ def power_mean_from_terms(mean_terms: np.ndarray, order: float) -> np.ndarray:
 
 
 def aggregate_level(
-    values: np.ndarray,
-    weights: np.ndarray,
-    membership: np.ndarray,
-    orders: np.ndarray,
-    *,
-    min_coverage: float = 0.0,
+    values: np.ndarray, weights: np.ndarray, membership: np.ndarray, orders: np.ndarray, *, min_coverage: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted power means of children → parents, vectorised over replications.
 

@@ -20,30 +20,10 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "eventstudy": [
-            "EventStudy",
-            "EventStudyResults",
-            "treatment_years",
-        ],
-        "multilevel": [
-            "MultilevelModel",
-            "MultilevelResults",
-            "variance_decomposition",
-        ],
-        "panel": [
-            "PanelRegression",
-            "PanelResults",
-            "prepare_panel",
-        ],
-        "tables": [
-            "RegressionTable",
-            "save_estimates",
-            "tidy",
-        ],
-        "wildboot": [
-            "FEW_CLUSTERS_WARNING",
-            "WildBootResult",
-            "wild_cluster_bootstrap",
-        ],
+        "eventstudy": ["EventStudy", "EventStudyResults", "treatment_years"],
+        "multilevel": ["MultilevelModel", "MultilevelResults", "variance_decomposition"],
+        "panel": ["PanelRegression", "PanelResults", "prepare_panel"],
+        "tables": ["RegressionTable", "save_estimates", "tidy"],
+        "wildboot": ["FEW_CLUSTERS_WARNING", "WildBootResult", "wild_cluster_bootstrap"],
     },
 )

@@ -43,9 +43,7 @@ __all__ = ["MultilevelModel", "MultilevelResults", "variance_decomposition"]
 FEW_COUNTRIES = 10
 
 #: Tolerances passed to the statsmodels optimisers (others use their defaults).
-OPTIMISER_OPTIONS: dict[str, dict[str, float]] = {
-    "powell": {"xtol": 1e-10, "ftol": 1e-12},
-}
+OPTIMISER_OPTIONS: dict[str, dict[str, float]] = {"powell": {"xtol": 1e-10, "ftol": 1e-12}}
 POLISH_GTOL = 1e-8
 
 
@@ -382,9 +380,7 @@ def _variance_components(result: Any, *, random_slope: bool, warned: list[str]) 
 
 
 def variance_decomposition(
-    data: pd.DataFrame,
-    outcomes: Sequence[str | tuple[str, str]],
-    **model_kwargs: Any,
+    data: pd.DataFrame, outcomes: Sequence[str | tuple[str, str]], **model_kwargs: Any
 ) -> tuple[pd.DataFrame, dict[str, MultilevelResults]]:
     """Fit one random-intercept model per outcome and stack the variance shares.
 

@@ -13,28 +13,10 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "calibrate": [
-            "calibrate",
-            "grid_codes_to_fuzzy",
-        ],
-        "fit": [
-            "FitResult",
-            "necessity_fit",
-            "pof",
-            "sufficiency_fit",
-        ],
-        "minimise": [
-            "IntermediateSolution",
-            "Solution",
-            "minimize",
-        ],
-        "necessity": [
-            "necessity",
-            "super_subset",
-        ],
-        "truthtable": [
-            "TruthTable",
-            "truth_table",
-        ],
+        "calibrate": ["calibrate", "grid_codes_to_fuzzy"],
+        "fit": ["FitResult", "necessity_fit", "pof", "sufficiency_fit"],
+        "minimise": ["IntermediateSolution", "Solution", "minimize"],
+        "necessity": ["necessity", "super_subset"],
+        "truthtable": ["TruthTable", "truth_table"],
     },
 )

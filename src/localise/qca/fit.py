@@ -14,13 +14,7 @@ import numpy as np
 import pandas as pd
 
 from localise.errors import InputError
-from localise.qca.expressions import (
-    condition_kinds,
-    format_term,
-    outcome_membership,
-    parse_expression,
-    term_membership,
-)
+from localise.qca.expressions import condition_kinds, format_term, outcome_membership, parse_expression, term_membership
 from localise.results import Results
 
 __all__ = ["sufficiency_fit", "necessity_fit", "pof", "FitResult", "model_fit_table"]

@@ -497,9 +497,7 @@ def _model_fit(tt: TruthTable, chart: _Chart, positive_rows: np.ndarray) -> Mode
     overall, total = table(used)
     overall["cases"] = [cases_of(i) for i in used]
     fit = ModelFit(
-        multiple_models=True,
-        overall_terms=overall,
-        overall_solution=_solution_frame("union_of_all_PIs", total),
+        multiple_models=True, overall_terms=overall, overall_solution=_solution_frame("union_of_all_PIs", total)
     )
     for number, model in enumerate(models, start=1):
         frame, model_total = table(model)

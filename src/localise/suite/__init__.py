@@ -10,17 +10,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "registry": [
-            "Execution",
-            "SuitePlan",
-            "build_plan",
-            "notebook_parameters",
-            "output_name",
-        ],
-        "runner": [
-            "RunResult",
-            "default_workers",
-            "run_suite",
-        ],
+        "registry": ["Execution", "SuitePlan", "build_plan", "notebook_parameters", "output_name"],
+        "runner": ["RunResult", "default_workers", "run_suite"],
     },
 )

@@ -129,10 +129,7 @@ def notebook_fingerprint(notebook: Path) -> str:
 
 
 def execution_key(
-    notebook_sha256: str,
-    parameters: dict[str, Any],
-    environment: dict[str, Any],
-    upstream: dict[str, str],
+    notebook_sha256: str, parameters: dict[str, Any], environment: dict[str, Any], upstream: dict[str, str]
 ) -> str:
     """The cache key of one execution, before it runs.
 

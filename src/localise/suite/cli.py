@@ -104,10 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     overrides = dict(_parse_assignment(item) for item in args.parameter or [])
     safety.check_registry_file(args.registry)
     plan = build_plan(
-        Path(args.registry) if args.registry else None,
-        only=args.only,
-        overrides=overrides,
-        profile=args.profile,
+        Path(args.registry) if args.registry else None, only=args.only, overrides=overrides, profile=args.profile
     )
     for note in plan.notes:
         print(f"localise: note: {note}", file=sys.stderr)

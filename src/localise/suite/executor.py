@@ -91,10 +91,7 @@ def _drop_kernel(name: str) -> None:
 #: Lines of a kernel's own log that say nothing about the notebook: the transport note
 #: of a TCP kernel (IPC is used where available) and the interrupt that jupyter_client
 #: sends to every kernel it shuts down.
-KERNEL_LOG_NOISE = (
-    "Kernel is running over TCP without encryption",
-    "KeyboardInterrupt caught in kernel",
-)
+KERNEL_LOG_NOISE = ("Kernel is running over TCP without encryption", "KeyboardInterrupt caught in kernel")
 
 
 #: Longest Unix socket path prefix used (sockets add a few characters; macOS allows 104 in all).

@@ -822,11 +822,7 @@ def _write_sources(
 
 
 def _pages_and_cards(
-    manifest: dict[str, Any],
-    run_dir: Path,
-    source: Path,
-    previous: dict[str, dict[str, Any]],
-    changed: set[Path],
+    manifest: dict[str, Any], run_dir: Path, source: Path, previous: dict[str, dict[str, Any]], changed: set[Path]
 ) -> tuple[dict[str, list[tuple[dict[str, Any], str]]], dict[str, dict[str, Any]], dict[str, dict[str, str]]]:
     """Write one page per executed notebook; return the landing page's cards by section, the pages, the tokens.
 
