@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["small_multiples"]
+__all__ = ["ring_points", "small_multiples"]
 
 
 def small_multiples(n_panels: int, *, ncols: int, panel_size: tuple[float, float]) -> tuple[Any, Any]:
@@ -18,3 +18,8 @@ def small_multiples(n_panels: int, *, ncols: int, panel_size: tuple[float, float
 
     nrows = -(-n_panels // ncols)
     return plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows), squeeze=False)
+
+
+def ring_points(ax: Any, x: Any, y: Any, label: str) -> None:
+    """Draw black rings around the points ``(x, y)``: the regions of the highlighted country."""
+    ax.scatter(x, y, s=40, facecolors="none", edgecolors="black", lw=1.2, label=label)

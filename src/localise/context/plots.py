@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from localise.context.layout import ring_points
 from localise.context.selection import CaseSelection
 from localise.context.typology import PROPOSED_LABEL, TypologyResult
 
@@ -69,15 +70,7 @@ def plot_scores(result: TypologyResult, *, highlight: str | None = None, selecti
         ax.scatter(scores.loc[idx, "PC1"], y[idx], s=18, color=colours[cl - 1], label=f"cluster {cl}", alpha=0.8)
     if highlight is not None:
         idx = result.matrix.countries.index[result.matrix.countries == highlight]
-        ax.scatter(
-            scores.loc[idx, "PC1"],
-            y[idx],
-            s=40,
-            facecolors="none",
-            edgecolors="black",
-            lw=1.2,
-            label=f"{highlight} regions",
-        )
+        ring_points(ax, scores.loc[idx, "PC1"], y[idx], label=f"{highlight} regions")
     if selection is not None:
         for r in selection.proposed().itertuples():
             if highlight is None or r.country == highlight:

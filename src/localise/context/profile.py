@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from localise.context.layout import ring_points
 from localise.context.matrix import ContextMatrix
 from localise.context.typology import TypologyResult
 from localise.errors import DataUnavailableError, InputError
@@ -328,15 +329,7 @@ def plot_saved_scores(regions: pd.DataFrame, *, highlight: str | None = None, ca
         ax.scatter(part["PC1"], y[part.index], s=18, alpha=0.8, label=f"cluster {cl}")
     if highlight is not None:
         idx = regions.index[regions["country"] == highlight]
-        ax.scatter(
-            regions.loc[idx, "PC1"],
-            y[idx],
-            s=40,
-            facecolors="none",
-            edgecolors="black",
-            lw=1.2,
-            label=f"{highlight} regions",
-        )
+        ring_points(ax, regions.loc[idx, "PC1"], y[idx], label=f"{highlight} regions")
     if cases is not None:
         for r in cases[cases["role"] == "proposed"].itertuples():
             if (highlight is None or r.country == highlight) and r.geo in regions.index:
