@@ -389,23 +389,9 @@ class RegionalTypology:
         self.gap_refs = gap_refs
         self.gap_reference = gap_reference
 
-    def get_params(self) -> dict:
-        """Settings as a dict (printed in summaries)."""
+    def _settings(self) -> dict[str, Any]:
+        """The constructor's arguments as they were given."""
         return {
-            "k": self.k,
-            "method": self.method,
-            "k_range": f"{min(self.k_range)}-{max(self.k_range)}",
-            "space": self.space,
-            "n_components": self.n_components,
-            "n_init": self.n_init,
-            "seed": self.seed,
-            "gap_refs": self.gap_refs,
-            "gap_reference": self.gap_reference,
-        }
-
-    def clone(self, **changes: object) -> RegionalTypology:
-        """Copy with some settings changed."""
-        params: dict[str, Any] = {
             "k": self.k,
             "method": self.method,
             "k_range": self.k_range,
@@ -416,6 +402,14 @@ class RegionalTypology:
             "gap_refs": self.gap_refs,
             "gap_reference": self.gap_reference,
         }
+
+    def get_params(self) -> dict:
+        """Settings as a dict (printed in summaries)."""
+        return {**self._settings(), "k_range": f"{min(self.k_range)}-{max(self.k_range)}"}
+
+    def clone(self, **changes: object) -> RegionalTypology:
+        """Copy with some settings changed."""
+        params = self._settings()
         params.update(changes)
         return RegionalTypology(**params)  # type: ignore[arg-type]
 
