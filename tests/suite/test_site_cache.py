@@ -128,6 +128,8 @@ def test_second_build_reuses_unchanged_pages_and_rebuilds_changed_ones(tmp_path,
     assert "cached from" not in _page(first, "10_alpha") and "1.5 s" in _page(first, "10_alpha")
     assert "cached from" in _page(second, "10_alpha") and "cached from" not in _page(second, "20_beta")
     assert "cached from" in _page(third, "20_beta")
+    # a reused execution shows the time it took where it was executed, not this run's 0 s
+    assert "executed in 3.0 s" in _page(second, "10_alpha") and "executed in" not in _page(second, "20_beta")
     cards = re.findall(r'<div class="nb-card.*?</div></div>', (third / "site" / "index.html").read_text(), flags=re.S)
     assert len(cards) == 2 and all("cached from" in card for card in cards)
     thumbs = [(run_dir / "site" / "_static" / "thumbs" / "20_beta.png").read_bytes() for run_dir in (first, second)]

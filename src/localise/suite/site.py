@@ -384,7 +384,13 @@ def _thumbnail_png(document: dict[str, Any]) -> bytes | None:
 
 
 def _execution_facts(record: dict[str, Any]) -> str:
-    """Status, cached mark and time of one execution: what its page shows in place of :data:`FACTS_TOKEN`."""
+    """Status, cached mark and time of one execution: what its page shows in place of :data:`FACTS_TOKEN`.
+
+    A reused execution took no time in this run; its time is the one of the run that executed it.
+    """
+    took = record.get("executed_duration_s")
+    if record.get("cached") and took is not None:
+        return f"{_status(record)} executed in {took:.1f} s"
     return f"{_status(record)} {record.get('duration_s', 0):.1f} s"
 
 
