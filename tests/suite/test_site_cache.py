@@ -212,3 +212,19 @@ def test_a_held_cache_is_left_alone(tmp_path, methods, monkeypatch):
     assert "Alpha text." in _page(run_dir, "10_alpha")
     assert sorted(os.listdir(cache)) == ["lock"] and not (run_dir / ".site-build").exists()
     shutil.rmtree(reports)
+
+
+def test_site_command_refuses_a_folder_without_manifest_and_an_unclear_clean_setting(tmp_path, monkeypatch, capsys):
+    from localise.suite.site import main
+
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path / "missing")])
+    assert stop.value.code == 2 and "not a run folder" in capsys.readouterr().err
+    run_dir = tmp_path / "reports" / "20261202T090000Z"
+    run_dir.mkdir(parents=True)
+    (run_dir / "manifest.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("LOCALISE_SITE_CLEAN", "maybe")
+    with pytest.raises(SystemExit) as stop:
+        main([str(run_dir)])
+    assert stop.value.code == 2 and "LOCALISE_SITE_CLEAN='maybe'" in capsys.readouterr().err
+    assert not (run_dir / "site").exists() and not (tmp_path / "reports" / CACHE_DIR).exists()

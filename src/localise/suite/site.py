@@ -52,6 +52,7 @@ from typing import Any
 
 from localise import paths
 from localise.atomic import atomic_write_text, sha256_file
+from localise.errors import InputError
 
 __all__ = [
     "SITE_DIR",
@@ -549,7 +550,13 @@ def _default_methods_dir() -> Path:
 
 
 def _clean_requested() -> bool:
-    return os.environ.get("LOCALISE_SITE_CLEAN", "").strip().lower() in {"1", "true", "yes"}
+    """Whether ``LOCALISE_SITE_CLEAN`` asks for a build from scratch; a value that is not a yes or a no is an error."""
+    value = os.environ.get("LOCALISE_SITE_CLEAN", "").strip().lower()
+    if value in {"1", "true", "yes"}:
+        return True
+    if value in {"", "0", "false", "no"}:
+        return False
+    raise InputError(f"LOCALISE_SITE_CLEAN={value!r}: expected 1, true or yes (build from scratch) or 0, false, no")
 
 
 def build_site(
@@ -1070,7 +1077,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", type=Path, help="folder of the methods pages (default docs/methods/)")
     parser.add_argument("--clean", action="store_true", help=f"build from scratch, ignoring reports/{CACHE_DIR}/")
     args = parser.parse_args(argv)
-    result = publish_site(args.run_dir.resolve(), methods_dir=args.methods, clean=args.clean or None)
+    if not (args.run_dir / "manifest.json").is_file():
+        parser.error(f"{args.run_dir}: not a run folder (expected reports/<run-id>/ with a manifest.json)")
+    try:
+        clean = args.clean or _clean_requested()
+    except InputError as error:
+        parser.error(str(error))
+    result = publish_site(args.run_dir.resolve(), methods_dir=args.methods, clean=clean)
     for line in result.warnings:
         print(f"warning: {line}", file=sys.stderr)
     if not result.ok:
