@@ -48,6 +48,10 @@ def data_processed() -> Path:
     return _env_path("LOCALISE_DATA_PROCESSED", PROJECT_ROOT / "data" / "processed")
 
 
+#: Environment variable the runner sets for an executing notebook: the folder of its figures and tables.
+RUN_OUTPUT_VARIABLE = "LOCALISE_RUN_OUTPUT"
+
+
 def reports_dir() -> Path:
     """Folder that receives one sub-folder per suite run (``LOCALISE_REPORTS`` overrides)."""
     return _env_path("LOCALISE_REPORTS", PROJECT_ROOT / "reports")

@@ -29,7 +29,7 @@ __all__ = ["output_dir", "save_figure", "save_table"]
 
 def output_dir() -> Path:
     """Folder where the current notebook's figures and tables are written."""
-    value = os.environ.get("LOCALISE_RUN_OUTPUT")
+    value = os.environ.get(paths.RUN_OUTPUT_VARIABLE)
     folder = Path(value) if value else paths.reports_dir() / "interactive"
     folder.mkdir(parents=True, exist_ok=True)
     return folder

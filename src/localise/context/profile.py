@@ -273,7 +273,7 @@ def saved_typology(*, notebook: str = TYPOLOGY_NOTEBOOK, run_dir: str | Path | N
 
     here = Path(run_dir) if run_dir is not None else report.output_dir().parent
     folders = [here / notebook]
-    if run_dir is None and not os.environ.get("LOCALISE_RUN_OUTPUT"):
+    if run_dir is None and not os.environ.get(paths.RUN_OUTPUT_VARIABLE):
         folders.append(report.output_dir())  # opened by hand: where notebook 03 opened by hand saved it
     if run_dir is None:
         earlier = sorted((p for p in paths.reports_dir().glob(f"*/{notebook}") if p.parent != here), reverse=True)

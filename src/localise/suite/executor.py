@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localise import provenance
+from localise import paths, provenance
 from localise.atomic import atomic_path, atomic_write_text
+from localise.suite.kernel import LOG_VARIABLE
 from localise.suite.records import ErrorRecord, Record, Task, execution_error, strip_ansi
 
 if TYPE_CHECKING:
@@ -234,13 +235,13 @@ def kernel_environment(task: Task, files: _Files | None = None) -> dict[str, str
     """Environment variables of the kernel that executes ``task``."""
     files = files or _Files(Path(task["run_dir"]).resolve(), task["output"])
     environment = {
-        "LOCALISE_RUN_OUTPUT": str(files.artefacts),
+        paths.RUN_OUTPUT_VARIABLE: str(files.artefacts),
         provenance.INPUTS_LOG_VARIABLE: str(files.inputs_log),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # figures inline, as in Jupyter
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         **task.get("env", {}),
     }
-    environment["LOCALISE_KERNEL_LOG"] = str(files.kernel_log)  # read by localise.suite.kernel
+    environment[LOG_VARIABLE] = str(files.kernel_log)  # read by localise.suite.kernel
     return environment
 
 

@@ -39,7 +39,7 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
-from localise import provenance
+from localise import paths, provenance
 from localise.suite.executor import _drop_kernel, _engine_options, _kernels_folder, ensure_kernel
 from localise.suite.kernel import LOG_VARIABLE, PRELOAD_VARIABLE
 
@@ -59,7 +59,9 @@ __all__ = [
 PRELOAD_MODULES = ("matplotlib.pyplot", "localise.report", "localise.data")
 
 #: The notebook's own environment variables, given to a warm kernel when its notebook is known.
-ADOPTED_VARIABLES = frozenset({"LOCALISE_RUN_OUTPUT", provenance.INPUTS_LOG_VARIABLE, "LOCALISE_RUN_ID", LOG_VARIABLE})
+ADOPTED_VARIABLES = frozenset(
+    {paths.RUN_OUTPUT_VARIABLE, provenance.INPUTS_LOG_VARIABLE, "LOCALISE_RUN_ID", LOG_VARIABLE}
+)
 
 
 class _TrackedKernelManager(AsyncKernelManager):
